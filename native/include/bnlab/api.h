@@ -1,0 +1,65 @@
+// The facade: the one surface that the CLI and the WebAssembly bindings call.
+//
+// Everything crosses as JSON text (the spec/result schema documented in README.md), so the CLI,
+// the page and the URL hash speak one language and validation happens here, once.
+// Nothing here throws: every failure comes back as a value with a one-line message.
+//
+// A run is steppable: start(spec) builds the experiment, advance(units) does a bounded amount of
+// work (one unit ~ one mini-batch step of one network; the caller chooses how many per slice so a
+// browser can keep frames flowing), result() is the partial result so far (final once done()).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bnlab {
+
+class Experiment;
+
+struct Outcome {
+  bool ok = true;
+  std::string error;  // one line naming the field, the value and the allowed range
+  std::string json;   // the payload when ok
+};
+
+// Chapter names in lecture order: speed, distribution, shift, noise, regularization, inference, ics.
+std::vector<std::string> chapters();
+
+// The chapter's default spec (the protocol of DESIGN section 2), as JSON.
+Outcome preset(const std::string& chapter);
+
+// Parses and validates a spec; on success json is the normalized spec with every default filled in.
+Outcome validate(const std::string& spec_json);
+
+class Session {
+ public:
+  Session();
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  // Validates the spec and prepares the run; replaces any run in progress.
+  Outcome start(const std::string& spec_json);
+  // Does at most `units` units of work; returns an error outcome if the run failed.
+  Outcome advance(long units);
+  bool running() const;   // started, not done, not cancelled
+  bool done() const;
+  double progress() const;  // 0..1
+  // The result so far as JSON (partial while running, with "complete": false).
+  std::string result_json() const;
+  void cancel();
+
+ private:
+  std::unique_ptr<Experiment> experiment_;
+  bool cancelled_ = false;
+  std::string failure_;
+};
+
+// One-shot convenience for the CLI and tests: start + advance to the end.
+// `on_progress` (may be empty) is called after every slice with progress in 0..1 and the
+// partial result is available through the session if needed.
+Outcome run(const std::string& spec_json, void (*on_progress)(double, void*) = nullptr,
+            void* user = nullptr);
+
+}  // namespace bnlab

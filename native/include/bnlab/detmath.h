@@ -1,0 +1,21 @@
+// Deterministic elementary functions.
+//
+// glibc (native) and musl (Emscripten) may round exp/log/sin/cos differently in the last bit, and
+// a single differing bit in the data or the loss makes native and wasm training curves drift apart.
+// These versions use only +, -, *, / and exact bit manipulation (frexp/ldexp), which IEEE 754
+// rounds identically everywhere (no FMA: neither x86-64 baseline nor wasm has one).
+// Accuracy: a few ulp in double, plenty for data generation, softmax and activations.
+#pragma once
+
+namespace bnlab::detmath {
+
+double log(double x);  // x > 0
+double exp(double x);  // saturates to 0 / inf outside about +-708
+void sincos(double x, double& s, double& c);
+double sin(double x);
+double cos(double x);
+double tanh(double x);
+double sigmoid(double x);  // 1 / (1 + exp(-x)), stable for large |x|
+double pi();
+
+}  // namespace bnlab::detmath

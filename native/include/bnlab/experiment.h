@@ -1,0 +1,73 @@
+// An experiment: a chapter of the lab as a steppable computation from a spec to a result.
+//
+// advance(units) does a bounded amount of work (a unit is about one mini-batch step of one
+// network) so the browser's worker, or the main thread in time slices, can interleave drawing;
+// result() may be called at any time and gives the partial result so far. Everything in and out
+// is plain JSON (the schema in README.md); a run is a pure function of its spec (seed included).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bnlab/spec.h"
+
+namespace bnlab {
+
+class Experiment {
+ public:
+  virtual ~Experiment() = default;
+  virtual void advance(long units) = 0;
+  virtual bool done() const = 0;
+  virtual double progress() const = 0;  // 0..1
+  virtual json result() const = 0;
+};
+
+struct Chapter {
+  std::string name;   // "speed"
+  std::string title;  // "Normalizing speeds up learning"
+  // The default spec (DESIGN section 2's protocol), fully written out.
+  std::function<json()> preset;
+  // Parse + write back: the normalized spec (throws Error with a one-line message).
+  std::function<json(const json&)> normalize;
+  // A ready-to-advance run of a spec (validated again inside).
+  std::function<std::unique_ptr<Experiment>(const json&)> make;
+};
+
+// All chapters in lecture order.
+const std::vector<Chapter>& all_chapters();
+const Chapter& find_chapter(const std::string& name);  // throws Error listing the names
+
+// The common envelope every result starts with.
+json result_envelope(const std::string& chapter, const json& normalized_spec, double progress, bool complete);
+
+// Runs an experiment to the end (tests and the CLI).
+json run_to_end(Experiment& e, long units_per_slice = 1000);
+
+// Chapter registration (one per file in experiments/).
+Chapter speed_chapter();
+Chapter distribution_chapter();
+Chapter shift_chapter();
+Chapter noise_chapter();
+Chapter regularization_chapter();
+Chapter inference_chapter();
+Chapter ics_chapter();
+
+// Helper for chapter files: a Chapter from a typed spec S with
+//   S parse(const json&), json to_json(const S&), and an experiment class E(const S&).
+template <typename S, typename E>
+Chapter make_chapter(std::string name, std::string title, S (*parse)(const json&), json (*write)(const S&)) {
+  Chapter c;
+  c.name = name;
+  c.title = std::move(title);
+  c.preset = [write, name] {
+    json j = write(S{});
+    return j;
+  };
+  c.normalize = [parse, write](const json& j) { return write(parse(j)); };
+  c.make = [parse](const json& j) -> std::unique_ptr<Experiment> { return std::make_unique<E>(parse(j)); };
+  return c;
+}
+
+}  // namespace bnlab

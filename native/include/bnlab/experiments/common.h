@@ -1,0 +1,38 @@
+// Pieces shared by the chapter experiments: the fields every spec has, series for curves, the
+// decision-boundary grid and a subsample of points for scatter plots.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "bnlab/spec.h"
+#include "bnlab/trainer.h"
+
+namespace bnlab {
+
+using Real = float;  // the scalar experiments train in (the vectorised path in the browser too)
+
+// Reads "chapter" (must equal `name`), "seed" and "seeds" from a top-level spec reader.
+struct SeedFields {
+  std::uint64_t seed = 1;
+  int seeds = 1;
+};
+SeedFields read_seed_fields(SpecReader& r, const std::string& name, SeedFields defaults, int max_seeds);
+void write_seed_fields(json& j, const std::string& name, const SeedFields& s);
+
+// A decision boundary: the predicted class and its probability on an n x n grid over
+// [lo, hi]^2, row-major from (lo, lo): cell (i, j) is x0 = lo + (j + 0.5) h, x1 = lo + (i + 0.5) h.
+json decision_grid(Mlp<Real>& model, BnStats stats, int n, double lo = -1.75, double hi = 1.75);
+
+// Up to `max_points` points of a data set (the first ones: classes are interleaved) for plots.
+json points_json(const Dataset& d, int max_points);
+
+// std::vector<double> -> JSON array with non-finite values replaced by null.
+json series(const std::vector<double>& v);
+
+// "1,234" style integer formatting for takeaways.
+std::string with_commas(long v);
+std::string fixed(double v, int digits);
+
+}  // namespace bnlab

@@ -1,0 +1,81 @@
+// Specs: the one experiment language. A spec is plain JSON data (chapter, seed, data, model,
+// training, chapter fields); each chapter parses it into a typed struct with these readers and
+// writes the struct back out, so "validate" = parse + write (every default filled in) and a preset
+// is simply the default struct written out.
+//
+// Validation lives here, once: the CLI and the page reject bad input with the same one-line
+// message, e.g.  spec.train.lr = 50: must be in (0, 10]
+// Unknown fields are errors too (a typo must not silently fall back to a default).
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "bnlab/dataset.h"
+#include "bnlab/model.h"
+#include "bnlab/trainer.h"
+
+namespace bnlab {
+
+using json = nlohmann::json;
+
+class SpecReader {
+ public:
+  // `j` must be an object (or null: all defaults). `path` prefixes messages, e.g. "spec.train".
+  SpecReader(const json& j, std::string path);
+
+  double number(const std::string& key, double fallback, double lo, double hi);
+  // Like number, but the range is open at lo: lo < value <= hi.
+  double positive(const std::string& key, double fallback, double lo, double hi);
+  int integer(const std::string& key, int fallback, int lo, int hi);
+  std::uint64_t seed(const std::string& key, std::uint64_t fallback);  // 0 .. 2^53
+  bool boolean(const std::string& key, bool fallback);
+  std::string choice(const std::string& key, const std::string& fallback, std::initializer_list<const char*> allowed);
+  std::vector<int> integers(const std::string& key, const std::vector<int>& fallback, std::size_t min_len,
+                            std::size_t max_len, int lo, int hi);
+  std::vector<double> numbers(const std::string& key, const std::vector<double>& fallback, std::size_t min_len,
+                              std::size_t max_len, double lo, double hi);
+  std::vector<std::string> choices(const std::string& key, const std::vector<std::string>& fallback,
+                                   std::initializer_list<const char*> allowed);
+  SpecReader child(const std::string& key);  // a nested object (absent = all defaults)
+  const json* raw(const std::string& key);   // marks the key as known; null if absent
+  void ignore(const std::string& key) { seen_.insert(key); }
+  // Throws on the first field that no reader asked for.
+  void finish() const;
+  std::string field(const std::string& key) const { return path_ + "." + key; }
+
+ private:
+  const json* get(const std::string& key);
+  [[noreturn]] void fail(const std::string& key, const json& value, const std::string& rule) const;
+  json j_;
+  std::string path_;
+  std::set<std::string> seen_;
+};
+
+// The common blocks. `with_bn` false: the chapter sets batch_norm itself (e.g. it trains both).
+DataConfig read_data(SpecReader r, DataConfig d);
+json to_json(const DataConfig& d);
+MlpConfig read_model(SpecReader r, MlpConfig m, const DataConfig& data, bool with_bn = true);
+json to_json(const MlpConfig& m, bool with_bn = true);
+TrainConfig read_train(SpecReader r, TrainConfig t);
+json to_json(const TrainConfig& t);
+InputTransform read_transform(SpecReader r, InputTransform t);
+json to_json(const InputTransform& t);
+
+// Bounds on total work so a typo cannot hang the page or the CLI: multiply-adds of all training
+// and evaluation, estimated before anything runs. 2e11 is a few minutes natively.
+constexpr double kMaxWork = 2e11;
+void check_work(double multiply_adds, const std::string& what);
+// Forward + backward multiply-adds of one example through the model (about 3x the forward).
+double train_cost(const MlpConfig& m);
+double eval_cost(const MlpConfig& m);
+
+// Parses JSON text; a syntax error becomes Error("spec: not valid JSON: ...").
+json parse_json(const std::string& text);
+
+}  // namespace bnlab

@@ -1,0 +1,108 @@
+#include "bnlab/api.h"
+
+#include <exception>
+
+#include "bnlab/error.h"
+#include "bnlab/experiment.h"
+
+namespace bnlab {
+
+namespace {
+Outcome failure(const std::string& message) { return Outcome{false, message, ""}; }
+
+// The spec's chapter decides which parser validates it.
+const Chapter& chapter_of(const json& spec) {
+  if (!spec.is_object()) throw Error("spec: must be a JSON object with a \"chapter\" field");
+  auto it = spec.find("chapter");
+  if (it == spec.end() || !it->is_string()) throw Error("spec.chapter: missing; must name a chapter");
+  return find_chapter(it->get<std::string>());
+}
+
+template <typename F>
+Outcome guarded(F&& f) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    return failure(e.what());
+  } catch (const std::bad_alloc&) {
+    return failure("out of memory: the spec asks for more than this machine can hold");
+  } catch (const std::exception& e) {
+    return failure(std::string("internal error: ") + e.what());
+  }
+}
+}  // namespace
+
+std::vector<std::string> chapters() {
+  std::vector<std::string> names;
+  for (const Chapter& c : all_chapters()) names.push_back(c.name);
+  return names;
+}
+
+Outcome preset(const std::string& chapter) {
+  return guarded([&] { return Outcome{true, "", find_chapter(chapter).preset().dump(2)}; });
+}
+
+Outcome validate(const std::string& spec_json) {
+  return guarded([&] {
+    const json spec = parse_json(spec_json);
+    return Outcome{true, "", chapter_of(spec).normalize(spec).dump(2)};
+  });
+}
+
+Session::Session() = default;
+Session::~Session() = default;
+
+Outcome Session::start(const std::string& spec_json) {
+  experiment_.reset();
+  cancelled_ = false;
+  failure_.clear();
+  return guarded([&] {
+    const json spec = parse_json(spec_json);
+    experiment_ = chapter_of(spec).make(spec);
+    return Outcome{};
+  });
+}
+
+Outcome Session::advance(long units) {
+  if (!failure_.empty()) return failure(failure_);
+  if (!experiment_) return failure("no run: start a spec first");
+  if (cancelled_ || experiment_->done()) return Outcome{};
+  if (units < 1) units = 1;
+  Outcome o = guarded([&] {
+    experiment_->advance(units);
+    return Outcome{};
+  });
+  if (!o.ok) failure_ = o.error;
+  return o;
+}
+
+bool Session::running() const { return experiment_ && !cancelled_ && failure_.empty() && !experiment_->done(); }
+bool Session::done() const { return experiment_ && experiment_->done(); }
+double Session::progress() const { return experiment_ ? experiment_->progress() : 0.0; }
+
+std::string Session::result_json() const {
+  if (!experiment_) return "null";
+  try {
+    json r = experiment_->result();
+    if (cancelled_) r["cancelled"] = true;
+    return r.dump();
+  } catch (const std::exception& e) {
+    return json{{"error", e.what()}}.dump();
+  }
+}
+
+void Session::cancel() { cancelled_ = true; }
+
+Outcome run(const std::string& spec_json, void (*on_progress)(double, void*), void* user) {
+  Session s;
+  Outcome o = s.start(spec_json);
+  if (!o.ok) return o;
+  while (!s.done()) {
+    o = s.advance(200);
+    if (!o.ok) return o;
+    if (on_progress) on_progress(s.progress(), user);
+  }
+  return Outcome{true, "", s.result_json()};
+}
+
+}  // namespace bnlab

@@ -1,0 +1,32 @@
+#include "bnlab/experiment.h"
+
+#include "bnlab/error.h"
+
+namespace bnlab {
+
+const std::vector<Chapter>& all_chapters() {
+  static const std::vector<Chapter> chapters = {speed_chapter(),          distribution_chapter(), shift_chapter(),
+                                                noise_chapter(),          regularization_chapter(),
+                                                inference_chapter(),      ics_chapter()};
+  return chapters;
+}
+
+const Chapter& find_chapter(const std::string& name) {
+  std::string names;
+  for (const Chapter& c : all_chapters()) {
+    if (c.name == name) return c;
+    names += (names.empty() ? "" : ", ") + c.name;
+  }
+  throw Error("chapter = \"" + name + "\": must be one of " + names);
+}
+
+json result_envelope(const std::string& chapter, const json& normalized_spec, double progress, bool complete) {
+  return {{"chapter", chapter}, {"spec", normalized_spec}, {"progress", progress}, {"complete", complete}};
+}
+
+json run_to_end(Experiment& e, long units_per_slice) {
+  while (!e.done()) e.advance(units_per_slice);
+  return e.result();
+}
+
+}  // namespace bnlab

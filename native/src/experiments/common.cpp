@@ -1,0 +1,77 @@
+#include "bnlab/experiments/common.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "bnlab/error.h"
+#include "bnlab/loss.h"
+
+namespace bnlab {
+
+SeedFields read_seed_fields(SpecReader& r, const std::string& name, SeedFields d, int max_seeds) {
+  const json* ch = r.raw("chapter");
+  if (ch && (!ch->is_string() || ch->get<std::string>() != name))
+    throw Error(r.field("chapter") + " = " + ch->dump() + ": must be \"" + name + "\"");
+  d.seed = r.seed("seed", d.seed);
+  d.seeds = r.integer("seeds", d.seeds, 1, max_seeds);
+  return d;
+}
+
+void write_seed_fields(json& j, const std::string& name, const SeedFields& s) {
+  j["chapter"] = name;
+  j["seed"] = s.seed;
+  j["seeds"] = s.seeds;
+}
+
+json decision_grid(Mlp<Real>& model, BnStats stats, int n, double lo, double hi) {
+  require(n >= 2 && n <= 256, "grid", n, "must be in [2, 256]");
+  const double h = (hi - lo) / n;
+  Mat<Real> x(2, static_cast<Eigen::Index>(n) * n);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j) {
+      x(0, i * n + j) = static_cast<Real>(lo + (j + 0.5) * h);
+      x(1, i * n + j) = static_cast<Real>(lo + (i + 0.5) * h);
+    }
+  const MatD p = softmax(model.forward(x, Mode::Eval, stats));
+  std::vector<int> cls(static_cast<std::size_t>(n) * n);
+  std::vector<double> conf(cls.size());
+  for (Eigen::Index c = 0; c < p.cols(); ++c) {
+    Eigen::Index best = 0;
+    p.col(c).maxCoeff(&best);
+    cls[static_cast<std::size_t>(c)] = static_cast<int>(best);
+    conf[static_cast<std::size_t>(c)] = p(best, c);
+  }
+  return {{"n", n}, {"lo", lo}, {"hi", hi}, {"class", cls}, {"confidence", conf}};
+}
+
+json points_json(const Dataset& d, int max_points) {
+  const int n = std::min(d.size(), max_points);
+  std::vector<double> x0(static_cast<std::size_t>(n)), x1(static_cast<std::size_t>(n));
+  std::vector<int> y(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    x0[static_cast<std::size_t>(i)] = d.x(0, i);
+    x1[static_cast<std::size_t>(i)] = d.x(1, i);
+    y[static_cast<std::size_t>(i)] = d.y[static_cast<std::size_t>(i)];
+  }
+  return {{"x0", x0}, {"x1", x1}, {"label", y}};
+}
+
+json series(const std::vector<double>& v) {
+  json a = json::array();
+  for (double x : v) a.push_back(std::isfinite(x) ? json(x) : json(nullptr));
+  return a;
+}
+
+std::string with_commas(long v) {
+  std::string s = std::to_string(v < 0 ? -v : v);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<std::size_t>(i), ",");
+  return (v < 0 ? "-" : "") + s;
+}
+
+std::string fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+}  // namespace bnlab

@@ -1,0 +1,208 @@
+#include "bnlab/experiments/speed.h"
+
+#include <array>
+#include <memory>
+
+#include "bnlab/error.h"
+
+namespace bnlab {
+
+SpeedSpec parse_speed_spec(const json& j) {
+  SpeedSpec s;
+  SpecReader r(j, "spec");
+  s.seeds = read_seed_fields(r, "speed", s.seeds, 20);
+  s.data = read_data(r.child("data"), s.data);
+  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
+  s.train = read_train(r.child("train"), s.train);
+  s.steps = r.integer("steps", s.steps, 1, 200000);
+  s.target_loss = r.positive("target_loss", s.target_loss, 0.0, 10.0);
+  s.eval_every = r.integer("eval_every", s.eval_every, 1, 100000);
+  s.grid = r.integer("grid", s.grid, 0, 128);
+  if (s.grid == 1) throw Error("spec.grid = 1: must be 0 (none) or in [2, 128]");
+  r.finish();
+  s.train.validate(s.data.n_train);
+  if (s.train.batch_size < 2)
+    throw Error("spec.train.batch_size = 1: must be >= 2 (the BN net needs a batch variance)");
+  MlpConfig bn = s.model;
+  bn.batch_norm = true;
+  bn.validate();
+  const double evals = static_cast<double>(s.steps) / s.eval_every + 1.0;
+  check_work(s.seeds.seeds * 2.0 *
+                 (s.steps * s.train.batch_size * train_cost(bn) +
+                  evals * (s.data.n_train + s.data.n_test) * eval_cost(bn)),
+             "speed: seeds x 2 nets x (steps x batch + evaluations)");
+  return s;
+}
+
+json to_json(const SpeedSpec& s) {
+  json j;
+  write_seed_fields(j, "speed", s.seeds);
+  j["data"] = to_json(s.data);
+  j["model"] = to_json(s.model, false);
+  j["train"] = to_json(s.train);
+  j["steps"] = s.steps;
+  j["target_loss"] = s.target_loss;
+  j["eval_every"] = s.eval_every;
+  j["grid"] = s.grid;
+  return j;
+}
+
+namespace {
+
+struct NetRecord {
+  std::vector<double> step, batch_loss, batch_accuracy;
+  std::vector<double> eval_step, train_loss, train_accuracy, test_loss, test_accuracy;
+  long steps_to_target = 0;
+  json boundary;
+};
+
+class SpeedExperiment : public Experiment {
+ public:
+  explicit SpeedExperiment(const SpeedSpec& s) : spec_(s), spec_json_(to_json(s)) { start_seed(); }
+
+  void advance(long units) override {
+    for (long u = 0; u < units && !done(); ++u) {
+      lock_step();
+      if (step_ == spec_.steps || both_diverged()) finish_seed();
+    }
+  }
+
+  bool done() const override { return seed_index_ >= spec_.seeds.seeds; }
+
+  double progress() const override {
+    const double per_seed = spec_.steps;
+    return done() ? 1.0 : (seed_index_ * per_seed + step_) / (spec_.seeds.seeds * per_seed);
+  }
+
+  json result() const override {
+    json r = result_envelope("speed", spec_json_, progress(), done());
+    const std::array<const char*, 2> keys{"plain", "bn"};
+    const std::array<const char*, 2> labels{"without BN", "with BN"};
+    json nets = json::object();
+    for (int k = 0; k < 2; ++k) {
+      const NetRecord& c = first_[static_cast<std::size_t>(k)];
+      const long div = first_diverged_[static_cast<std::size_t>(k)];
+      nets[keys[static_cast<std::size_t>(k)]] = {
+          {"label", labels[static_cast<std::size_t>(k)]},
+          {"step", series(c.step)},
+          {"batch_loss", series(c.batch_loss)},
+          {"batch_accuracy", series(c.batch_accuracy)},
+          {"eval_step", series(c.eval_step)},
+          {"train_loss", series(c.train_loss)},
+          {"train_accuracy", series(c.train_accuracy)},
+          {"test_loss", series(c.test_loss)},
+          {"test_accuracy", series(c.test_accuracy)},
+          {"steps_to_target", c.steps_to_target > 0 ? json(c.steps_to_target) : json(nullptr)},
+          {"diverged_at", div > 0 ? json(div) : json(nullptr)},
+          {"boundary", c.boundary}};
+    }
+    r["nets"] = nets;
+    r["points"] = points_json(train_, 600);
+    r["target_loss"] = spec_.target_loss;
+    r["takeaway"] = takeaway();
+    if (spec_.seeds.seeds > 1) r["seed_runs"] = seed_runs_;
+    return r;
+  }
+
+ private:
+  void start_seed() {
+    const std::uint64_t seed = spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_);
+    train_ = make_train_set(spec_.data, seed);
+    test_ = make_test_set(spec_.data, seed);
+    for (int k = 0; k < 2; ++k) {
+      MlpConfig m = spec_.model;
+      m.batch_norm = k == 1;
+      nets_[static_cast<std::size_t>(k)] = std::make_unique<Trainer<Real>>(m, spec_.train, train_, seed);
+      rec_[static_cast<std::size_t>(k)] = NetRecord{};
+    }
+    step_ = 0;
+    evaluate();
+  }
+
+  bool both_diverged() const { return nets_[0]->diverged() && nets_[1]->diverged(); }
+
+  void lock_step() {
+    ++step_;
+    for (int k = 0; k < 2; ++k) {
+      Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
+      NetRecord& c = rec_[static_cast<std::size_t>(k)];
+      if (t.diverged()) continue;
+      const StepReport s = t.step();
+      if (s.diverged) continue;  // the curve ends where the net blew up
+      c.step.push_back(static_cast<double>(step_));
+      c.batch_loss.push_back(s.loss);
+      c.batch_accuracy.push_back(s.accuracy);
+    }
+    if (step_ % spec_.eval_every == 0 || step_ == spec_.steps) evaluate();
+  }
+
+  void evaluate() {
+    for (int k = 0; k < 2; ++k) {
+      Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
+      NetRecord& c = rec_[static_cast<std::size_t>(k)];
+      if (t.diverged()) continue;
+      const EvalReport tr = t.evaluate(train_, BnStats::Running);
+      const EvalReport te = t.evaluate(test_, BnStats::Running);
+      c.eval_step.push_back(static_cast<double>(step_));
+      c.train_loss.push_back(tr.loss);
+      c.train_accuracy.push_back(tr.accuracy);
+      c.test_loss.push_back(te.loss);
+      c.test_accuracy.push_back(te.accuracy);
+      if (c.steps_to_target == 0 && tr.loss <= spec_.target_loss) c.steps_to_target = step_ > 0 ? step_ : 0;
+      if (spec_.grid >= 2 && seed_index_ == 0) c.boundary = decision_grid(t.model(), BnStats::Running, spec_.grid);
+    }
+    if (seed_index_ == 0) {
+      first_ = rec_;
+      for (int k = 0; k < 2; ++k) first_diverged_[static_cast<std::size_t>(k)] = nets_[static_cast<std::size_t>(k)]->diverged_at();
+    }
+  }
+
+  void finish_seed() {
+    if (seed_index_ == 0) {
+      first_ = rec_;
+      for (int k = 0; k < 2; ++k) first_diverged_[static_cast<std::size_t>(k)] = nets_[static_cast<std::size_t>(k)]->diverged_at();
+    }
+    auto opt = [](long v) { return v > 0 ? json(v) : json(nullptr); };
+    seed_runs_.push_back({{"seed", spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_)},
+                          {"plain_steps_to_target", opt(rec_[0].steps_to_target)},
+                          {"bn_steps_to_target", opt(rec_[1].steps_to_target)},
+                          {"plain_diverged_at", opt(nets_[0]->diverged_at())},
+                          {"bn_diverged_at", opt(nets_[1]->diverged_at())}});
+    ++seed_index_;
+    if (!done()) start_seed();
+  }
+
+  std::string describe(int k) const {
+    const NetRecord& c = first_[static_cast<std::size_t>(k)];
+    const long div = first_diverged_[static_cast<std::size_t>(k)];
+    if (c.steps_to_target > 0) return "reached loss " + fixed(spec_.target_loss, 2) + " in " + with_commas(c.steps_to_target) + " steps";
+    if (div > 0) return "diverged at step " + with_commas(div);
+    return "had not reached loss " + fixed(spec_.target_loss, 2) + " after " + with_commas(done() || seed_index_ > 0 ? spec_.steps : step_) + " steps";
+  }
+
+  std::string takeaway() const {
+    std::string t = "With BN the net " + describe(1) + "; without BN it " + describe(0) + ".";
+    const long a = first_[1].steps_to_target, b = first_[0].steps_to_target;
+    if (a > 0 && b > 0 && a < b) t += " BN was " + fixed(static_cast<double>(b) / a, 1) + "x faster.";
+    return t;
+  }
+
+  SpeedSpec spec_;
+  json spec_json_;
+  Dataset train_, test_;
+  std::array<std::unique_ptr<Trainer<Real>>, 2> nets_;
+  std::array<NetRecord, 2> rec_, first_;
+  std::array<long, 2> first_diverged_{0, 0};
+  json seed_runs_ = json::array();
+  int seed_index_ = 0;
+  long step_ = 0;
+};
+
+}  // namespace
+
+Chapter speed_chapter() {
+  return make_chapter<SpeedSpec, SpeedExperiment>("speed", "Normalizing speeds up learning", parse_speed_spec,
+                                                  static_cast<json (*)(const SpeedSpec&)>(to_json));
+}
+
+}  // namespace bnlab

@@ -1,0 +1,268 @@
+#include "bnlab/spec.h"
+
+#include <cmath>
+#include <sstream>
+
+#include "bnlab/error.h"
+
+namespace bnlab {
+
+namespace {
+std::string show(const json& v) {
+  std::string s = v.dump();
+  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+std::string fmt(double x) {
+  std::ostringstream os;
+  os << x;
+  return os.str();
+}
+}  // namespace
+
+SpecReader::SpecReader(const json& j, std::string path) : j_(j), path_(std::move(path)) {
+  if (j_.is_null()) j_ = json::object();
+  if (!j_.is_object()) throw Error(path_ + " = " + show(j) + ": must be an object");
+}
+
+void SpecReader::fail(const std::string& key, const json& value, const std::string& rule) const {
+  throw Error(field(key) + " = " + show(value) + ": " + rule);
+}
+
+const json* SpecReader::get(const std::string& key) {
+  seen_.insert(key);
+  auto it = j_.find(key);
+  if (it == j_.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+const json* SpecReader::raw(const std::string& key) { return get(key); }
+
+double SpecReader::number(const std::string& key, double fallback, double lo, double hi) {
+  const json* v = get(key);
+  if (!v) return fallback;
+  if (!v->is_number()) fail(key, *v, "must be a number in [" + fmt(lo) + ", " + fmt(hi) + "]");
+  const double x = v->get<double>();
+  if (!(x >= lo && x <= hi)) fail(key, *v, "must be in [" + fmt(lo) + ", " + fmt(hi) + "]");
+  return x;
+}
+
+double SpecReader::positive(const std::string& key, double fallback, double lo, double hi) {
+  const json* v = get(key);
+  if (!v) return fallback;
+  if (!v->is_number()) fail(key, *v, "must be a number in (" + fmt(lo) + ", " + fmt(hi) + "]");
+  const double x = v->get<double>();
+  if (!(x > lo && x <= hi)) fail(key, *v, "must be in (" + fmt(lo) + ", " + fmt(hi) + "]");
+  return x;
+}
+
+int SpecReader::integer(const std::string& key, int fallback, int lo, int hi) {
+  const json* v = get(key);
+  if (!v) return fallback;
+  const std::string rule = "must be a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  if (!v->is_number()) fail(key, *v, rule);
+  const double x = v->get<double>();
+  if (!(x >= lo && x <= hi) || std::floor(x) != x) fail(key, *v, rule);
+  return static_cast<int>(x);
+}
+
+std::uint64_t SpecReader::seed(const std::string& key, std::uint64_t fallback) {
+  const json* v = get(key);
+  if (!v) return fallback;
+  const std::string rule = "must be a whole number in [0, 9007199254740992]";
+  if (!v->is_number()) fail(key, *v, rule);
+  if (v->is_number_unsigned()) {
+    const auto x = v->get<std::uint64_t>();
+    if (x > (1ULL << 53)) fail(key, *v, rule);
+    return x;
+  }
+  const double x = v->get<double>();
+  if (!(x >= 0 && x <= 9007199254740992.0) || std::floor(x) != x) fail(key, *v, rule);
+  return static_cast<std::uint64_t>(x);
+}
+
+bool SpecReader::boolean(const std::string& key, bool fallback) {
+  const json* v = get(key);
+  if (!v) return fallback;
+  if (!v->is_boolean()) fail(key, *v, "must be true or false");
+  return v->get<bool>();
+}
+
+std::string SpecReader::choice(const std::string& key, const std::string& fallback,
+                               std::initializer_list<const char*> allowed) {
+  const json* v = get(key);
+  std::string list;
+  for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+  if (!v) return fallback;
+  if (v->is_string()) {
+    const std::string s = v->get<std::string>();
+    for (const char* a : allowed)
+      if (s == a) return s;
+  }
+  fail(key, *v, "must be one of " + list);
+}
+
+std::vector<int> SpecReader::integers(const std::string& key, const std::vector<int>& fallback, std::size_t min_len,
+                                      std::size_t max_len, int lo, int hi) {
+  const json* v = get(key);
+  if (!v) return fallback;
+  const std::string rule = "must be a list of " + std::to_string(min_len) + " to " + std::to_string(max_len) +
+                           " whole numbers in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
+  if (!v->is_array() || v->size() < min_len || v->size() > max_len) fail(key, *v, rule);
+  std::vector<int> out;
+  for (const json& e : *v) {
+    if (!e.is_number()) fail(key, *v, rule);
+    const double x = e.get<double>();
+    if (!(x >= lo && x <= hi) || std::floor(x) != x) fail(key, *v, rule);
+    out.push_back(static_cast<int>(x));
+  }
+  return out;
+}
+
+std::vector<double> SpecReader::numbers(const std::string& key, const std::vector<double>& fallback,
+                                        std::size_t min_len, std::size_t max_len, double lo, double hi) {
+  const json* v = get(key);
+  if (!v) return fallback;
+  const std::string rule = "must be a list of " + std::to_string(min_len) + " to " + std::to_string(max_len) +
+                           " numbers in [" + fmt(lo) + ", " + fmt(hi) + "]";
+  if (!v->is_array() || v->size() < min_len || v->size() > max_len) fail(key, *v, rule);
+  std::vector<double> out;
+  for (const json& e : *v) {
+    if (!e.is_number()) fail(key, *v, rule);
+    const double x = e.get<double>();
+    if (!(x >= lo && x <= hi)) fail(key, *v, rule);
+    out.push_back(x);
+  }
+  return out;
+}
+
+std::vector<std::string> SpecReader::choices(const std::string& key, const std::vector<std::string>& fallback,
+                                             std::initializer_list<const char*> allowed) {
+  const json* v = get(key);
+  if (!v) return fallback;
+  std::string list;
+  for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+  const std::string rule = "must be a non-empty list of distinct values from " + list;
+  if (!v->is_array() || v->empty() || v->size() > allowed.size()) fail(key, *v, rule);
+  std::vector<std::string> out;
+  for (const json& e : *v) {
+    bool ok = false;
+    if (e.is_string())
+      for (const char* a : allowed) ok = ok || e.get<std::string>() == a;
+    if (!ok) fail(key, *v, rule);
+    for (const std::string& o : out)
+      if (o == e.get<std::string>()) fail(key, *v, rule);
+    out.push_back(e.get<std::string>());
+  }
+  return out;
+}
+
+SpecReader SpecReader::child(const std::string& key) {
+  const json* v = get(key);
+  if (v && !v->is_object()) fail(key, *v, "must be an object");
+  return SpecReader(v ? *v : json::object(), field(key));
+}
+
+void SpecReader::finish() const {
+  for (auto it = j_.begin(); it != j_.end(); ++it)
+    if (!seen_.count(it.key())) throw Error(field(it.key()) + ": unknown field (check the spelling)");
+}
+
+DataConfig read_data(SpecReader r, DataConfig d) {
+  d.kind = r.choice("kind", d.kind, {"moons", "circles", "spirals", "xor", "blobs"});
+  d.n_train = r.integer("n_train", d.n_train, 2, 100000);
+  d.n_test = r.integer("n_test", d.n_test, 1, 100000);
+  d.noise = r.number("noise", d.noise, 0.0, 2.0);
+  d.label_flip = r.number("label_flip", d.label_flip, 0.0, 0.5);
+  d.classes = r.integer("classes", d.classes, 2, 8);
+  r.finish();
+  d.validate();
+  return d;
+}
+
+json to_json(const DataConfig& d) {
+  return {{"kind", d.kind},   {"n_train", d.n_train},       {"n_test", d.n_test},
+          {"noise", d.noise}, {"label_flip", d.label_flip}, {"classes", d.classes}};
+}
+
+MlpConfig read_model(SpecReader r, MlpConfig m, const DataConfig& data, bool with_bn) {
+  m.inputs = 2;
+  m.outputs = data.num_classes();
+  m.hidden = r.integers("hidden", m.hidden, 1, 16, 1, 1024);
+  m.activation = activation_from_name(
+      r.choice("activation", activation_name(m.activation), {"relu", "tanh", "sigmoid"}));
+  if (with_bn) m.batch_norm = r.boolean("batch_norm", m.batch_norm);
+  m.dropout = r.number("dropout", m.dropout, 0.0, 0.95);
+  m.bn_momentum = r.number("bn_momentum", m.bn_momentum, 0.0, 1.0);
+  m.bn_eps = r.positive("bn_eps", m.bn_eps, 0.0, 1.0);
+  m.ghost_batch = r.integer("ghost_batch", m.ghost_batch, 0, 100000);
+  if (m.ghost_batch == 1) throw Error(r.field("ghost_batch") + " = 1: must be 0 (off) or >= 2");
+  r.finish();
+  if (with_bn) m.validate();
+  return m;
+}
+
+json to_json(const MlpConfig& m, bool with_bn) {
+  json j = {{"hidden", m.hidden},         {"activation", activation_name(m.activation)},
+            {"dropout", m.dropout},       {"bn_momentum", m.bn_momentum},
+            {"bn_eps", m.bn_eps},         {"ghost_batch", m.ghost_batch}};
+  if (with_bn) j["batch_norm"] = m.batch_norm;
+  return j;
+}
+
+TrainConfig read_train(SpecReader r, TrainConfig t) {
+  t.optimizer.kind = r.choice("optimizer", t.optimizer.kind, {"sgd", "adam"});
+  t.optimizer.lr = r.positive("lr", t.optimizer.lr, 0.0, 10.0);
+  t.optimizer.momentum = r.number("momentum", t.optimizer.momentum, 0.0, 0.999);
+  t.optimizer.weight_decay = r.number("weight_decay", t.optimizer.weight_decay, 0.0, 1.0);
+  t.batch_size = r.integer("batch_size", t.batch_size, 1, 100000);
+  r.finish();
+  t.optimizer.validate();
+  return t;
+}
+
+json to_json(const TrainConfig& t) {
+  return {{"optimizer", t.optimizer.kind},
+          {"lr", t.optimizer.lr},
+          {"momentum", t.optimizer.momentum},
+          {"weight_decay", t.optimizer.weight_decay},
+          {"batch_size", t.batch_size}};
+}
+
+InputTransform read_transform(SpecReader r, InputTransform t) {
+  t.tx = r.number("tx", t.tx, -100.0, 100.0);
+  t.ty = r.number("ty", t.ty, -100.0, 100.0);
+  t.scale = r.positive("scale", t.scale, 0.0, 100.0);
+  t.sx = r.positive("sx", t.sx, 0.0, 100.0);
+  t.sy = r.positive("sy", t.sy, 0.0, 100.0);
+  t.rotate_deg = r.number("rotate_deg", t.rotate_deg, -360.0, 360.0);
+  r.finish();
+  return t;
+}
+
+json to_json(const InputTransform& t) {
+  return {{"tx", t.tx}, {"ty", t.ty}, {"scale", t.scale}, {"sx", t.sx}, {"sy", t.sy}, {"rotate_deg", t.rotate_deg}};
+}
+
+void check_work(double multiply_adds, const std::string& what) {
+  if (multiply_adds > kMaxWork) {
+    std::ostringstream os;
+    os << what << " = " << multiply_adds << " multiply-adds: more than the limit of " << kMaxWork
+       << " (fewer steps, epochs, seeds or smaller layers)";
+    throw Error(os.str());
+  }
+}
+
+double eval_cost(const MlpConfig& m) { return static_cast<double>(m.num_params()); }
+double train_cost(const MlpConfig& m) { return 3.0 * static_cast<double>(m.num_params()); }
+
+json parse_json(const std::string& text) {
+  try {
+    return json::parse(text);
+  } catch (const json::parse_error& e) {
+    std::string what = e.what();
+    const auto colon = what.find("parse error");
+    throw Error("spec: not valid JSON (" + (colon == std::string::npos ? what : what.substr(colon)) + ")");
+  }
+}
+
+}  // namespace bnlab
