@@ -3,6 +3,7 @@
 //   bnlab preset CHAPTER           print a chapter's default spec
 //   bnlab validate SPEC.json|-     print the normalized spec, or one line naming the bad field
 //   bnlab run SPEC.json|- [--seeds N] [--out FILE] [--quiet]
+//   bnlab bench [--steps N]        training throughput of DESIGN's benchmark net (samples/s)
 // Exit status: 0 success, 2 bad spec or arguments (one line on stderr), 1 a run that failed.
 #include <unistd.h>
 
@@ -17,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bnlab/api.h"
+#include "bnlab/bench.h"
 
 namespace {
 
@@ -95,6 +97,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--out", out_path, "write the result to FILE instead of stdout");
   run_cmd->add_flag("--quiet,-q", quiet, "no progress on stderr");
 
+  auto* bench_cmd = app.add_subcommand("bench", "Measure training throughput (samples/s) of a 2-64-64-64-2 MLP");
+  int bench_steps = 3000;
+  bench_cmd->add_option("--steps", bench_steps, "training steps per measurement")->check(CLI::Range(10, 1000000));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -114,6 +120,14 @@ int main(int argc, char** argv) {
       const bnlab::Outcome o = bnlab::preset(chapter);
       if (!o.ok) return fail(o.error);
       std::cout << o.json << "\n";
+      return 0;
+    }
+    if (app.got_subcommand(bench_cmd)) {
+      for (const bnlab::BenchFigure& f : bnlab::bench_training(bench_steps, [] {
+             return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+           }))
+        std::printf("%-44s %12.0f samples/s  (%ld steps of batch %d in %.3f s)\n", f.name.c_str(),
+                    f.samples_per_second, f.steps, f.batch, f.seconds);
       return 0;
     }
     std::string text, error;

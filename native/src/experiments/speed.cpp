@@ -184,6 +184,10 @@ class SpeedExperiment : public Experiment {
     std::string t = "With BN the net " + describe(1) + "; without BN it " + describe(0) + ".";
     const long a = first_[1].steps_to_target, b = first_[0].steps_to_target;
     if (a > 0 && b > 0 && a < b) t += " BN was " + fixed(static_cast<double>(b) / a, 1) + "x faster.";
+    // Reaching the target once is not staying there: a too-large step can undo it later.
+    const std::vector<double>&lb = first_[1].train_loss, &lp = first_[0].train_loss;
+    if (!lb.empty() && !lp.empty() && first_diverged_[0] == 0 && first_diverged_[1] == 0)
+      t += " Latest training loss: " + fixed(lb.back(), 3) + " with BN, " + fixed(lp.back(), 3) + " without.";
     return t;
   }
 
