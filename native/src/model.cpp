@@ -32,10 +32,17 @@ long MlpConfig::num_params() const {
   return n + in * outputs + outputs;
 }
 
+namespace {
+// Validates before any layer is built, so a bad width is reported as the model field it is.
+const MlpConfig& validated(const MlpConfig& config) {
+  config.validate();
+  return config;
+}
+}  // namespace
+
 template <typename T>
 Mlp<T>::Mlp(const MlpConfig& config, Rng& init_rng)
-    : config_(config), out_(config.hidden.empty() ? 1 : config.hidden.back(), config.outputs, true) {
-  config_.validate();
+    : config_(validated(config)), out_(config.hidden.back(), config.outputs, true) {
   const InitKind init = config.activation == ActivationKind::Relu ? InitKind::He : InitKind::Glorot;
   int in = config.inputs;
   for (int w : config.hidden) {

@@ -9,8 +9,8 @@
 namespace bnlab {
 
 void TrainConfig::validate(int n_train) const {
-  require(batch_size >= 1, "train.batch_size", batch_size, "must be >= 1");
-  require(batch_size <= n_train, "train.batch_size", batch_size,
+  require(batch_size >= 1, "spec.train.batch_size", batch_size, "must be >= 1");
+  require(batch_size <= n_train, "spec.train.batch_size", batch_size,
           "must be <= data.n_train (" + std::to_string(n_train) + ")");
   require(diverge_loss > 0.0, "train.diverge_loss", diverge_loss, "must be > 0");
   optimizer.validate();
@@ -32,7 +32,7 @@ Trainer<T>::Trainer(const MlpConfig& model, const TrainConfig& train, const Data
       }()),
       optimizer_(train.optimizer) {
   config_.validate(data.size());
-  require(model.batch_norm ? train.batch_size >= 2 : true, "train.batch_size", train.batch_size,
+  require(model.batch_norm ? train.batch_size >= 2 : true, "spec.train.batch_size", train.batch_size,
           "must be >= 2 with batch norm (a batch of one has no variance)");
   require(model.inputs == data.dims(), "model.inputs", model.inputs, "must equal the data's dimension");
   require(model.outputs == data.classes, "model.outputs", model.outputs, "must equal the number of classes");
@@ -58,9 +58,29 @@ StepReport Trainer<T>::step() {
   cursor_ += B;
   gather(*data_, batch_idx_, 0, B, batch_x_, batch_y_);
 
-  const Mat<T>& logits = model_.forward(batch_x_, Mode::Train, BnStats::Running, &dropout_rng_);
-  r.loss = softmax_cross_entropy(logits, batch_y_, &dlogits_);
-  r.accuracy = accuracy(logits, batch_y_);
+  if (config_.bn_full_set && model_.config().batch_norm) {
+    // Forward the whole set (BN statistics = the set's), then keep the batch's columns: the loss
+    // and dlogits of those B columns, zero elsewhere, so backward gives d(batch loss)/d(params)
+    // including the path through the set's mean and variance.
+    if (full_x_.cols() != data_->size()) {
+      std::vector<int> all(static_cast<std::size_t>(data_->size()));
+      std::iota(all.begin(), all.end(), 0);
+      gather(*data_, all, 0, all.size(), full_x_, full_y_);
+    }
+    const Mat<T>& all_logits = model_.forward(full_x_, Mode::Train, BnStats::Running, &dropout_rng_);
+    batch_logits_.resize(all_logits.rows(), static_cast<Eigen::Index>(B));
+    for (std::size_t j = 0; j < B; ++j)
+      batch_logits_.col(static_cast<Eigen::Index>(j)) = all_logits.col(batch_idx_[j]);
+    r.loss = softmax_cross_entropy(batch_logits_, batch_y_, &batch_dlogits_);
+    r.accuracy = accuracy(batch_logits_, batch_y_);
+    dlogits_ = Mat<T>::Zero(all_logits.rows(), all_logits.cols());
+    for (std::size_t j = 0; j < B; ++j)
+      dlogits_.col(batch_idx_[j]) = batch_dlogits_.col(static_cast<Eigen::Index>(j));
+  } else {
+    const Mat<T>& logits = model_.forward(batch_x_, Mode::Train, BnStats::Running, &dropout_rng_);
+    r.loss = softmax_cross_entropy(logits, batch_y_, &dlogits_);
+    r.accuracy = accuracy(logits, batch_y_);
+  }
   ++steps_;
   r.step = steps_;
   r.epoch = epoch_;

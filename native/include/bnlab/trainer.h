@@ -25,6 +25,14 @@ struct TrainConfig {
   int batch_size = 64;
   OptimizerConfig optimizer;
   double diverge_loss = 1e3;
+  // BN statistics over the whole training set instead of the mini-batch (chapter 3b's noise-free
+  // control): each step forwards all N training examples in training mode, so every BN layer
+  // normalises with the exact statistics of the set under the current weights (the gradient flows
+  // through them), and backpropagates the loss of the mini-batch's B columns only. The step is the
+  // exact gradient of the batch loss of a net whose BN uses population statistics; it costs N
+  // examples instead of B. Batch order is unchanged; dropout masks are drawn for all N columns.
+  // Without batch norm this has no effect.
+  bool bn_full_set = false;
   void validate(int n_train) const;
 };
 
@@ -83,6 +91,8 @@ class Trainer {
   int epoch_ = -1;
   long diverged_at_ = 0;
   Mat<T> batch_x_, dlogits_;
+  Mat<T> full_x_, batch_logits_, batch_dlogits_;  // bn_full_set only: inputs x N, C x B, C x B
+  std::vector<int> full_y_;
 };
 
 }  // namespace bnlab
