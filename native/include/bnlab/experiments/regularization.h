@@ -1,0 +1,117 @@
+// Chapter 3b: BN regularizes slightly, and less with bigger batches. Protocol P1 of DESIGN section 2.
+//
+// Two moons with exactly round(0.3 N) training labels flipped, N = 512. Four configurations of the
+// same 2-32-32-2 ReLU MLP -- none, bn, dropout (p after every hidden nonlinearity), bn_dropout --
+// are trained for `epochs` epochs at each batch size B with SGD + momentum and the learning rate
+// scaled with the batch, lr(B) = train.lr * B / lr_batch (0.05 at 512; without the scaling the plain
+// net's gap would move with B too). Seeds are paired: seed s fixes the data, the initial weights,
+// the batch order and the dropout masks for every (configuration, batch size).
+//
+// After training, each net is evaluated (dropout off, BN with its running averages) on
+//   train:       the 512 training examples with their labels (30% flipped),
+//   test:        5000 fresh test points with exactly round(0.3 x 5000) labels flipped the same way,
+//                the "flipped copy" -- the same label distribution as training, so
+//   gap = test loss - train loss  measures overfitting (the noisy labels memorised),
+//   test_clean:  the same 5000 points with their clean labels (what a user cares about).
+//
+// Modes (how BN gets its statistics while training; evaluation is the same for all):
+//   "batch"       BN over the SGD mini-batch of B (standard BN; the lecture's claim).
+//   "ghost"       SGD batch fixed at lr_batch (512 = the whole set: plain gradient descent, no SGD
+//                 noise), lr = train.lr, BN statistics over ghost groups of B consecutive examples of
+//                 the shuffled batch (model.ghost_batch = B). Isolates BN's noise from SGD's. Configs
+//                 without BN do not depend on B here: they are trained once per seed and repeated.
+//   "population"  the noise-free control: SGD batch B with lr(B) as in "batch", but every BN layer
+//                 normalises with the exact statistics of the whole training set under the current
+//                 weights (TrainConfig::bn_full_set: all N examples forwarded in training mode, the
+//                 batch's loss backpropagated, gradient through the statistics). BN then adds no
+//                 noise, so any trend left with B is SGD's. Costs N examples per step (8x at B = 64).
+//                 Configs without BN are the same as in "batch".
+//
+// Spec (defaults = P1):
+//   {"chapter":"regularization","seed":1,"seeds":5,
+//    "data":{"kind":"moons","n_train":512,"n_test":5000,"noise":0.1,"label_flip":0.3,...},
+//    "model":{"hidden":[32,32],"activation":"relu","dropout":0.2,"bn_momentum":0.1,"bn_eps":1e-5,
+//             "ghost_batch":0},      (dropout = p of the dropout configs, in (0, 0.95]; ghost_batch
+//                                     must be 0: the mode sets it)
+//    "train":{"optimizer":"sgd","lr":0.05,"momentum":0.9,"weight_decay":0},   (lr at lr_batch;
+//                                     no batch_size here: batch_sizes sweeps it)
+//    "lr_batch":512,                  the batch the lr is given for; lr(B) = lr * B / lr_batch
+//    "epochs":400,                    [1, 10000]
+//    "configs":["none","bn","dropout","bn_dropout"],   any non-empty subset, in this order
+//    "batch_sizes":[64,128,256,512],  1 to 8 sizes in [2, n_train], increasing
+//    "mode":"batch",                  "batch" | "ghost" | "population"
+//    "eval_every":50}                 epochs between curve points of the first seed (0 = none)
+// Runs are ordered seed-major (seed, then config, then batch size), so the sweep fills in seed by
+// seed and the intervals tighten as it goes.
+//
+// Result (after the envelope: chapter, spec, progress, complete):
+//   "mode", "batch_size": [...], "seeds_done": completed seeds, "runs_done", "runs_total",
+//   "current": {"seed","config","batch_size","epoch"} | null,
+//   "configs": {name: {"label", "lr": [per batch size], "ghost_batch": [per batch size] (ghost mode),
+//       "gap", "train_loss", "test_loss", "test_clean_loss", "train_accuracy", "test_accuracy",
+//       "test_clean_accuracy": Metric,
+//       "rise": Paired }}            rise = gap(last batch size) - gap(first), per seed (paired)
+//     Metric = {"mean": [per batch size], "half_width": [..], "n": [..], "values": [[per seed] per batch size]}
+//       mean and 95% t-interval half width over the seeds finished for that cell (half_width 0 for n = 1;
+//       values in seed order)
+//     Paired = {"mean", "half_width", "n", "values": [per seed]}  (null until a seed has both ends)
+//   "curves" (eval_every > 0; first seed): {name: [{"batch_size", "epoch": [...], "train_loss": [...],
+//       "test_loss": [...], "test_clean_loss": [...]} per batch size]}
+//   "takeaway": e.g. "BN's train/test loss gap: 0.053 at batch 64, 0.087 at 512 (rise +0.034 +- 0.012,
+//       5 seeds); none: 0.071 -> 0.070; dropout: ...".
+// Work unit: one SGD step of one net (a step of B examples; in "population" mode N examples).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "bnlab/experiment.h"
+#include "bnlab/experiments/common.h"
+
+namespace bnlab {
+
+struct RegularizationSpec {
+  SeedFields seeds = [] {
+    SeedFields s;
+    s.seeds = 5;
+    return s;
+  }();
+  DataConfig data = [] {
+    DataConfig d;
+    d.kind = "moons";
+    d.n_train = 512;
+    d.n_test = 5000;
+    d.noise = 0.1;
+    d.label_flip = 0.3;
+    return d;
+  }();
+  MlpConfig model = [] {
+    MlpConfig m;
+    m.hidden = {32, 32};
+    m.dropout = 0.2;
+    return m;
+  }();
+  TrainConfig train = [] {
+    TrainConfig t;
+    t.optimizer.lr = 0.05;
+    t.optimizer.momentum = 0.9;
+    return t;
+  }();
+  int lr_batch = 512;
+  int epochs = 400;
+  std::vector<std::string> configs{"none", "bn", "dropout", "bn_dropout"};
+  std::vector<int> batch_sizes{64, 128, 256, 512};
+  std::string mode = "batch";
+  int eval_every = 50;
+
+  // The net of one configuration: batch_norm and dropout set from its name.
+  MlpConfig model_for(const std::string& config) const;
+  // lr(B) and the SGD batch of a cell, by mode.
+  double lr_for(int batch_size) const;
+  int sgd_batch_for(int batch_size) const;
+};
+
+RegularizationSpec parse_regularization_spec(const json& j);
+json to_json(const RegularizationSpec& s);
+
+}  // namespace bnlab
