@@ -1,19 +1,527 @@
-// Placeholder until the distribution experiment lands: the chapter is listed but refuses to run.
+#include "bnlab/experiments/distribution.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <memory>
+
 #include "bnlab/error.h"
-#include "bnlab/experiment.h"
 
 namespace bnlab {
 
-Chapter distribution_chapter() {
-  Chapter c;
-  c.name = "distribution";
-  c.title = "distribution (not built yet)";
-  c.preset = [] { return json{{"chapter", "distribution"}}; };
-  c.normalize = [](const json&) -> json { throw Error("chapter = \"distribution\": not available in this build yet"); };
-  c.make = [](const json&) -> std::unique_ptr<Experiment> {
-    throw Error("chapter = \"distribution\": not available in this build yet");
+namespace {
+
+std::string list_json(const std::vector<int>& v) { return json(v).dump(); }
+
+int width_of(const MlpConfig& m, int layer_1based) { return m.hidden[static_cast<std::size_t>(layer_1based - 1)]; }
+
+}  // namespace
+
+DistributionSpec parse_distribution_spec(const json& j) {
+  DistributionSpec s;
+  SpecReader r(j, "spec");
+  s.seeds = read_seed_fields(r, "distribution", s.seeds, 10);
+  s.data = read_data(r.child("data"), s.data);
+  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
+  s.train = read_train(r.child("train"), s.train);
+  s.steps = r.integer("steps", s.steps, 1, 100000);
+  s.layer = r.integer("layer", s.layer, 1, 16);
+  s.units = r.integers("units", s.units, 2, 2, 0, 1023);
+  s.trail_every = r.integer("trail_every", s.trail_every, 1, 100000);
+  s.frame_every = r.integer("frame_every", s.frame_every, 0, 100000);
+  s.probe_layer = r.integer("probe_layer", s.probe_layer, 0, 16);
+  s.probe_unit = r.integer("probe_unit", s.probe_unit, 0, 1023);
+  s.probe_size = r.integer("probe_size", s.probe_size, 2, 100000);
+  s.probe_every = r.integer("probe_every", s.probe_every, 1, 100000);
+  s.probe_stats = r.choice("probe_stats", s.probe_stats, {"batch", "running"});
+  r.finish();
+
+  s.train.validate(s.data.n_train);
+  if (s.train.batch_size < 2)
+    throw Error("spec.train.batch_size = 1: must be >= 2 (the BN net needs a batch variance)");
+  MlpConfig bn = s.model;
+  bn.batch_norm = true;
+  bn.validate();
+  const int depth = static_cast<int>(s.model.hidden.size());
+  if (s.layer > depth)
+    throw Error("spec.layer = " + std::to_string(s.layer) + ": must be in [1, " + std::to_string(depth) +
+                "] (a hidden layer of spec.model.hidden)");
+  const int w = width_of(s.model, s.layer);
+  if (s.units[0] == s.units[1] || s.units[0] >= w || s.units[1] >= w)
+    throw Error("spec.units = " + list_json(s.units) + ": must be two distinct units in [0, " +
+                std::to_string(w - 1) + "] of layer " + std::to_string(s.layer));
+  if (s.probe_layer > depth)
+    throw Error("spec.probe_layer = " + std::to_string(s.probe_layer) + ": must be 0 (the last hidden layer) or in [1, " +
+                std::to_string(depth) + "]");
+  const int probe_layer = s.probe_layer == 0 ? depth : s.probe_layer;
+  const int pw = width_of(s.model, probe_layer);
+  if (s.probe_unit >= pw)
+    throw Error("spec.probe_unit = " + std::to_string(s.probe_unit) + ": must be in [0, " + std::to_string(pw - 1) +
+                "] (a unit of hidden layer " + std::to_string(probe_layer) + ")");
+  if (s.probe_size > s.data.n_test)
+    throw Error("spec.probe_size = " + std::to_string(s.probe_size) + ": must be <= spec.data.n_test (" +
+                std::to_string(s.data.n_test) + ")");
+  const double frames = (s.frame_every > 0 ? s.steps / s.frame_every : 0) + 2.0;
+  if (frames * s.train.batch_size > 200000)
+    throw Error("spec.frame_every = " + std::to_string(s.frame_every) +
+                ": keeps more than 200000 points (frames x batch); keep frames less often");
+  const double probes = static_cast<double>(s.steps) / s.probe_every + 2.0;
+  check_work(s.seeds.seeds * 2.0 *
+                 (s.steps * s.train.batch_size * train_cost(bn) + probes * s.probe_size * eval_cost(bn) +
+                  s.data.n_test * eval_cost(bn)),
+             "distribution: seeds x 2 nets x (steps x batch + probes x probe_size)");
+  return s;
+}
+
+json to_json(const DistributionSpec& s) {
+  json j;
+  write_seed_fields(j, "distribution", s.seeds);
+  j["data"] = to_json(s.data);
+  j["model"] = to_json(s.model, false);
+  j["train"] = to_json(s.train);
+  j["steps"] = s.steps;
+  j["layer"] = s.layer;
+  j["units"] = s.units;
+  j["trail_every"] = s.trail_every;
+  j["frame_every"] = s.frame_every;
+  j["probe_layer"] = s.probe_layer;
+  j["probe_unit"] = s.probe_unit;
+  j["probe_size"] = s.probe_size;
+  j["probe_every"] = s.probe_every;
+  j["probe_stats"] = s.probe_stats;
+  return j;
+}
+
+namespace {
+
+constexpr int kPlain = 0, kBn = 1;
+constexpr int kWindows = 20;
+constexpr std::array<double, 3> kQuantiles{15.0, 50.0, 85.0};
+
+// Moments of two rows of a features x B matrix over the batch (divisor B, as BN uses).
+struct Moments {
+  double mean0 = 0, mean1 = 0, var0 = 0, var1 = 0, cov01 = 0;
+};
+
+Moments moments(const Mat<Real>& z, int u0, int u1) {
+  Moments m;
+  const Eigen::Index B = z.cols();
+  for (Eigen::Index j = 0; j < B; ++j) {
+    m.mean0 += static_cast<double>(z(u0, j));
+    m.mean1 += static_cast<double>(z(u1, j));
+  }
+  m.mean0 /= static_cast<double>(B);
+  m.mean1 /= static_cast<double>(B);
+  for (Eigen::Index j = 0; j < B; ++j) {
+    const double a = static_cast<double>(z(u0, j)) - m.mean0, b = static_cast<double>(z(u1, j)) - m.mean1;
+    m.var0 += a * a;
+    m.var1 += b * b;
+    m.cov01 += a * b;
+  }
+  m.var0 /= static_cast<double>(B);
+  m.var1 /= static_cast<double>(B);
+  m.cov01 /= static_cast<double>(B);
+  return m;
+}
+
+struct Trail {
+  std::vector<double> step, mean0, mean1, var0, var1, cov01;
+  void push(double s, const Moments& m) {
+    step.push_back(s);
+    mean0.push_back(m.mean0);
+    mean1.push_back(m.mean1);
+    var0.push_back(m.var0);
+    var1.push_back(m.var1);
+    cov01.push_back(m.cov01);
+  }
+  json to_json() const {
+    return {{"step", series(step)},   {"mean0", series(mean0)}, {"mean1", series(mean1)},
+            {"var0", series(var0)},   {"var1", series(var1)},   {"cov01", series(cov01)}};
+  }
+};
+
+struct Drift {
+  double mean = 0.0, mean_in_sd = 0.0, std = 0.0;
+  json to_json() const { return {{"mean", mean}, {"mean_in_sd", mean_in_sd}, {"std", std}}; }
+};
+
+int window_length(std::size_t n) { return std::max(1, static_cast<int>(n) / kWindows); }
+
+// Drift of a cloud over windows of W consecutive records (see the header).
+Drift drift_of(const Trail& t) {
+  Drift d;
+  const std::size_t n = t.step.size();
+  if (n == 0) return d;
+  const std::size_t W = static_cast<std::size_t>(window_length(n));
+  struct Win {
+    double m0 = 0, m1 = 0, s0 = 0, s1 = 0;
   };
-  return c;
+  std::vector<Win> wins;
+  for (std::size_t b = 0; b + W <= n; b += W) {
+    Win w;
+    for (std::size_t i = b; i < b + W; ++i) {
+      w.m0 += t.mean0[i];
+      w.m1 += t.mean1[i];
+      w.s0 += std::sqrt(t.var0[i]);
+      w.s1 += std::sqrt(t.var1[i]);
+    }
+    w.m0 /= static_cast<double>(W);
+    w.m1 /= static_cast<double>(W);
+    w.s0 /= static_cast<double>(W);
+    w.s1 /= static_cast<double>(W);
+    wins.push_back(w);
+  }
+  const Win& w0 = wins.front();
+  double spread2 = 0.0;  // time-averaged squared spread, sqrt((s0^2 + s1^2) / 2) per window
+  for (const Win& w : wins) {
+    d.mean = std::max(d.mean, std::sqrt((w.m0 - w0.m0) * (w.m0 - w0.m0) + (w.m1 - w0.m1) * (w.m1 - w0.m1)));
+    const double r0 = w0.s0 > 0 ? std::abs(w.s0 / w0.s0 - 1.0) : 0.0;
+    const double r1 = w0.s1 > 0 ? std::abs(w.s1 / w0.s1 - 1.0) : 0.0;
+    d.std = std::max(d.std, (r0 + r1) / 2.0);
+    spread2 += (w.s0 * w.s0 + w.s1 * w.s1) / 2.0;
+  }
+  const double spread = std::sqrt(spread2 / static_cast<double>(wins.size()));
+  d.mean_in_sd = spread > 0 ? d.mean / spread : 0.0;
+  return d;
+}
+
+// The 15/50/85th percentiles of a sorted sample, interpolated like stats::percentile.
+std::array<double, 3> quantiles_sorted(const std::vector<double>& v) {
+  std::array<double, 3> q{};
+  for (std::size_t k = 0; k < kQuantiles.size(); ++k) {
+    const double pos = kQuantiles[k] / 100.0 * static_cast<double>(v.size() - 1);
+    const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
+    const std::size_t hi = std::min(lo + 1, v.size() - 1);
+    q[k] = v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+  }
+  return q;
+}
+
+// Percentiles of every unit of the probe layer over time: the probe unit's series, and per unit
+// its first percentiles and the largest departure from them.
+struct Bands {
+  std::vector<double> step, p15, p50, p85;
+  std::vector<std::array<double, 3>> first, max_dev;  // per unit
+  std::vector<double> width_sum;                      // per unit: sum over probes of p85 - p15
+  int probes = 0;
+  // Band drift of one unit: mean_q max_t |p_q(t) - p_q(0)| / mean_t (p85(t) - p15(t)).
+  double unit_drift(std::size_t u) const {
+    if (u >= first.size() || probes == 0) return 0.0;
+    const double width = width_sum[u] / probes;
+    if (!(width > 0)) return 0.0;
+    return (max_dev[u][0] + max_dev[u][1] + max_dev[u][2]) / 3.0 / width;
+  }
+  double all_units_drift() const {
+    double s = 0.0;
+    for (std::size_t u = 0; u < first.size(); ++u) s += unit_drift(u);
+    return first.empty() ? 0.0 : s / static_cast<double>(first.size());
+  }
+  json to_json() const { return {{"step", series(step)}, {"p15", series(p15)}, {"p50", series(p50)}, {"p85", series(p85)}}; }
+};
+
+struct NetRecord {
+  std::array<Trail, 2> trail;  // [0] z (before BN), [1] z~ (after BN; BN net only)
+  Bands bands;
+  std::vector<double> loss_step, loss;
+  std::array<double, 2> gamma_used{1.0, 1.0}, beta_used{0.0, 0.0};  // values this step's forward used
+};
+
+struct FramePoints {
+  bool present = false;
+  std::array<std::vector<double>, 2> z, zt;
+};
+
+json rows_json(const std::array<std::vector<double>, 2>& r) { return json::array({series(r[0]), series(r[1])}); }
+
+class DistributionExperiment : public Experiment {
+ public:
+  explicit DistributionExperiment(const DistributionSpec& s) : spec_(s), spec_json_(to_json(s)) {
+    probe_layer_ = spec_.probe_layer == 0 ? static_cast<int>(spec_.model.hidden.size()) : spec_.probe_layer;
+    start_seed();
+  }
+
+  void advance(long units) override {
+    for (long u = 0; u < units && !done(); ++u) {
+      lock_step();
+      if (step_ == spec_.steps || (nets_[0]->diverged() && nets_[1]->diverged())) finish_seed();
+    }
+  }
+
+  bool done() const override { return seed_index_ >= spec_.seeds.seeds; }
+
+  double progress() const override {
+    const double per_seed = spec_.steps;
+    return done() ? 1.0 : (seed_index_ * per_seed + step_) / (spec_.seeds.seeds * per_seed);
+  }
+
+  json result() const override {
+    json r = result_envelope("distribution", spec_json_, progress(), done());
+    const bool live = seed_index_ == 0;  // the first seed is still running: its records are rec_
+    const std::array<NetRecord, 2>& shown = live ? rec_ : first_;
+    const Params& params = live ? params_ : first_params_;
+    const std::vector<double>& loss_step = live ? loss_step_ : first_loss_step_;
+    const NetRecord& p = shown[kPlain];
+    const NetRecord& b = shown[kBn];
+    r["layer"] = spec_.layer;
+    r["units"] = spec_.units;
+    r["probe_layer"] = probe_layer_;
+    r["probe_unit"] = spec_.probe_unit;
+    r["window"] = window_length(b.trail[0].step.size());
+    r["trails"] = {{"plain_z", p.trail[0].to_json()}, {"bn_z", b.trail[0].to_json()}, {"bn_z_tilde", b.trail[1].to_json()}};
+    r["bn_params"] = {{"step", series(params.step)},     {"gamma0", series(params.gamma0)},
+                      {"gamma1", series(params.gamma1)}, {"beta0", series(params.beta0)},
+                      {"beta1", series(params.beta1)}};
+    r["batch_loss"] = {{"step", series(loss_step)}, {"plain", series(p.loss)}, {"bn", series(b.loss)}};
+    r["frames"] = frames_;
+    r["percentiles"] = {{"plain", p.bands.to_json()}, {"bn", b.bands.to_json()}};
+    const Summary s = summarize(shown);
+    r["drift"] = {{"plain_z", s.plain_z.to_json()}, {"bn_z", s.bn_z.to_json()}, {"bn_z_tilde", s.bn_zt.to_json()}};
+    r["band_drift"] = {{"plain", s.band[kPlain]}, {"bn", s.band[kBn]}};
+    r["band_drift_all_units"] = {{"plain", s.band_all[kPlain]}, {"bn", s.band_all[kBn]}};
+    auto opt_acc = [](double a) { return a >= 0 ? json(a) : json(nullptr); };
+    r["test_accuracy"] = {{"plain", opt_acc(first_test_acc_[kPlain])}, {"bn", opt_acc(first_test_acc_[kBn])}};
+    auto opt = [](long v) { return v > 0 ? json(v) : json(nullptr); };
+    const std::array<long, 2> div = live ? std::array<long, 2>{nets_[kPlain]->diverged_at(), nets_[kBn]->diverged_at()}
+                                         : first_diverged_;
+    r["diverged_at"] = {{"plain", opt(div[kPlain])}, {"bn", opt(div[kBn])}};
+    r["takeaway"] = takeaway(s, b, div);
+    if (spec_.seeds.seeds > 1) r["seed_runs"] = seed_runs_;
+    return r;
+  }
+
+ private:
+  struct Params {
+    std::vector<double> step, gamma0, gamma1, beta0, beta1;
+  };
+  struct Summary {
+    Drift plain_z, bn_z, bn_zt;
+    std::array<double, 2> band{0, 0}, band_all{0, 0};
+  };
+
+  Summary summarize(const std::array<NetRecord, 2>& rec) const {
+    Summary s;
+    s.plain_z = drift_of(rec[kPlain].trail[0]);
+    s.bn_z = drift_of(rec[kBn].trail[0]);
+    s.bn_zt = drift_of(rec[kBn].trail[1]);
+    for (int k = 0; k < 2; ++k) {
+      s.band[static_cast<std::size_t>(k)] = rec[static_cast<std::size_t>(k)].bands.unit_drift(static_cast<std::size_t>(spec_.probe_unit));
+      s.band_all[static_cast<std::size_t>(k)] = rec[static_cast<std::size_t>(k)].bands.all_units_drift();
+    }
+    return s;
+  }
+
+  void start_seed() {
+    const std::uint64_t seed = spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_);
+    train_ = make_train_set(spec_.data, seed);
+    test_ = make_test_set(spec_.data, seed);
+    std::vector<int> idx(static_cast<std::size_t>(spec_.probe_size));
+    for (int i = 0; i < spec_.probe_size; ++i) idx[static_cast<std::size_t>(i)] = i;
+    std::vector<int> unused;
+    gather(test_, idx, 0, idx.size(), probe_x_, unused);
+    for (int k = 0; k < 2; ++k) {
+      MlpConfig m = spec_.model;
+      m.batch_norm = k == kBn;
+      auto& t = nets_[static_cast<std::size_t>(k)];
+      t = std::make_unique<Trainer<Real>>(m, spec_.train, train_, seed);
+      t->observer = [this, k](const StepReport& r, const Mlp<Real>& model) { observe(k, r, model); };
+      rec_[static_cast<std::size_t>(k)] = NetRecord{};
+      pending_[static_cast<std::size_t>(k)] = FramePoints{};
+    }
+    remember_bn_params();
+    params_ = Params{};
+    loss_step_.clear();
+    step_ = 0;
+    probe();
+  }
+
+  // gamma/beta of the chosen units now: the values the next forward pass will use.
+  void remember_bn_params() {
+    const BatchNorm1d<Real>* bn = nets_[kBn]->model().batch_norm(spec_.layer - 1);
+    NetRecord& r = rec_[kBn];
+    for (int i = 0; i < 2; ++i) {
+      r.gamma_used[static_cast<std::size_t>(i)] = bn->gamma(spec_.units[static_cast<std::size_t>(i)], 0);
+      r.beta_used[static_cast<std::size_t>(i)] = bn->beta(spec_.units[static_cast<std::size_t>(i)], 0);
+    }
+  }
+
+  bool trail_step(long s) const { return s % spec_.trail_every == 0 || s == spec_.steps; }
+  bool frame_step(long s) const {
+    return s == 1 || (spec_.frame_every > 0 && s % spec_.frame_every == 0) || s == spec_.steps;
+  }
+
+  // The observer: this step's cached activations, before anything else runs a forward pass.
+  void observe(int k, const StepReport& r, const Mlp<Real>& model) {
+    if (r.diverged) return;  // the records end where a net blew up
+    NetRecord& rec = rec_[static_cast<std::size_t>(k)];
+    const int l = spec_.layer - 1, u0 = spec_.units[0], u1 = spec_.units[1];
+    const Mat<Real>& z = model.pre_activation(l);
+    const Mat<Real>& zt = model.normalized(l);
+    if (trail_step(r.step)) {
+      rec.trail[0].push(static_cast<double>(r.step), moments(z, u0, u1));
+      if (k == kBn) rec.trail[1].push(static_cast<double>(r.step), moments(zt, u0, u1));
+      rec.loss.push_back(r.loss);
+    }
+    if (seed_index_ == 0 && frame_step(r.step)) {
+      FramePoints& f = pending_[static_cast<std::size_t>(k)];
+      f.present = true;
+      for (int i = 0; i < 2; ++i) {
+        const int u = spec_.units[static_cast<std::size_t>(i)];
+        f.z[static_cast<std::size_t>(i)].assign(z.cols(), 0.0);
+        f.zt[static_cast<std::size_t>(i)].assign(z.cols(), 0.0);
+        for (Eigen::Index j = 0; j < z.cols(); ++j) {
+          f.z[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)] = z(u, j);
+          f.zt[static_cast<std::size_t>(i)][static_cast<std::size_t>(j)] = zt(u, j);
+        }
+      }
+    }
+  }
+
+  void lock_step() {
+    ++step_;
+    const std::array<double, 2> g = rec_[kBn].gamma_used, b = rec_[kBn].beta_used;
+    for (auto& t : nets_)
+      if (!t->diverged()) t->step();
+    if (trail_step(step_)) {
+      loss_step_.push_back(static_cast<double>(step_));
+      params_.step.push_back(static_cast<double>(step_));
+      params_.gamma0.push_back(g[0]);
+      params_.gamma1.push_back(g[1]);
+      params_.beta0.push_back(b[0]);
+      params_.beta1.push_back(b[1]);
+    }
+    if (!nets_[kBn]->diverged()) remember_bn_params();
+    if (seed_index_ == 0 && frame_step(step_)) add_frame();
+    if (step_ % spec_.probe_every == 0 || step_ == spec_.steps) probe();
+  }
+
+  void add_frame() {
+    json f = {{"step", step_}};
+    std::vector<int> labels;
+    for (int i : nets_[0]->batch_indices()) labels.push_back(train_.y[static_cast<std::size_t>(i)]);
+    f["label"] = labels;
+    const FramePoints& p = pending_[kPlain];
+    const FramePoints& b = pending_[kBn];
+    f["plain_z"] = p.present ? rows_json(p.z) : json(nullptr);
+    f["bn_z"] = b.present ? rows_json(b.z) : json(nullptr);
+    f["bn_z_tilde"] = b.present ? rows_json(b.zt) : json(nullptr);
+    pending_[kPlain] = FramePoints{};
+    pending_[kBn] = FramePoints{};
+    frames_.push_back(std::move(f));
+  }
+
+  // Percentiles of the probe layer's input to the nonlinearity over the fixed probe set.
+  void probe() {
+    const BnStats stats = spec_.probe_stats == "running" ? BnStats::Running : BnStats::Batch;
+    for (int k = 0; k < 2; ++k) {
+      Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
+      if (t.diverged()) continue;
+      Mlp<Real>& m = t.model();
+      m.forward(probe_x_, Mode::Eval, stats);
+      const Mat<Real>& zt = m.normalized(probe_layer_ - 1);
+      Bands& bands = rec_[static_cast<std::size_t>(k)].bands;
+      const bool first = bands.first.empty();
+      if (first) {
+        bands.first.resize(static_cast<std::size_t>(zt.rows()));
+        bands.max_dev.assign(static_cast<std::size_t>(zt.rows()), {0.0, 0.0, 0.0});
+        bands.width_sum.assign(static_cast<std::size_t>(zt.rows()), 0.0);
+      }
+      ++bands.probes;
+      std::vector<double> v(static_cast<std::size_t>(zt.cols()));
+      for (Eigen::Index u = 0; u < zt.rows(); ++u) {
+        for (Eigen::Index j = 0; j < zt.cols(); ++j) v[static_cast<std::size_t>(j)] = zt(u, j);
+        std::sort(v.begin(), v.end());
+        const std::array<double, 3> q = quantiles_sorted(v);
+        const std::size_t ui = static_cast<std::size_t>(u);
+        if (first) bands.first[ui] = q;
+        bands.width_sum[ui] += q[2] - q[0];
+        for (std::size_t i = 0; i < 3; ++i)
+          bands.max_dev[ui][i] = std::max(bands.max_dev[ui][i], std::abs(q[i] - bands.first[ui][i]));
+        if (u == spec_.probe_unit) {
+          bands.step.push_back(static_cast<double>(step_));
+          bands.p15.push_back(q[0]);
+          bands.p50.push_back(q[1]);
+          bands.p85.push_back(q[2]);
+        }
+      }
+    }
+  }
+
+  void finish_seed() {
+    std::array<double, 2> acc{-1.0, -1.0};
+    for (int k = 0; k < 2; ++k) {
+      Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
+      if (!t.diverged()) acc[static_cast<std::size_t>(k)] = t.evaluate(test_, BnStats::Running).accuracy;
+    }
+    if (seed_index_ == 0) {  // the first seed's records are what the page draws
+      first_ = rec_;
+      first_params_ = params_;
+      first_loss_step_ = loss_step_;
+      for (int k = 0; k < 2; ++k) first_diverged_[static_cast<std::size_t>(k)] = nets_[static_cast<std::size_t>(k)]->diverged_at();
+      first_test_acc_ = acc;
+    }
+    const Summary s = summarize(rec_);
+    seed_runs_.push_back({{"seed", spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_)},
+                          {"plain_mean_drift_sd", s.plain_z.mean_in_sd},
+                          {"bn_z_mean_drift_sd", s.bn_z.mean_in_sd},
+                          {"bn_z_tilde_mean_drift", s.bn_zt.mean},
+                          {"bn_z_tilde_mean_drift_sd", s.bn_zt.mean_in_sd},
+                          {"plain_band_drift", s.band[kPlain]},
+                          {"bn_band_drift", s.band[kBn]},
+                          {"plain_band_drift_all", s.band_all[kPlain]},
+                          {"bn_band_drift_all", s.band_all[kBn]}});
+    ++seed_index_;
+    if (!done()) start_seed();
+  }
+
+  std::string takeaway(const Summary& s, const NetRecord& bn, const std::array<long, 2>& div) const {
+    const long steps = bn.trail[0].step.empty() ? 0 : static_cast<long>(bn.trail[0].step.back());
+    const std::string units = "z[" + std::to_string(spec_.layer) + "] (units " + std::to_string(spec_.units[0]) + ", " +
+                              std::to_string(spec_.units[1]) + ")";
+    std::string t = "Over " + with_commas(steps) + " steps the batch mean of " + units + " drifted " +
+                    fixed(s.plain_z.mean_in_sd, 2) + " std without BN and " + fixed(s.bn_z.mean_in_sd, 2) +
+                    " in the BN net before BN; after BN it sat at beta, which moved " + fixed(s.bn_zt.mean, 3) +
+                    " (" + fixed(s.bn_zt.mean_in_sd, 2) + " std).";
+    t += " Percentile bands (15/50/85th) of layer " + std::to_string(probe_layer_) + " drifted " +
+         fixed(s.band_all[kPlain], 2) + " band widths without BN vs " + fixed(s.band_all[kBn], 2) +
+         " with BN (mean over its units).";
+    if (seed_runs_.size() > 1) {
+      double plain = 0.0, bn = 0.0;
+      for (const json& r : seed_runs_) {
+        plain += r["plain_band_drift_all"].get<double>();
+        bn += r["bn_band_drift_all"].get<double>();
+      }
+      const double n = static_cast<double>(seed_runs_.size());
+      t += " Mean over " + std::to_string(seed_runs_.size()) + " seeds: " + fixed(plain / n, 2) + " vs " + fixed(bn / n, 2) + ".";
+    }
+    if (div[kPlain] > 0) t += " The plain net diverged at step " + with_commas(div[kPlain]) + ".";
+    if (div[kBn] > 0) t += " The BN net diverged at step " + with_commas(div[kBn]) + ".";
+    return t;
+  }
+
+  DistributionSpec spec_;
+  json spec_json_;
+  int probe_layer_ = 1;
+  Dataset train_, test_;
+  Mat<Real> probe_x_;
+  std::array<std::unique_ptr<Trainer<Real>>, 2> nets_;
+  std::array<NetRecord, 2> rec_, first_;
+  std::array<FramePoints, 2> pending_;
+  Params params_, first_params_;
+  std::vector<double> loss_step_, first_loss_step_;
+  std::array<long, 2> first_diverged_{0, 0};
+  std::array<double, 2> first_test_acc_{-1.0, -1.0};
+  json frames_ = json::array();
+  json seed_runs_ = json::array();
+  int seed_index_ = 0;
+  long step_ = 0;
+};
+
+}  // namespace
+
+Chapter distribution_chapter() {
+  return make_chapter<DistributionSpec, DistributionExperiment>(
+      "distribution", "Later layers see a steadier distribution", parse_distribution_spec,
+      static_cast<json (*)(const DistributionSpec&)>(to_json));
 }
 
 }  // namespace bnlab

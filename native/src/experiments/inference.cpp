@@ -1,19 +1,556 @@
-// Placeholder until the inference experiment lands: the chapter is listed but refuses to run.
+#include "bnlab/experiments/inference.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <functional>
+#include <memory>
+
 #include "bnlab/error.h"
-#include "bnlab/experiment.h"
+#include "bnlab/loss.h"
+#include "bnlab/stats.h"
 
 namespace bnlab {
 
+InferenceSpec parse_inference_spec(const json& j) {
+  InferenceSpec s;
+  SpecReader r(j, "spec");
+  s.seeds = read_seed_fields(r, "inference", s.seeds, 10);
+  s.data = read_data(r.child("data"), s.data);
+  {
+    // The net always has BN, and its averaging is set by ema_decays: refuse the fields that
+    // would suggest otherwise rather than silently ignoring them.
+    const json* m = r.raw("model");
+    if (m && m->is_object()) {
+      if (m->contains("batch_norm"))
+        throw Error("spec.model.batch_norm: not a field of this chapter (the net always has batch norm)");
+      if (m->contains("bn_momentum"))
+        throw Error("spec.model.bn_momentum: not a field of this chapter (set spec.ema_decays; bn_momentum = 1 - decay)");
+    }
+  }
+  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
+  s.model.batch_norm = true;
+  s.train = read_train(r.child("train"), s.train);
+  s.checkpoints = r.integers("checkpoints", s.checkpoints, 1, 8, 1, 100000);
+  s.ema_decays = r.numbers("ema_decays", s.ema_decays, 1, 8, 0.0, 0.9999);
+  s.test_batch_sizes = r.integers("test_batch_sizes", s.test_batch_sizes, 1, 12, 1, 100000);
+  const std::vector<double> p = r.numbers("point", {s.point[0], s.point[1]}, 2, 2, -10.0, 10.0);
+  s.point = {p[0], p[1]};
+  s.point_batches = r.integer("point_batches", s.point_batches, 1, 64);
+  s.curve_every = r.integer("curve_every", s.curve_every, 0, 100000);
+  r.finish();
+
+  s.train.validate(s.data.n_train);
+  if (s.train.batch_size < 2)
+    throw Error("spec.train.batch_size = 1: must be >= 2 (batch norm needs a batch variance)");
+  s.model.validate();
+  for (std::size_t i = 1; i < s.checkpoints.size(); ++i)
+    if (s.checkpoints[i] <= s.checkpoints[i - 1])
+      throw Error("spec.checkpoints = " + json(s.checkpoints).dump() + ": must be strictly increasing");
+  for (int m : s.test_batch_sizes)
+    if (m > s.data.n_test)
+      throw Error("spec.test_batch_sizes = " + json(s.test_batch_sizes).dump() + ": every size must be <= spec.data.n_test (" +
+                  std::to_string(s.data.n_test) + ")");
+  const double steps = s.checkpoints.back();
+  const double D = static_cast<double>(s.ema_decays.size()), S = static_cast<double>(s.test_batch_sizes.size());
+  const double curves = s.curve_every > 0 ? steps / s.curve_every + 1.0 : 0.0;
+  double point_cost = 0.0;
+  for (int m : s.test_batch_sizes) point_cost += static_cast<double>(m) * s.point_batches;
+  const double per_checkpoint = (2.0 * s.data.n_train + (D + S + 1.0) * s.data.n_test + point_cost) * eval_cost(s.model);
+  const double per_curve = (2.0 * s.data.n_train + D * s.data.n_test) * eval_cost(s.model);
+  check_work(s.seeds.seeds * (steps * s.train.batch_size * train_cost(s.model) +
+                              static_cast<double>(s.checkpoints.size()) * per_checkpoint) +
+                 curves * per_curve,
+             "inference: seeds x (steps x batch + checkpoint evaluations) + curve");
+  return s;
+}
+
+json to_json(const InferenceSpec& s) {
+  json j;
+  write_seed_fields(j, "inference", s.seeds);
+  j["data"] = to_json(s.data);
+  j["model"] = to_json(s.model, false);
+  j["model"].erase("bn_momentum");
+  j["train"] = to_json(s.train);
+  j["checkpoints"] = s.checkpoints;
+  j["ema_decays"] = s.ema_decays;
+  j["test_batch_sizes"] = s.test_batch_sizes;
+  j["point"] = {s.point[0], s.point[1]};
+  j["point_batches"] = s.point_batches;
+  j["curve_every"] = s.curve_every;
+  return j;
+}
+
+namespace {
+
+struct ModeEval {
+  double accuracy = 0.0, loss = 0.0;
+};
+
+struct RunningEval {
+  double decay = 0.0;
+  ModeEval eval;
+  double mean_gap = 0.0, var_gap = 0.0;
+  std::vector<double> point;
+};
+
+struct BatchEval {
+  int size = 0;
+  ModeEval eval;
+  std::vector<double> point_mean, point_min, point_max;
+};
+
+struct CheckpointRecord {
+  long step = 0;
+  ModeEval population;
+  std::vector<double> point_population;
+  std::vector<RunningEval> running;
+  std::vector<BatchEval> batch;
+  std::vector<double> batch1_probabilities;
+  double batch1_max_difference = 0.0;
+  bool complete = false;
+};
+
+struct Curve {
+  std::vector<double> step, population_accuracy;
+  std::vector<std::vector<double>> running_accuracy, mean_gap, var_gap;  // [decay][time]
+};
+
+json eval_json(const ModeEval& e) { return {{"accuracy", e.accuracy}, {"loss", e.loss}}; }
+
+json checkpoint_json(const CheckpointRecord& c) {
+  json running = json::array(), batch = json::array(), point_running = json::array(), point_batch = json::array();
+  for (const RunningEval& r : c.running) {
+    running.push_back({{"decay", r.decay},
+                       {"bn_momentum", 1.0 - r.decay},
+                       {"accuracy", r.eval.accuracy},
+                       {"loss", r.eval.loss},
+                       {"mean_gap", r.mean_gap},
+                       {"var_gap", r.var_gap}});
+    point_running.push_back(series(r.point));
+  }
+  for (const BatchEval& b : c.batch) {
+    batch.push_back({{"size", b.size}, {"accuracy", b.eval.accuracy}, {"loss", b.eval.loss}});
+    point_batch.push_back(
+        {{"size", b.size}, {"mean", series(b.point_mean)}, {"min", series(b.point_min)}, {"max", series(b.point_max)}});
+  }
+  return {{"step", c.step},
+          {"population", eval_json(c.population)},
+          {"running", running},
+          {"batch", batch},
+          {"point", {{"population", series(c.point_population)}, {"running", point_running}, {"batch", point_batch}}},
+          {"batch1", {{"probabilities", series(c.batch1_probabilities)}, {"max_difference", c.batch1_max_difference}}}};
+}
+
+std::vector<double> column(const MatD& p, Eigen::Index j) {
+  std::vector<double> v(static_cast<std::size_t>(p.rows()));
+  for (Eigen::Index c = 0; c < p.rows(); ++c) v[static_cast<std::size_t>(c)] = p(c, j);
+  return v;
+}
+
+std::string percent(double a) { return fixed(100.0 * a, 1) + "%"; }
+
+class InferenceExperiment : public Experiment {
+ public:
+  explicit InferenceExperiment(const InferenceSpec& s) : spec_(s), spec_json_(to_json(s)) {
+    const long steps = spec_.checkpoints.back();
+    const long D = static_cast<long>(spec_.ema_decays.size()), S = static_cast<long>(spec_.test_batch_sizes.size());
+    const long per_checkpoint = 1 + D + S + 1;
+    const long curves = spec_.curve_every > 0 ? steps / spec_.curve_every + 1 : 0;
+    total_units_ = spec_.seeds.seeds * (steps + static_cast<long>(spec_.checkpoints.size()) * per_checkpoint) +
+                   curves * (1 + D);
+    start_seed();
+  }
+
+  void advance(long units) override {
+    for (long u = 0; u < units && !done(); ++u) {
+      if (!tasks_.empty()) {
+        std::function<void()> task = std::move(tasks_.front());
+        tasks_.pop_front();
+        task();
+        ++units_done_;
+        continue;
+      }
+      if (step_ >= spec_.checkpoints.back() || trainer_->diverged()) {
+        finish_seed();
+        continue;
+      }
+      const StepReport r = trainer_->step();
+      ++step_;
+      ++units_done_;
+      if (r.diverged) continue;  // later checkpoints are not evaluated; the seed ends next unit
+      if (seed_index_ == 0 && spec_.curve_every > 0 && step_ % spec_.curve_every == 0) queue_curve();
+      if (std::find(spec_.checkpoints.begin(), spec_.checkpoints.end(), step_) != spec_.checkpoints.end())
+        queue_checkpoint();
+    }
+  }
+
+  bool done() const override { return seed_index_ >= spec_.seeds.seeds; }
+
+  double progress() const override {
+    return done() ? 1.0 : std::min(1.0, static_cast<double>(units_done_) / static_cast<double>(total_units_));
+  }
+
+  json result() const override {
+    json r = result_envelope("inference", spec_json_, progress(), done());
+    const bool live = seed_index_ == 0;
+    const std::vector<CheckpointRecord>& cps = live ? cps_ : first_cps_;
+    std::vector<double> momenta;
+    for (double d : spec_.ema_decays) momenta.push_back(1.0 - d);
+    r["ema_decays"] = spec_.ema_decays;
+    r["bn_momentum"] = momenta;
+    r["test_batch_sizes"] = spec_.test_batch_sizes;
+    r["point"] = {spec_.point[0], spec_.point[1]};
+    r["points"] = points_json(first_train_.size() > 0 ? first_train_ : train_, 600);
+    json list = json::array();
+    for (const CheckpointRecord& c : cps)
+      if (c.complete) list.push_back(checkpoint_json(c));
+    r["checkpoints"] = list;
+    json ra = json::array(), mg = json::array(), vg = json::array();
+    for (std::size_t d = 0; d < curve_.running_accuracy.size(); ++d) {
+      ra.push_back(series(curve_.running_accuracy[d]));
+      mg.push_back(series(curve_.mean_gap[d]));
+      vg.push_back(series(curve_.var_gap[d]));
+    }
+    r["curve"] = {{"step", series(curve_.step)},
+                  {"population_accuracy", series(curve_.population_accuracy)},
+                  {"running_accuracy", ra},
+                  {"mean_gap", mg},
+                  {"var_gap", vg}};
+    const long div = live ? trainer_->diverged_at() : first_diverged_;
+    r["diverged_at"] = div > 0 ? json(div) : json(nullptr);
+    r["takeaway"] = takeaway(cps, div);
+    if (spec_.seeds.seeds > 1) {
+      r["seed_runs"] = seed_runs_;
+      if (done()) r["summary"] = summary();
+    }
+    return r;
+  }
+
+ private:
+  void start_seed() {
+    const std::uint64_t seed = spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_);
+    train_ = make_train_set(spec_.data, seed);
+    test_ = make_test_set(spec_.data, seed);
+    std::vector<int> all(static_cast<std::size_t>(train_.size())), unused;
+    for (int i = 0; i < train_.size(); ++i) all[static_cast<std::size_t>(i)] = i;
+    gather(train_, all, 0, all.size(), train_x_, unused);
+    // Test batches are consecutive runs of a fixed random order: the test set itself is ordered
+    // by class (example i has class i mod K), so unshuffled batches of 2 would be one of each.
+    Rng probe = Rng::stream(seed, Stream::Probe);
+    test_order_ = probe.permutation(test_.size());
+    trainer_ = std::make_unique<Trainer<Real>>(spec_.model, spec_.train, train_, seed);
+    trainer_->observer = [this](const StepReport& r, const Mlp<Real>& m) {
+      if (!r.diverged) track(m);
+    };
+    const int L = trainer_->model().depth();
+    ema_mean_.assign(spec_.ema_decays.size(), {});
+    ema_var_.assign(spec_.ema_decays.size(), {});
+    for (std::size_t d = 0; d < spec_.ema_decays.size(); ++d)
+      for (int l = 0; l < L; ++l) {
+        const int F = trainer_->model().batch_norm(l)->features();
+        ema_mean_[d].push_back(Vec<double>::Zero(F));  // PyTorch's starting point
+        ema_var_[d].push_back(Vec<double>::Ones(F));
+      }
+    cps_.clear();
+    step_ = 0;
+    if (seed_index_ == 0 && spec_.curve_every > 0) {
+      curve_ = Curve{};
+      curve_.running_accuracy.assign(spec_.ema_decays.size(), {});
+      curve_.mean_gap.assign(spec_.ema_decays.size(), {});
+      curve_.var_gap.assign(spec_.ema_decays.size(), {});
+      queue_curve();
+    }
+  }
+
+  // One exponential average per decay of this step's batch statistics, every BN layer, every
+  // ghost group in turn (as the layer's own running averages are updated):
+  //   run = (1 - momentum) run + momentum batch,  momentum = 1 - decay   (BatchNorm1d's formula).
+  void track(const Mlp<Real>& m) {
+    for (int l = 0; l < m.depth(); ++l) {
+      const BatchNorm1d<Real>* bn = m.batch_norm(l);
+      for (Eigen::Index g = 0; g < bn->save_mean.cols(); ++g)
+        for (std::size_t d = 0; d < spec_.ema_decays.size(); ++d) {
+          const double momentum = 1.0 - spec_.ema_decays[d];
+          Vec<double>& mean = ema_mean_[d][static_cast<std::size_t>(l)];
+          Vec<double>& var = ema_var_[d][static_cast<std::size_t>(l)];
+          mean = (1.0 - momentum) * mean + momentum * bn->save_mean.col(g);
+          var = (1.0 - momentum) * var + momentum * bn->save_var_unbiased.col(g);
+        }
+    }
+  }
+
+  // Loads average d into every BN layer's running buffers (they are only read in evaluation).
+  void load_running(std::size_t d) {
+    Mlp<Real>& m = trainer_->model();
+    for (int l = 0; l < m.depth(); ++l) {
+      m.batch_norm(l)->running_mean = ema_mean_[d][static_cast<std::size_t>(l)];
+      m.batch_norm(l)->running_var = ema_var_[d][static_cast<std::size_t>(l)];
+    }
+  }
+
+  // Gaps between average d and the population statistics last estimated (see the header).
+  std::pair<double, double> gaps(std::size_t d) {
+    Mlp<Real>& m = trainer_->model();
+    double mean_gap = 0.0, var_gap = 0.0;
+    long n = 0;
+    for (int l = 0; l < m.depth(); ++l) {
+      const BatchNorm1d<Real>& bn = *m.batch_norm(l);
+      const Vec<double>& rm = ema_mean_[d][static_cast<std::size_t>(l)];
+      const Vec<double>& rv = ema_var_[d][static_cast<std::size_t>(l)];
+      for (Eigen::Index i = 0; i < rm.size(); ++i) {
+        const double pv = bn.population_var(i) + bn.eps;
+        mean_gap += std::abs(rm(i) - bn.population_mean(i)) / std::sqrt(pv);
+        var_gap += std::abs((rv(i) + bn.eps) / pv - 1.0);
+        ++n;
+      }
+    }
+    return {mean_gap / static_cast<double>(n), var_gap / static_cast<double>(n)};
+  }
+
+  ModeEval evaluate(BnStats stats, int batch = 0) {
+    const EvalReport e = trainer_->evaluate(test_, stats, batch, batch > 0 ? &test_order_ : nullptr);
+    return {e.accuracy, e.loss};
+  }
+
+  std::vector<double> predict_point(BnStats stats) {
+    Mat<Real> x(2, 1);
+    x(0, 0) = static_cast<Real>(spec_.point[0]);
+    x(1, 0) = static_cast<Real>(spec_.point[1]);
+    return column(softmax(trainer_->model().forward(x, Mode::Eval, stats)), 0);
+  }
+
+  // Runs `f` with the BN layers' own running buffers saved and restored around it.
+  template <typename F>
+  void with_running_restored(F f) {
+    Mlp<Real>& m = trainer_->model();
+    std::vector<Vec<double>> mean, var;
+    for (int l = 0; l < m.depth(); ++l) {
+      mean.push_back(m.batch_norm(l)->running_mean);
+      var.push_back(m.batch_norm(l)->running_var);
+    }
+    f();
+    for (int l = 0; l < m.depth(); ++l) {
+      m.batch_norm(l)->running_mean = mean[static_cast<std::size_t>(l)];
+      m.batch_norm(l)->running_var = var[static_cast<std::size_t>(l)];
+    }
+  }
+
+  void queue_curve() {
+    const long step = step_;
+    tasks_.push_back([this, step] {
+      trainer_->model().estimate_population(train_x_);
+      curve_.step.push_back(static_cast<double>(step));
+      curve_.population_accuracy.push_back(evaluate(BnStats::Population).accuracy);
+    });
+    for (std::size_t d = 0; d < spec_.ema_decays.size(); ++d)
+      tasks_.push_back([this, d] {
+        with_running_restored([&] {
+          load_running(d);
+          curve_.running_accuracy[d].push_back(evaluate(BnStats::Running).accuracy);
+          const auto g = gaps(d);
+          curve_.mean_gap[d].push_back(g.first);
+          curve_.var_gap[d].push_back(g.second);
+        });
+      });
+  }
+
+  void queue_checkpoint() {
+    CheckpointRecord c;
+    c.step = step_;
+    cps_.push_back(c);
+    const std::size_t k = cps_.size() - 1;
+    tasks_.push_back([this, k] {
+      trainer_->model().estimate_population(train_x_);
+      cps_[k].population = evaluate(BnStats::Population);
+      cps_[k].point_population = predict_point(BnStats::Population);
+    });
+    for (std::size_t d = 0; d < spec_.ema_decays.size(); ++d)
+      tasks_.push_back([this, k, d] {
+        with_running_restored([&] {
+          load_running(d);
+          RunningEval r;
+          r.decay = spec_.ema_decays[d];
+          r.eval = evaluate(BnStats::Running);
+          const auto g = gaps(d);
+          r.mean_gap = g.first;
+          r.var_gap = g.second;
+          r.point = predict_point(BnStats::Running);
+          cps_[k].running.push_back(r);
+        });
+      });
+    for (int m : spec_.test_batch_sizes)
+      tasks_.push_back([this, k, m] {
+        BatchEval b;
+        b.size = m;
+        b.eval = evaluate(BnStats::Batch, m);
+        point_in_batches(m, b);
+        cps_[k].batch.push_back(b);
+      });
+    tasks_.push_back([this, k] {
+      batch_of_one(cps_[k]);
+      cps_[k].complete = true;
+    });
+  }
+
+  // The point evaluated with batch statistics, together with m - 1 test points (different
+  // companions each time, consecutive in the fixed test order).
+  void point_in_batches(int m, BatchEval& b) {
+    const int n = test_.size(), R = spec_.point_batches;
+    Mat<Real> x(2, m);
+    x(0, 0) = static_cast<Real>(spec_.point[0]);
+    x(1, 0) = static_cast<Real>(spec_.point[1]);
+    std::vector<std::vector<double>> draws;
+    for (int r = 0; r < R; ++r) {
+      for (int i = 1; i < m; ++i) {
+        const int idx = test_order_[static_cast<std::size_t>((static_cast<long>(r) * (m - 1) + i - 1) % n)];
+        x(0, i) = static_cast<Real>(test_.x(0, idx));
+        x(1, i) = static_cast<Real>(test_.x(1, idx));
+      }
+      draws.push_back(column(softmax(trainer_->model().forward(x, Mode::Eval, BnStats::Batch)), 0));
+    }
+    const std::size_t C = draws[0].size();
+    b.point_mean.assign(C, 0.0);
+    b.point_min.assign(C, 1.0);
+    b.point_max.assign(C, 0.0);
+    for (const auto& p : draws)
+      for (std::size_t c = 0; c < C; ++c) {
+        b.point_mean[c] += p[c] / R;
+        b.point_min[c] = std::min(b.point_min[c], p[c]);
+        b.point_max[c] = std::max(b.point_max[c], p[c]);
+      }
+  }
+
+  // With a batch of one every BN output is beta: the output for the point is the output for
+  // every input. Measured, not assumed: the largest difference over the test set.
+  void batch_of_one(CheckpointRecord& c) {
+    c.batch1_probabilities = predict_point(BnStats::Batch);
+    Mat<Real> x(2, 1);
+    double diff = 0.0;
+    for (int j = 0; j < test_.size(); ++j) {
+      x(0, 0) = static_cast<Real>(test_.x(0, j));
+      x(1, 0) = static_cast<Real>(test_.x(1, j));
+      const std::vector<double> p = column(softmax(trainer_->model().forward(x, Mode::Eval, BnStats::Batch)), 0);
+      for (std::size_t k = 0; k < p.size(); ++k) diff = std::max(diff, std::abs(p[k] - c.batch1_probabilities[k]));
+    }
+    c.batch1_max_difference = diff;
+  }
+
+  void finish_seed() {
+    json cps = json::array();
+    for (const CheckpointRecord& c : cps_) {
+      if (!c.complete) continue;
+      std::vector<double> run, bat;
+      for (const RunningEval& r : c.running) run.push_back(r.eval.accuracy);
+      for (const BatchEval& b : c.batch) bat.push_back(b.eval.accuracy);
+      cps.push_back({{"step", c.step}, {"population", c.population.accuracy}, {"running", run}, {"batch", bat}});
+    }
+    seed_runs_.push_back({{"seed", spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_)}, {"checkpoints", cps}});
+    all_cps_.push_back(cps_);
+    if (seed_index_ == 0) {
+      first_cps_ = cps_;
+      first_train_ = train_;
+      first_diverged_ = trainer_->diverged_at();
+    }
+    ++seed_index_;
+    if (!done()) start_seed();
+  }
+
+  json summary() const {
+    auto interval = [](const std::vector<double>& v) {
+      const stats::Interval i = stats::t_interval95(v);
+      return json{{"mean", i.mean}, {"half_width", i.half_width}};
+    };
+    json out = json::array();
+    for (std::size_t k = 0; k < spec_.checkpoints.size(); ++k) {
+      std::vector<double> pop;
+      std::vector<std::vector<double>> run(spec_.ema_decays.size()), bat(spec_.test_batch_sizes.size());
+      for (const auto& seed_cps : all_cps_) {
+        if (k >= seed_cps.size() || !seed_cps[k].complete) continue;
+        const CheckpointRecord& c = seed_cps[k];
+        pop.push_back(c.population.accuracy);
+        for (std::size_t d = 0; d < c.running.size(); ++d) run[d].push_back(c.running[d].eval.accuracy);
+        for (std::size_t b = 0; b < c.batch.size(); ++b) bat[b].push_back(c.batch[b].eval.accuracy);
+      }
+      if (pop.empty()) continue;
+      json r = json::array(), b = json::array();
+      for (const auto& v : run) r.push_back(interval(v));
+      for (const auto& v : bat) b.push_back(interval(v));
+      out.push_back({{"step", spec_.checkpoints[k]}, {"population", interval(pop)}, {"running", r}, {"batch", b}});
+    }
+    return out;
+  }
+
+  std::string takeaway(const std::vector<CheckpointRecord>& cps, long diverged_at) const {
+    std::vector<const CheckpointRecord*> done_cps;
+    for (const CheckpointRecord& c : cps)
+      if (c.complete) done_cps.push_back(&c);
+    std::string t;
+    if (done_cps.empty()) {
+      t = "Training: step " + with_commas(step_) + " of " + with_commas(spec_.checkpoints.back()) + ".";
+    } else {
+      const CheckpointRecord& last = *done_cps.back();
+      // The decay closest to the lecture's 0.9 stands for "running averages".
+      std::size_t typical = 0;
+      for (std::size_t d = 1; d < spec_.ema_decays.size(); ++d)
+        if (std::abs(spec_.ema_decays[d] - 0.9) < std::abs(spec_.ema_decays[typical] - 0.9)) typical = d;
+      t = "After " + with_commas(last.step) + " steps: ";
+      for (const BatchEval& b : last.batch)
+        if (b.size == 1)
+          t += "a test batch of 1 gives " + percent(b.eval.accuracy) + " (chance: one output for every input); ";
+      t += "running averages (decay " + trim(spec_.ema_decays[typical]) + ") " + percent(last.running[typical].eval.accuracy) + ", population statistics " +
+           percent(last.population.accuracy);
+      if (!last.batch.empty()) {
+        const BatchEval& big = last.batch.back();
+        if (big.size > 1) t += ", a test batch of " + std::to_string(big.size) + " " + percent(big.eval.accuracy);
+      }
+      t += ".";
+      // The slowest average at the first checkpoint: does it lag?
+      const CheckpointRecord& first = *done_cps.front();
+      std::size_t slow = 0;
+      for (std::size_t d = 1; d < spec_.ema_decays.size(); ++d)
+        if (spec_.ema_decays[d] > spec_.ema_decays[slow]) slow = d;
+      if (slow != typical || &first != &last)
+        t += " Decay " + trim(spec_.ema_decays[slow]) + " after " + with_commas(first.step) + " steps: " +
+             percent(first.running[slow].eval.accuracy) + " vs population " + percent(first.population.accuracy) +
+             " (its mean is " + fixed(first.running[slow].mean_gap, 2) + " std off).";
+    }
+    if (diverged_at > 0) t += " Training diverged at step " + with_commas(diverged_at) + ".";
+    return t;
+  }
+
+  static std::string trim(double v) {
+    std::string s = fixed(v, 4);
+    while (s.size() > 1 && s.back() == '0') s.pop_back();
+    if (s.back() == '.') s.pop_back();
+    return s;
+  }
+
+  InferenceSpec spec_;
+  json spec_json_;
+  Dataset train_, test_, first_train_;
+  Mat<Real> train_x_;
+  std::vector<int> test_order_;
+  std::unique_ptr<Trainer<Real>> trainer_;
+  std::vector<std::vector<Vec<double>>> ema_mean_, ema_var_;  // [decay][layer], features
+  std::deque<std::function<void()>> tasks_;
+  std::vector<CheckpointRecord> cps_, first_cps_;
+  std::vector<std::vector<CheckpointRecord>> all_cps_;
+  Curve curve_;
+  json seed_runs_ = json::array();
+  long first_diverged_ = 0;
+  long total_units_ = 1;
+  long units_done_ = 0;
+  int seed_index_ = 0;
+  long step_ = 0;
+};
+
+}  // namespace
+
 Chapter inference_chapter() {
-  Chapter c;
-  c.name = "inference";
-  c.title = "inference (not built yet)";
-  c.preset = [] { return json{{"chapter", "inference"}}; };
-  c.normalize = [](const json&) -> json { throw Error("chapter = \"inference\": not available in this build yet"); };
-  c.make = [](const json&) -> std::unique_ptr<Experiment> {
-    throw Error("chapter = \"inference\": not available in this build yet");
-  };
-  return c;
+  return make_chapter<InferenceSpec, InferenceExperiment>("inference", "Test time needs running averages",
+                                                          parse_inference_spec,
+                                                          static_cast<json (*)(const InferenceSpec&)>(to_json));
 }
 
 }  // namespace bnlab
