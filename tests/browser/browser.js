@@ -1,0 +1,61 @@
+// Shared set-up for the browser tests: Debian's chromium through playwright-core, a fresh temp
+// profile per launch, and the lab's own static server on a free localhost port.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { createServer } from '../../web/serve.mjs';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const screenshotDir = path.join(repoRoot, 'test-output', 'screenshots');
+export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export const wasmBuilt = fs.existsSync(path.join(repoRoot, 'web', 'generated', 'bnlab.mjs'));
+
+export async function startServer() {
+  const server = createServer({ quiet: true });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+export async function launch(options = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bnlab-chromium-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1200, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    ...options,
+  });
+  return {
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// A page that records console errors, page errors, CSP violations and off-host requests.
+export async function openPage(context, url, serverUrl) {
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') problems.push(`console: ${msg.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('request', (request) => {
+    const u = request.url();
+    if (!u.startsWith(serverUrl) && !u.startsWith('blob:') && !u.startsWith('data:')) problems.push(`third-party request: ${u}`);
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => document.documentElement.dataset.ready === 'true' || /could not load/.test(document.getElementById('status')?.textContent || ''), null, { timeout: 30000 });
+  return { page, problems };
+}
+
+export function screenshotPath(name) {
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  return path.join(screenshotDir, `${name}.png`);
+}

@@ -1,0 +1,137 @@
+// The wasm module (web/generated) through the same JS wrapper the page uses: the facade's
+// functions, errors as values with the CLI's message, every chapter's preset runs, and the result
+// for a spec equals the native CLI's result for the same spec (largest difference printed).
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { cliJson, cliPath, compareNumbers, engine, runCli, runToEnd } from './helpers.js';
+
+const chapterNames = ['speed', 'distribution', 'shift', 'noise', 'regularization', 'inference', 'ics'];
+// wasm and native share the Eigen configuration (CMakeLists.txt), so results should agree to the
+// last bit; the tolerance leaves room only for printing/parsing of doubles in JSON.
+const tolerance = 1e-9;
+const presetBudgetMs = Number(process.env.BNLAB_PRESET_BUDGET_MS || 30000);
+
+// A smaller version of a spec for the native comparison: fewer steps/epochs, seeds 1.
+function shrink(spec) {
+  const s = JSON.parse(JSON.stringify(spec));
+  if (typeof s.steps === 'number') s.steps = Math.min(s.steps, 150);
+  if (typeof s.epochs === 'number') s.epochs = Math.min(s.epochs, 4);
+  if (typeof s.seeds === 'number') s.seeds = 1;
+  for (const key of ['probe_every', 'frame_every', 'eval_every']) if (typeof s[key] === 'number') s[key] = Math.min(s[key], 25);
+  return s;
+}
+
+test('the module lists the chapters in lecture order', async () => {
+  const e = await engine();
+  assert.deepEqual(e.chapters(), chapterNames);
+});
+
+test('errors come back as values with the CLI\'s message', async (t) => {
+  const e = await engine();
+  const bad = [
+    '{bad',
+    JSON.stringify({ chapter: 'speed', train: { lr: 50 } }),
+    JSON.stringify({ chapter: 'nope' }),
+    JSON.stringify({ chapter: 'speed', trian: {} }),
+  ];
+  for (const text of bad) {
+    const outcome = e.validate(text);
+    assert.equal(outcome.ok, false, text);
+    assert.ok(outcome.error.length > 0);
+    const lab = e.createLab();
+    const started = lab.start(text);
+    lab.dispose();
+    assert.equal(started.ok, false);
+    assert.equal(started.error, outcome.error);
+    if (cliPath()) {
+      const cli = runCli(['validate', '-'], text);
+      assert.equal(cli.status, 2);
+      assert.equal(cli.stderr.trim(), `bnlab: ${outcome.error}`);
+    } else t.diagnostic('native CLI not built: message equality not checked');
+  }
+  assert.equal(e.preset('nope').ok, false);
+});
+
+for (const name of chapterNames) {
+  test(`chapter ${name}: the preset validates to itself and runs`, async (t) => {
+    const e = await engine();
+    const preset = e.preset(name);
+    assert.equal(preset.ok, true, preset.error);
+    assert.equal(preset.value.chapter, name);
+    const normalized = e.validate(preset.value);
+    assert.equal(normalized.ok, true, normalized.error);
+    assert.deepEqual(normalized.value, preset.value);
+
+    const lab = e.createLab();
+    const started = lab.start(preset.value);
+    assert.equal(started.ok, true, started.error);
+    const first = lab.result();
+    assert.equal(first.chapter, name);
+    assert.equal(first.complete, false);
+    const t0 = Date.now();
+    let last = 0;
+    while (!lab.done() && Date.now() - t0 < presetBudgetMs) {
+      const o = lab.advance(500);
+      assert.equal(o.ok, true, o.error);
+      const p = lab.progress();
+      assert.ok(p >= last && p <= 1, `progress ${p} after ${last}`);
+      last = p;
+    }
+    const result = lab.result();
+    lab.dispose();
+    assert.ok(last > 0, 'no progress');
+    assert.deepEqual(result.spec, preset.value);
+    if (result.complete) assert.equal(result.progress, 1);
+    t.diagnostic(`${name}: ${result.complete ? 'complete' : `${(last * 100).toFixed(0)}% in the time budget`} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  });
+}
+
+for (const name of chapterNames) {
+  test(`chapter ${name}: wasm and native CLI agree for the same spec and seed`, async (t) => {
+    if (!cliPath()) {
+      t.skip('native CLI not built (build/native/bnlab)');
+      return;
+    }
+    const e = await engine();
+    const spec = shrink(e.preset(name).value);
+    spec.seed = 3;
+    const normalized = e.validate(spec);
+    assert.equal(normalized.ok, true, normalized.error);
+    const wasm = runToEnd(e, normalized.value);
+    const native = cliJson(['run', '-', '--quiet'], JSON.stringify(normalized.value));
+    const cmp = compareNumbers(wasm, native);
+    assert.equal(cmp.mismatch, null, cmp.mismatch);
+    console.log(`# ${name}: ${cmp.leaves} numbers compared, largest |wasm - native| = ${cmp.maxDiff}${cmp.at ? ` at ${cmp.at}` : ''} (tolerance ${tolerance})`);
+    assert.ok(cmp.maxDiff <= tolerance, `largest difference ${cmp.maxDiff} at ${cmp.at}`);
+  });
+}
+
+test('the one-shot run reports progress through a callback', async () => {
+  const e = await engine();
+  const spec = shrink(e.preset('speed').value);
+  spec.steps = 60;
+  const seen = [];
+  const outcome = e.run(spec, (p) => seen.push(p));
+  assert.equal(outcome.ok, true, outcome.error);
+  assert.equal(outcome.value.complete, true);
+  assert.ok(seen.length >= 1);
+  assert.equal(seen.at(-1), 1);
+  for (let i = 1; i < seen.length; i += 1) assert.ok(seen[i] >= seen[i - 1]);
+});
+
+test('curves cross as typed arrays and a cancelled run stops', async () => {
+  const e = await engine();
+  const lab = e.createLab();
+  assert.equal(lab.start(e.preset('speed').value).ok, true);
+  lab.advance(200);
+  const packed = lab.packed();
+  assert.equal(typeof packed.meta, 'string');
+  assert.ok(packed.arrays.length > 0);
+  assert.ok(packed.arrays.every((a) => a instanceof Float64Array));
+  const result = lab.result();
+  assert.ok(result.nets.bn.batch_loss instanceof Float64Array);
+  assert.equal(lab.running(), true);
+  lab.cancel();
+  assert.equal(lab.running(), false);
+  lab.dispose();
+});

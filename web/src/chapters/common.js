@@ -1,0 +1,41 @@
+// Pieces shared by the chapter modules: common controls and small readers of result arrays.
+import { colors } from '../palette.js';
+
+export const seedControl = {
+  key: 'seed', label: 'Seed', kind: 'integer', min: 0, max: 2 ** 31 - 1, path: 'seed', fallback: 1,
+  hint: 'Fixes data, initial weights, batch order and dropout masks.',
+};
+
+export const batchControl = (path = 'train.batch_size') => ({
+  key: 'batch', label: 'Mini-batch size', kind: 'choice', options: [64, 128, 256, 512], path, fallback: 64,
+});
+
+export const lrControl = (options = [0.01, 0.03, 0.1, 0.3, 1], path = 'train.lr') => ({
+  key: 'lr', label: 'Learning rate', kind: 'choice', options, path, fallback: options[0],
+});
+
+export const momentumControl = (path = 'train.momentum') => ({
+  key: 'momentum', label: 'SGD momentum', kind: 'choice', options: [0, 0.5, 0.9], path, fallback: 0.9,
+});
+
+// Two fixed looks, so "with BN" and "without BN" read the same in every chapter.
+export const netStyles = {
+  plain: { label: 'without BN', color: colors.vermillion, dash: '7 4', marker: 'square' },
+  bn: { label: 'with BN', color: colors.blue, dash: '', marker: 'circle' },
+};
+
+export const arr = (v) => (v && typeof v.length === 'number' && typeof v !== 'string' ? v : []);
+
+export function lastFinite(values) {
+  const a = arr(values);
+  for (let i = a.length - 1; i >= 0; i -= 1) if (Number.isFinite(a[i])) return a[i];
+  return NaN;
+}
+
+export function minFinite(values) {
+  let best = Infinity;
+  for (const v of arr(values)) if (Number.isFinite(v) && v < best) best = v;
+  return best === Infinity ? NaN : best;
+}
+
+export const isNum = (v) => typeof v === 'number' && Number.isFinite(v);

@@ -1,0 +1,81 @@
+// Evidence box: is it really (internal) covariate shift? Santurkar et al. 2018's measurement on
+// the chapter-1 nets.
+import { int, num } from '../format.js';
+import { arr, batchControl, isNum, lrControl, netStyles, seedControl } from './common.js';
+
+const nets = ['plain', 'bn'];
+
+function layerSeries(result, key, field, layer) {
+  const net = result?.nets?.[key];
+  const entry = arr(net?.per_layer).find((l) => l.layer === layer);
+  return { key, x: arr(net?.step), y: arr(entry?.[field]), diverged: isNum(net?.diverged_at) };
+}
+
+export default {
+  id: 'ics',
+  number: '+',
+  short: 'Covariate shift?',
+  title: 'Is it really internal covariate shift?',
+  claim: 'The lecture (after Ioffe & Szegedy 2015) explains batch norm by "internal covariate shift": each layer\'s inputs keep moving as earlier layers learn, and BN stops that movement.',
+  evidenceFirst: true,
+  evidence: {
+    title: 'Where the lecture\'s story is contested',
+    paragraphs: [
+      'Santurkar, Tsipras, Ilyas and Madry ("How Does Batch Normalization Help Optimization?", NeurIPS 2018) measured internal covariate shift by what it does to the layer that must adapt: the change of that layer\'s gradient, G versus G\u2032, when the layers before it take their update on the same mini-batch. They found that BN does not reduce this shift (often it increases it), even though BN networks train faster; instead, BN makes the loss smoother and its gradient more predictive along the step.',
+      'This chapter runs the same measurement on the networks of chapter 1, with and without BN, same seed, same batches. Chapter 2 shows that BN does steady the moments of a layer\'s inputs; here you can see whether that steadiness reaches the gradients.',
+    ],
+  },
+  intro: [
+    'Top: ‖G − G\u2032‖ / ‖G‖ for the chosen layer (0 = no shift felt) and the cosine between G and G\u2032 (1 = same direction). Bottom: Santurkar et al.\'s smoothness measures along the gradient step: how much the loss varies and how much the gradient changes over a few step sizes (smaller = smoother).',
+  ],
+  controls: [
+    lrControl([0.01, 0.03, 0.05, 0.1, 0.3]),
+    batchControl(),
+    { key: 'layer', label: 'Layer measured', kind: 'choice', options: [2, 3, 4, 5], view: true, fallback: 3, hint: 'W_i of the paper: layer 1 is the first linear layer.' },
+    seedControl,
+  ],
+  stepFraction: 0.02,
+  charts: [
+    {
+      id: 'relative', title: 'Gradient change caused by earlier layers\' update', group: 'ics',
+      x: { label: 'training step' }, y: { label: '‖G − G′‖ / ‖G‖ (log)', log: true },
+      series: nets.map((k) => ({ key: k, ...netStyles[k] })),
+    },
+    {
+      id: 'cosine', title: 'cos(G, G′)', group: 'ics',
+      x: { label: 'training step' }, y: { label: 'cosine', domain: [-0.2, 1] },
+      series: nets.map((k) => ({ key: k, ...netStyles[k] })),
+    },
+    {
+      id: 'loss-range', title: 'Loss variation along the gradient step', group: 'landscape',
+      x: { label: 'training step' }, y: { label: 'loss range (log)', log: true },
+      series: nets.map((k) => ({ key: k, ...netStyles[k] })),
+    },
+    {
+      id: 'grad-change', title: 'Gradient change along the gradient step', group: 'landscape',
+      x: { label: 'training step' }, y: { label: 'max ‖∇L(θ − ηg) − g‖ (log)', log: true },
+      series: nets.map((k) => ({ key: k, ...netStyles[k] })),
+    },
+  ],
+  render(result, charts, { values }) {
+    const layer = values.layer;
+    const summary = (k) => result?.nets?.[k]?.summary || {};
+    charts.get('relative').update({
+      series: nets.map((k) => layerSeries(result, k, 'relative', layer)),
+      summary: `Mean over steps and layers: without BN ${num(summary('plain').relative)}, with BN ${num(summary('bn').relative)}.`,
+    });
+    charts.get('cosine').update({
+      series: nets.map((k) => layerSeries(result, k, 'cosine', layer)),
+      summary: `Mean cosine: without BN ${num(summary('plain').cosine)}, with BN ${num(summary('bn').cosine)}.`,
+    });
+    for (const [id, field] of [['loss-range', 'loss_range'], ['grad-change', 'grad_change']]) {
+      charts.get(id).update({
+        series: nets.map((k) => ({ key: k, x: arr(result?.nets?.[k]?.step), y: arr(result?.nets?.[k]?.[field]), diverged: isNum(result?.nets?.[k]?.diverged_at) })),
+        summary: `Mean: without BN ${num(summary('plain')[field])}, with BN ${num(summary('bn')[field])}.`,
+      });
+    }
+    const div = nets.filter((k) => isNum(result?.nets?.[k]?.diverged_at)).map((k) => `${netStyles[k].label} diverged at step ${int(result.nets[k].diverged_at)}`);
+    const text = typeof result?.takeaway === 'string' ? result.takeaway : '';
+    return [text, ...div].filter(Boolean).join(' ');
+  },
+};

@@ -1,0 +1,10 @@
+// The chapters in the lecture's order (DESIGN section 1).
+import speed from './speed.js';
+import distribution from './distribution.js';
+import shift from './shift.js';
+import noise from './noise.js';
+import regularization from './regularization.js';
+import inference from './inference.js';
+import ics from './ics.js';
+
+export const chapters = [speed, distribution, shift, noise, regularization, inference, ics];

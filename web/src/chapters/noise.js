@@ -1,0 +1,151 @@
+// Chapter 3a: the noise explorer. How noisy are BN's batch statistics, against sampling theory,
+// and next to dropout's noise (which does not depend on the batch size).
+import { int, num, pct } from '../format.js';
+import { colors } from '../palette.js';
+import { arr, isNum, seedControl } from './common.js';
+
+const sizes = [16, 32, 64, 128, 256, 512];
+const logTicks = { log: true, ticks: sizes, tickFormat: (v) => String(v) };
+
+function masked(values, full) {
+  const v = arr(values);
+  const f = arr(full);
+  return Array.from(v, (x, i) => (f[i] ? NaN : x));
+}
+
+// A histogram of the standardized batch means for one batch size, with the theory's normal curve.
+function histogram(values, sd) {
+  const v = arr(values).filter(Number.isFinite);
+  if (!v.length) return null;
+  const lim = Math.max(3 * (sd || 0.1), ...v.map(Math.abs));
+  const bins = 24;
+  const width = (2 * lim) / bins;
+  const counts = new Array(bins).fill(0);
+  for (const x of v) counts[Math.min(bins - 1, Math.max(0, Math.floor((x + lim) / width)))] += 1;
+  const x = counts.map((_, i) => -lim + (i + 0.5) * width);
+  const density = counts.map((c) => c / (v.length * width));
+  const curveX = Array.from({ length: 81 }, (_, i) => -lim + (i * 2 * lim) / 80);
+  const curveY = curveX.map((t) => (sd > 0 ? Math.exp(-0.5 * (t / sd) ** 2) / (sd * Math.sqrt(2 * Math.PI)) : NaN));
+  return { x, density, curveX, curveY, n: v.length, sd: Math.sqrt(v.reduce((a, b) => a + b * b, 0) / v.length) };
+}
+
+export default {
+  id: 'noise',
+  number: '3a',
+  short: 'Noise',
+  title: 'BN\'s statistics are noisy, and less so for bigger batches',
+  claim: 'Batch norm regularizes a little, like dropout, because each example is normalized with the mean and variance of a random mini-batch; bigger mini-batches mean less noise and less regularization.',
+  intro: [
+    'A network is frozen and many mini-batches are drawn exactly the way training draws them. For each batch we record the batch mean and variance of every unit in hidden layer 1 and compare them with the whole training set\'s.',
+    'Sampling theory says the batch mean\'s error shrinks like 1/√m: from 64 to 256 examples per batch it should halve. Here it falls a little faster, because batches are drawn without replacement from only N = 512 examples; at m = 512 the batch is the whole training set and there is no noise at all. The plots show how closely the measurement follows the theory.',
+  ],
+  controls: [
+    { key: 'inspect', label: 'Mini-batch size to inspect', kind: 'choice', options: [64, 128, 256, 512], view: true, fallback: 64, hint: 'Highlighted in the plots; its batch means are shown as a histogram.' },
+    { key: 'bn', label: 'Net has batch norm', kind: 'toggle', path: 'model.batch_norm', fallback: true },
+    { key: 'trainSteps', label: 'Train before freezing', kind: 'choice', options: [{ value: 0, label: 'no (at initialization)' }, { value: 500, label: '500 steps' }, { value: 2000, label: '2,000 steps' }], path: 'train_steps', fallback: 0 },
+    seedControl,
+  ],
+  stepFraction: 0.05,
+  charts: [
+    {
+      id: 'mean-noise', title: 'Noise of the batch mean', group: 'noise',
+      description: 'std over batches of the batch mean, in units of the unit\'s population std (log-log).',
+      x: { label: 'mini-batch size m', ...logTicks }, y: { label: 'std(batch mean) / σ', log: true },
+      series: [
+        { key: 'measured', label: 'measured', color: colors.blue, marker: 'circle' },
+        { key: 'theory', label: 'theory √((N−m)/(m(N−1)))', color: colors.black, dash: '6 3' },
+        { key: 'iid', label: '1/√m (independent draws)', color: colors.purple, dash: '2 3' },
+        { key: 'deeper', label: 'one layer up (measured)', color: colors.green, dash: '9 3 2 3', marker: 'triangle' },
+        { key: 'inspect', label: 'size inspected', color: colors.vermillion, marker: 'cross', line: false },
+      ],
+    },
+    {
+      id: 'var-noise', title: 'Noise of the batch variance', group: 'noise',
+      description: 'std over batches of the unbiased batch variance, relative to the population variance.',
+      x: { label: 'mini-batch size m', ...logTicks }, y: { label: 'std(batch variance) / S²', log: true },
+      series: [
+        { key: 'measured', label: 'measured', color: colors.blue, marker: 'circle' },
+        { key: 'theory', label: 'theory, measured kurtosis', color: colors.black, dash: '6 3' },
+        { key: 'gaussian', label: 'theory if Gaussian', color: colors.purple, dash: '2 3' },
+        { key: 'inspect', label: 'size inspected', color: colors.vermillion, marker: 'cross', line: false },
+      ],
+    },
+    {
+      id: 'example', title: 'Noise one example feels: BN vs dropout', group: 'compare',
+      description: 'rms change of a normalized value caused by the batch (BN) or by the mask (dropout).',
+      x: { label: 'mini-batch size m', ...logTicks }, y: { label: 'rms noise (units of σ)', log: true },
+      series: [
+        { key: 'bn', label: 'BN (batch statistics)', color: colors.blue, marker: 'circle' },
+        { key: 'bnTheory', label: 'BN, first-order theory', color: colors.black, dash: '6 3' },
+        { key: 'dropout', label: 'dropout', color: colors.vermillion, dash: '7 4', marker: 'square' },
+      ],
+    },
+    {
+      id: 'histogram', title: 'Batch means of one unit at the inspected size', group: 'compare',
+      description: '(batch mean − population mean) / σ over all drawn batches; the curve is the theory\'s normal spread.',
+      x: { label: 'standardized batch mean' }, y: { label: 'density', zero: true },
+      series: [
+        { key: 'hist', label: 'drawn batches', color: colors.blue, marker: 'circle' },
+        { key: 'normal', label: 'theory', color: colors.black, dash: '6 3' },
+      ],
+    },
+  ],
+  render(result, charts, { values }) {
+    const m = arr(result?.batch_size);
+    const full = result?.full_batch;
+    const at = Array.from(m).indexOf(values.inspect);
+    const measured = masked(result?.mean_noise, full);
+    const fullSizes = Array.from(m).filter((_, i) => arr(full)[i]);
+    const fullNote = fullSizes.length ? `m = ${fullSizes.join(', ')} is the whole training set (full batch): zero noise, so it has no point on log axes.` : '';
+    const inspectFull = fullSizes.includes(values.inspect);
+    const inspect = (series) => (at >= 0 && isNum(series[at]) ? [{ key: 'inspect', x: [m[at]], y: [series[at]] }] : []);
+    const deeper = result?.deeper;
+    charts.get('mean-noise').update({
+      series: [
+        { key: 'measured', x: m, y: measured },
+        { key: 'theory', x: m, y: masked(result?.mean_noise_theory, full) },
+        { key: 'iid', x: m, y: masked(result?.mean_noise_iid, full) },
+        ...(deeper ? [{ key: 'deeper', x: m, y: masked(deeper.mean_noise, full) }] : []),
+        ...inspect(measured),
+      ],
+      summary: at >= 0 && isNum(measured[at])
+        ? `At m = ${m[at]}: measured ${num(measured[at])}, theory ${num(arr(result.mean_noise_theory)[at])}.`
+        : 'Measured points appear batch size by batch size.',
+      note: fullNote,
+    });
+    const vm = masked(result?.var_noise, full);
+    charts.get('var-noise').update({
+      series: [
+        { key: 'measured', x: m, y: vm },
+        { key: 'theory', x: m, y: masked(result?.var_noise_theory, full) },
+        { key: 'gaussian', x: m, y: masked(result?.var_noise_gaussian, full) },
+        ...inspect(vm),
+      ],
+      summary: isNum(result?.kurtosis?.mean) ? `Mean kurtosis of the units: ${num(result.kurtosis.mean)} (3 for a Gaussian), which is why the Gaussian formula is off.` : '',
+    });
+    const drop = result?.dropout || {};
+    charts.get('example').update({
+      series: [
+        { key: 'bn', x: m, y: masked(result?.example_noise, full) },
+        { key: 'bnTheory', x: m, y: masked(result?.example_noise_theory, full) },
+        { key: 'dropout', x: m, y: masked(drop.example_noise, full) },
+      ],
+      summary: isNum(drop.p) ? `Dropout (p = ${num(drop.p)}) adds the same noise at every batch size; BN's noise falls as the batch grows.` : '',
+    });
+    const sample = result?.sample;
+    const k = sample ? Array.from(arr(sample.batch_size)).indexOf(values.inspect) : -1;
+    const hist = k >= 0 ? histogram(sample.standardized_means?.[k], at >= 0 ? arr(result.mean_noise_theory)[at] : NaN) : null;
+    charts.get('histogram').update({
+      series: hist ? [{ key: 'hist', x: hist.x, y: hist.density }, { key: 'normal', x: hist.curveX, y: hist.curveY }] : [],
+      summary: inspectFull ? `m = ${values.inspect} is the whole training set: every batch mean equals the population mean (zero noise).`
+        : hist ? `m = ${values.inspect}: ${int(hist.n)} batches, spread ${num(hist.sd)} σ.` : `No batches of size ${values.inspect} drawn yet.`,
+    });
+    let text = typeof result?.takeaway === 'string' ? result.takeaway : '';
+    const i64 = Array.from(m).indexOf(64);
+    const i512 = Array.from(m).indexOf(512);
+    if (!text && i64 >= 0 && i512 >= 0 && isNum(measured[i64]) && isNum(measured[i512])) {
+      text = `Batch-mean noise ${num(measured[i64])} σ at 64 and ${num(measured[i512])} σ at 512: ${num(measured[i64] / measured[i512])}× less.`;
+    }
+    return text || `Measuring… ${pct(result?.progress, 0)}`;
+  },
+};

@@ -1,0 +1,116 @@
+// Chapter 2': input covariate shift. Train on one input distribution, test on a shifted one;
+// BN with its training statistics vs AdaBN (statistics re-estimated on the shifted inputs).
+import { num, pct } from '../format.js';
+import { colors } from '../palette.js';
+import { arr, batchControl, isNum, seedControl } from './common.js';
+
+const arms = [
+  { key: 'plain', label: 'without BN', color: colors.vermillion, dash: '7 4', marker: 'square' },
+  { key: 'bn_running', label: 'BN, training statistics', color: colors.blue, dash: '', marker: 'circle' },
+  { key: 'bn_batch', label: 'BN, each test batch\'s statistics', color: colors.purple, dash: '9 3 2 3', marker: 'diamond' },
+  { key: 'adabn', label: 'BN re-estimated on shifted inputs (AdaBN)', color: colors.green, dash: '2 3', marker: 'triangle' },
+];
+const shiftNames = ['none', 'translate', 'scale', 'anisotropic', 'rotate'];
+
+const visibleArms = (values) => arms.filter((a) => values.adabn || (a.key !== 'adabn' && a.key !== 'bn_batch'));
+
+function describe(transform) {
+  if (!transform) return '';
+  const parts = [];
+  if (transform.tx || transform.ty) parts.push(`shifted by (${num(transform.tx)}, ${num(transform.ty)})`);
+  if (transform.scale !== undefined && transform.scale !== 1) parts.push(`scaled ×${num(transform.scale)}`);
+  if ((transform.sx ?? 1) !== 1 || (transform.sy ?? 1) !== 1) parts.push(`stretched ×${num(transform.sx)} / ×${num(transform.sy)}`);
+  if (transform.rotate_deg) parts.push(`rotated ${num(transform.rotate_deg)}°`);
+  return parts.join(', ') || 'unchanged';
+}
+
+export default {
+  id: 'shift',
+  number: '2′',
+  short: 'Input shift',
+  title: 'Covariate shift of the inputs: "black cats, coloured cats"',
+  claim: 'A network trained on one input distribution (black cats) does badly on a shifted one (coloured cats); normalization is said to help with such shifts.',
+  intro: [
+    'Two networks, with and without BN, are trained on two moons and then tested on copies of the test set that are moved, scaled, stretched or rotated. The weights never change after training.',
+    'The measurement disagrees with the simple story: BN evaluated with its training statistics (the usual test-time rule) is no more robust than no BN. What helps is re-estimating BN\'s statistics on the shifted inputs (AdaBN): that exactly undoes a translation or an isotropic scale, because the first layer\'s per-unit mean and variance absorb them, but it cannot undo a rotation, which mixes the inputs differently for every unit.',
+  ],
+  evidence: {
+    title: 'Where the measurement disagrees with the lecture',
+    paragraphs: [
+      'BN does not make a network robust to a shift of its inputs by itself: with the statistics it learned in training, the BN net fails on shifted inputs as badly as the plain one (compare the blue and vermillion marks below). Only re-estimating the statistics on the new inputs (AdaBN, Li et al. 2016) recovers translations and scalings, and nothing recovers a rotation.',
+    ],
+  },
+  evidenceFirst: true,
+  controls: [
+    { key: 'show', label: 'Shift shown', kind: 'choice', options: shiftNames, view: true, fallback: 'translate', hint: 'Which shifted test set the decision regions show.' },
+    { key: 'adabn', label: 'Re-estimate BN statistics on the shifted inputs (AdaBN)', kind: 'toggle', view: true, fallback: false },
+    batchControl(),
+    seedControl,
+  ],
+  stepFraction: 0.02,
+  charts: [
+    {
+      id: 'accuracy', title: 'Test accuracy on each shifted test set',
+      description: 'Mean over seeds; bars are 95% intervals once several seeds ran. Chance is 50%.',
+      x: { label: 'test set', ticks: [0, 1, 2, 3, 4], domain: [-0.5, 4.5], tickFormat: (v) => shiftNames[v] ?? '' },
+      y: { label: 'test accuracy', domain: [0, 1], tickFormat: (v) => pct(v, 0) },
+      xFormat: (v) => shiftNames[v] ?? '', yFormat: (v) => pct(v, 1), dodge: 9,
+      series: arms.map((a) => ({ ...a, line: false })),
+    },
+    {
+      id: 'sweep-translate', title: 'Accuracy as the test set moves further', group: 'sweeps',
+      x: { label: 'translation distance' }, y: { label: 'test accuracy', domain: [0, 1], tickFormat: (v) => pct(v, 0) },
+      yFormat: (v) => pct(v, 1), series: arms,
+    },
+    {
+      id: 'sweep-rotate', title: 'Accuracy as the test set rotates', group: 'sweeps',
+      x: { label: 'rotation (degrees)' }, y: { label: 'test accuracy', domain: [0, 1], tickFormat: (v) => pct(v, 0) },
+      yFormat: (v) => pct(v, 1), series: arms,
+    },
+    { id: 'boundary-plain', kind: 'field', group: 'boundaries', title: 'Without BN, on the shifted test set', x: { label: 'x0' }, y: { label: 'x1' } },
+    { id: 'boundary-bn', kind: 'field', group: 'boundaries', title: 'With BN, on the shifted test set', x: { label: 'x0' }, y: { label: 'x1' } },
+  ],
+  render(result, charts, { values }) {
+    const shown = visibleArms(values);
+    const shifts = arr(result?.shifts);
+    const byName = new Map(shifts.map((s) => [s.name, s]));
+    const index = (name) => shiftNames.indexOf(name);
+    charts.get('accuracy').update({
+      series: shown.map((a) => {
+        const list = shifts.filter((s) => index(s.name) >= 0);
+        const acc = list.map((s) => s.accuracy?.[a.key]);
+        const hw = list.map((s) => s.accuracy_half_width?.[a.key]);
+        return {
+          key: a.key, x: list.map((s) => index(s.name)), y: acc,
+          errLo: acc.map((v, i) => (isNum(hw[i]) && hw[i] > 0 ? v - hw[i] : NaN)),
+          errHi: acc.map((v, i) => (isNum(hw[i]) && hw[i] > 0 ? v + hw[i] : NaN)),
+        };
+      }),
+      summary: shifts.length
+        ? shifts.map((s) => `${s.name}: ${shown.map((a) => `${a.label} ${pct(s.accuracy?.[a.key])}`).join(', ')}`).join('. ') + '.'
+        : 'Shifted test sets are evaluated after training.',
+    });
+    for (const kind of ['translate', 'rotate']) {
+      const sweep = arr(result?.sweeps).find((s) => s.kind === kind);
+      charts.get(`sweep-${kind}`).update({
+        series: sweep ? shown.map((a) => ({ key: a.key, x: arr(sweep.values), y: arr(sweep.accuracy?.[a.key]) })) : [],
+        summary: sweep ? shown.map((a) => `${a.label}: ${pct(arr(sweep.accuracy?.[a.key]).at(-1))} at ${num(arr(sweep.values).at(-1))}`).join('; ') + '.' : 'The sweep runs after training.',
+      });
+    }
+    const s = byName.get(values.show) || shifts[0];
+    const grid = (g) => (g ? { n: g.n, lo: g.lo, hi: g.hi, cls: arr(g.class), conf: arr(g.confidence) } : null);
+    const bnArm = values.adabn ? 'adabn' : 'bn_running';
+    const bnChart = charts.get('boundary-bn');
+    bnChart.frame.figure.querySelector('.chart-title').textContent = values.adabn
+      ? 'With BN, statistics re-estimated on the shifted inputs (AdaBN)' : 'With BN, training statistics';
+    charts.get('boundary-plain').update({
+      grid: grid(s?.boundary?.plain), points: s?.points,
+      summary: s ? `Test set ${describe(s.transform)}: accuracy ${pct(s.accuracy?.plain)}.` : 'Shown after training.',
+    });
+    bnChart.update({
+      grid: grid(s?.boundary?.[bnArm]), points: s?.points,
+      summary: s ? `Test set ${describe(s.transform)}: accuracy ${pct(s.accuracy?.[bnArm])}.` : 'Shown after training.',
+    });
+    return typeof result?.takeaway === 'string' ? result.takeaway : '';
+  },
+};

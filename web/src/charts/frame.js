@@ -1,0 +1,127 @@
+// The frame every chart lives in: title, legend, the SVG, a tooltip, a text summary, a data table
+// alternative and export buttons (CSV, JSON, SVG, PNG).
+import { append, clear, h, s, uid } from '../dom.js';
+import { downloadCsv, downloadJson, downloadPng, downloadSvg } from '../export.js';
+import { markerPath } from './marker.js';
+
+const maxTableRows = 60;
+
+export function legendItem({ label, color, dash = '', marker = null, band = false }) {
+  const swatch = s('svg', { width: 34, height: 14, viewBox: '0 0 34 14', 'aria-hidden': 'true', focusable: 'false' });
+  if (band) s('rect', { x: 1, y: 2, width: 32, height: 10, fill: color, 'fill-opacity': 0.25 }, swatch);
+  s('line', { x1: 1, y1: 7, x2: 33, y2: 7, stroke: color, 'stroke-width': 2.5, 'stroke-dasharray': dash || null }, swatch);
+  if (marker) {
+    s('path', {
+      d: markerPath(marker, 17, 7, 4), fill: marker === 'cross' ? 'none' : color,
+      stroke: marker === 'cross' ? color : '#ffffff', 'stroke-width': marker === 'cross' ? 2 : 1,
+    }, swatch);
+  }
+  return h('li', {}, [swatch, h('span', { text: label })]);
+}
+
+export function createFrame(el, { title, name, description = '' }) {
+  const id = uid('chart');
+  const legend = h('ul', { class: 'legend', 'aria-label': `Legend: ${title}` });
+  const plot = h('div', { class: 'plot' });
+  const tooltip = h('div', { class: 'tooltip', role: 'presentation', hidden: true });
+  const summary = h('p', { class: 'chart-summary', id: `${id}-summary` });
+  const tableBody = h('div', { class: 'table-wrap' });
+  const table = h('details', { class: 'data-table' }, [h('summary', { text: 'Data table' }), tableBody]);
+  const note = h('p', { class: 'chart-note', hidden: true });
+  let getExport = () => ({ columns: [], rows: [] });
+  let svg = null;
+
+  const button = (label, onclick, hint) => h('button', { type: 'button', class: 'small', onclick, title: hint, 'aria-label': `${hint}: ${title}` }, [label]);
+  const fileBase = () => `bnlab-${name}`;
+  const exports = h('div', { class: 'export', role: 'group', 'aria-label': `Export ${title}` }, [
+    h('span', { class: 'export-label', text: 'Export' }),
+    button('CSV', () => downloadCsv(getExport(), `${fileBase()}.csv`), 'Download the data as CSV'),
+    button('JSON', () => downloadJson(getExport(), `${fileBase()}.json`), 'Download the data as JSON'),
+    button('SVG', () => svg && downloadSvg(svg, `${fileBase()}.svg`), 'Download the chart as SVG'),
+    button('PNG', () => svg && downloadPng(svg, `${fileBase()}.png`), 'Download the chart as PNG'),
+  ]);
+
+  const figure = h('figure', { class: 'chart', id, 'data-chart': name }, [
+    h('figcaption', {}, [h('span', { class: 'chart-title', text: title }), description ? h('span', { class: 'chart-desc', text: description }) : null]),
+    legend, plot, note, summary, table, exports,
+  ]);
+  plot.appendChild(tooltip);
+  el.appendChild(figure);
+
+  let tableDirty = true;
+  const renderTable = () => {
+    if (!table.open || !tableDirty) return;
+    tableDirty = false;
+    const { columns, rows } = getExport();
+    clear(tableBody);
+    if (!rows.length) {
+      tableBody.appendChild(h('p', { text: 'No data yet: press Run.' }));
+      return;
+    }
+    const every = Math.ceil(rows.length / maxTableRows);
+    const shown = rows.filter((_, i) => i % every === 0 || i === rows.length - 1);
+    const t = h('table', {}, [
+      h('caption', { text: every > 1 ? `${title}: every ${every}th of ${rows.length} rows (export CSV for all)` : title }),
+      h('thead', {}, [h('tr', {}, columns.map((c) => h('th', { scope: 'col', text: c })))]),
+      h('tbody', {}, shown.map((row) => h('tr', {}, row.map((v) => h('td', { text: formatCell(v) }))))),
+    ]);
+    tableBody.appendChild(t);
+  };
+  table.addEventListener('toggle', renderTable);
+
+  return {
+    figure,
+    plot,
+    tooltip,
+    setSvg(node) {
+      if (svg && svg.parentNode) svg.parentNode.removeChild(svg);
+      svg = node;
+      svg.setAttribute('aria-describedby', `${id}-summary`);
+      plot.insertBefore(svg, tooltip);
+    },
+    setLegend(items) {
+      clear(legend);
+      append(legend, items.map(legendItem));
+    },
+    setSummary(text) {
+      summary.textContent = text || '';
+    },
+    setNote(text) {
+      note.hidden = !text;
+      note.textContent = text || '';
+    },
+    setExport(fn) {
+      getExport = fn;
+      tableDirty = true;
+      renderTable();
+    },
+    width() {
+      return Math.max(plot.clientWidth || 0, 260);
+    },
+    destroy() {
+      figure.remove();
+    },
+  };
+}
+
+function formatCell(v) {
+  if (typeof v === 'number') return Number.isFinite(v) ? String(Number(v.toPrecision(5))) : v > 0 ? '∞' : Number.isNaN(v) ? 'NaN' : '−∞';
+  return v === null || v === undefined ? '' : String(v);
+}
+
+// Shows the tooltip at (x, y) inside the plot with one line per entry.
+export function showTooltip(frame, x, y, lines) {
+  const { tooltip, plot } = frame;
+  clear(tooltip);
+  append(tooltip, lines.map((line) => h('div', {}, [line])));
+  tooltip.hidden = false;
+  const width = plot.clientWidth;
+  const tipWidth = tooltip.offsetWidth;
+  const left = x + 14 + tipWidth > width ? Math.max(0, x - 14 - tipWidth) : x + 14;
+  tooltip.style.left = `${left}px`;
+  tooltip.style.top = `${Math.max(0, y - 10)}px`;
+}
+
+export function hideTooltip(frame) {
+  frame.tooltip.hidden = true;
+}

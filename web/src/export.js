@@ -1,0 +1,153 @@
+// Export of a chart's data (CSV, JSON) and of the chart itself (SVG, PNG). The PNG is drawn by
+// walking the SVG onto a canvas, so it needs no blob: or data: images (a strict CSP forbids them).
+export function toCsv({ columns, rows }) {
+  const cell = (v) => {
+    if (typeof v === 'number') return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+    const text = v === null || v === undefined ? '' : String(v);
+    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  return [columns, ...rows].map((row) => row.map(cell).join(',')).join('\n') + '\n';
+}
+
+export function toJson({ columns, rows }) {
+  const safe = (v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
+  return JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, safe(row[i])]))), null, 1);
+}
+
+export function serializeSvg(svg) {
+  const copy = svg.cloneNode(true);
+  copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
+  copy.removeAttribute('tabindex');
+  copy.removeAttribute('aria-describedby');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(copy)}`;
+}
+
+function download(blob, filename) {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = filename;
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+}
+
+export const downloadCsv = (data, filename) => download(new Blob([toCsv(data)], { type: 'text/csv' }), filename);
+export const downloadJson = (data, filename) => download(new Blob([toJson(data)], { type: 'application/json' }), filename);
+export const downloadSvg = (svg, filename) => download(new Blob([serializeSvg(svg)], { type: 'image/svg+xml' }), filename);
+
+export function downloadPng(svg, filename, scale = 2) {
+  const canvas = svgToCanvas(svg, scale);
+  canvas.toBlob((blob) => blob && download(blob, filename), 'image/png');
+}
+
+// --- a small SVG painter for the elements the charts use ---
+function parseTransform(ctx, text) {
+  if (!text) return;
+  const re = /(translate|rotate|scale)\(([^)]*)\)/g;
+  let m;
+  while ((m = re.exec(text))) {
+    const args = m[2].split(/[\s,]+/).filter(Boolean).map(Number);
+    if (m[1] === 'translate') ctx.translate(args[0] || 0, args[1] || 0);
+    else if (m[1] === 'scale') ctx.scale(args[0], args[1] ?? args[0]);
+    else if (args.length === 3) {
+      ctx.translate(args[1], args[2]);
+      ctx.rotate((args[0] * Math.PI) / 180);
+      ctx.translate(-args[1], -args[2]);
+    } else ctx.rotate((args[0] * Math.PI) / 180);
+  }
+}
+
+function attr(node, name, inherited) {
+  return node.getAttribute(name) ?? inherited[name];
+}
+
+function paint(ctx, node, inherited, clips) {
+  if (node.nodeType !== 1) return;
+  const tag = node.tagName.toLowerCase();
+  if (tag === 'defs' || tag === 'clippath' || tag === 'title') return;
+  const style = { ...inherited };
+  for (const name of ['fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'fill-opacity', 'stroke-opacity', 'font-size', 'font-family', 'font-weight', 'text-anchor', 'opacity']) {
+    const v = node.getAttribute(name);
+    if (v !== null) style[name] = v;
+  }
+  ctx.save();
+  parseTransform(ctx, node.getAttribute('transform'));
+  const clipRef = node.getAttribute('clip-path');
+  if (clipRef) {
+    const rect = clips.get(clipRef.replace(/^url\(#|\)$/g, ''));
+    if (rect) {
+      ctx.beginPath();
+      ctx.rect(rect.x, rect.y, rect.width, rect.height);
+      ctx.clip();
+    }
+  }
+  const num = (n) => Number(node.getAttribute(n) || 0);
+  let path = null;
+  if (tag === 'path') path = new Path2D(node.getAttribute('d') || '');
+  else if (tag === 'line') {
+    path = new Path2D();
+    path.moveTo(num('x1'), num('y1'));
+    path.lineTo(num('x2'), num('y2'));
+  } else if (tag === 'rect') {
+    path = new Path2D();
+    path.rect(num('x'), num('y'), num('width'), num('height'));
+  } else if (tag === 'circle') {
+    path = new Path2D();
+    path.arc(num('cx'), num('cy'), num('r'), 0, 2 * Math.PI);
+  } else if (tag === 'ellipse') {
+    path = new Path2D();
+    path.ellipse(num('cx'), num('cy'), num('rx'), num('ry'), 0, 0, 2 * Math.PI);
+  }
+  const alpha = Number(style.opacity ?? 1);
+  if (path) {
+    const fill = style.fill ?? '#000000';
+    if (fill !== 'none') {
+      ctx.globalAlpha = alpha * Number(style['fill-opacity'] ?? 1);
+      ctx.fillStyle = fill;
+      ctx.fill(path);
+    }
+    const stroke = style.stroke;
+    if (stroke && stroke !== 'none') {
+      ctx.globalAlpha = alpha * Number(style['stroke-opacity'] ?? 1);
+      ctx.strokeStyle = stroke;
+      ctx.lineWidth = Number(style['stroke-width'] ?? 1);
+      const dash = style['stroke-dasharray'];
+      ctx.setLineDash(dash ? dash.split(/[\s,]+/).map(Number) : []);
+      ctx.stroke(path);
+    }
+  } else if (tag === 'text') {
+    ctx.globalAlpha = alpha;
+    ctx.fillStyle = style.fill && style.fill !== 'none' ? style.fill : '#000000';
+    ctx.font = `${style['font-weight'] || 'normal'} ${style['font-size'] || 12}px ${style['font-family'] || 'sans-serif'}`;
+    const anchor = style['text-anchor'];
+    ctx.textAlign = anchor === 'middle' ? 'center' : anchor === 'end' ? 'right' : 'left';
+    ctx.fillText(node.textContent, num('x'), num('y'));
+  }
+  if (tag === 'g' || tag === 'svg') {
+    const inner = { ...style };
+    delete inner.opacity;
+    for (const child of node.childNodes) paint(ctx, child, inner, clips);
+  }
+  ctx.restore();
+}
+
+export function svgToCanvas(svg, scale = 2) {
+  const [, , width, height] = (svg.getAttribute('viewBox') || '0 0 300 150').split(/[\s,]+/).map(Number);
+  const canvas = document.createElement('canvas');
+  canvas.width = Math.round(width * scale);
+  canvas.height = Math.round(height * scale);
+  const ctx = canvas.getContext('2d');
+  ctx.scale(scale, scale);
+  ctx.fillStyle = '#ffffff';
+  ctx.fillRect(0, 0, width, height);
+  const clips = new Map();
+  for (const clip of svg.querySelectorAll('clipPath')) {
+    const rect = clip.querySelector('rect');
+    if (rect) clips.set(clip.id, { x: +rect.getAttribute('x'), y: +rect.getAttribute('y'), width: +rect.getAttribute('width'), height: +rect.getAttribute('height') });
+  }
+  for (const child of svg.childNodes) paint(ctx, child, {}, clips);
+  return canvas;
+}

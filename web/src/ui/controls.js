@@ -1,0 +1,85 @@
+// Builds a chapter's controls from its declarative table and reports changes.
+import { h, uid } from '../dom.js';
+import { optionLabel, optionValue } from '../state.js';
+
+function choiceControl(control, value, onChange) {
+  const id = uid(`c-${control.key}`);
+  const select = h('select', { id, name: control.key }, control.options.map((o) => {
+    const option = h('option', { value: String(optionValue(o)), text: optionLabel(o) });
+    if (String(optionValue(o)) === String(value)) option.selected = true;
+    return option;
+  }));
+  select.addEventListener('change', () => {
+    const match = control.options.find((o) => String(optionValue(o)) === select.value);
+    onChange(control.key, optionValue(match));
+  });
+  return {
+    node: h('div', { class: 'control' }, [h('label', { for: id, text: control.label }), select, hint(control)]),
+    set(v) {
+      select.value = String(v);
+    },
+    input: select,
+  };
+}
+
+function toggleControl(control, value, onChange) {
+  const id = uid(`c-${control.key}`);
+  const box = h('input', { id, type: 'checkbox', name: control.key });
+  box.checked = !!value;
+  box.addEventListener('change', () => onChange(control.key, box.checked));
+  return {
+    node: h('div', { class: 'control toggle' }, [box, h('label', { for: id, text: control.label }), hint(control)]),
+    set(v) {
+      box.checked = !!v;
+    },
+    input: box,
+  };
+}
+
+function numberControl(control, value, onChange, report) {
+  const id = uid(`c-${control.key}`);
+  const input = h('input', {
+    id, name: control.key, type: 'number', inputmode: control.kind === 'integer' ? 'numeric' : 'decimal',
+    min: control.min, max: control.max, step: control.step ?? (control.kind === 'integer' ? 1 : 'any'),
+  });
+  input.value = String(value);
+  input.addEventListener('change', () => {
+    const v = Number(input.value);
+    const ok = input.value.trim() !== '' && Number.isFinite(v) && v >= control.min && v <= control.max
+      && (control.kind !== 'integer' || Number.isInteger(v));
+    input.setAttribute('aria-invalid', ok ? 'false' : 'true');
+    if (ok) onChange(control.key, v);
+    else report(`${control.label}: "${input.value}" must be ${control.kind === 'integer' ? 'a whole number' : 'a number'} in [${control.min}, ${control.max}]`);
+  });
+  return {
+    node: h('div', { class: 'control' }, [h('label', { for: id, text: control.label }), input, hint(control)]),
+    set(v) {
+      input.value = String(v);
+      input.setAttribute('aria-invalid', 'false');
+    },
+    input,
+  };
+}
+
+function hint(control) {
+  return control.hint ? h('span', { class: 'hint', text: control.hint }) : null;
+}
+
+export function buildControls(controls, values, onChange, report) {
+  const widgets = new Map();
+  const nodes = controls.map((control) => {
+    const make = control.kind === 'choice' ? choiceControl : control.kind === 'toggle' ? toggleControl : numberControl;
+    const widget = make(control, values[control.key], onChange, report);
+    widgets.set(control.key, widget);
+    return widget.node;
+  });
+  return {
+    nodes,
+    set(next) {
+      for (const [key, widget] of widgets) if (next[key] !== undefined) widget.set(next[key]);
+    },
+    disable(flag) {
+      for (const widget of widgets.values()) widget.input.disabled = flag;
+    },
+  };
+}
