@@ -59,7 +59,7 @@ TEST_CASE("validate returns errors as values with a one-line message naming the 
       {R"({"chapter": "speed", "model": {"dropout": 1}})", "spec.model.dropout = 1:"},
       {R"({"chapter": "speed", "data": {"kind": "swirls"}})", "spec.data.kind = \"swirls\":"},
       {R"({"chapter": "speed", "data": 5})", "spec.data = 5: must be an object"},
-      {R"({"chapter": "speed", "train": {"batch_size": 2000}})", "train.batch_size = 2000:"},
+      {R"({"chapter": "speed", "train": {"batch_size": 2000}})", "spec.train.batch_size = 2000:"},
       {R"({"chapter": "spede"})", "chapter = \"spede\": must be one of"},
       {R"({"seed": 1})", "spec.chapter: missing"},
       {R"([1, 2])", "spec: must be a JSON object"},

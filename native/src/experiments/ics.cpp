@@ -1,19 +1,501 @@
-// Placeholder until the ics experiment lands: the chapter is listed but refuses to run.
+#include "bnlab/experiments/ics.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <memory>
+#include <string>
+
 #include "bnlab/error.h"
-#include "bnlab/experiment.h"
+#include "bnlab/loss.h"
+#include "bnlab/stats.h"
 
 namespace bnlab {
 
-Chapter ics_chapter() {
-  Chapter c;
-  c.name = "ics";
-  c.title = "ics (not built yet)";
-  c.preset = [] { return json{{"chapter", "ics"}}; };
-  c.normalize = [](const json&) -> json { throw Error("chapter = \"ics\": not available in this build yet"); };
-  c.make = [](const json&) -> std::unique_ptr<Experiment> {
-    throw Error("chapter = \"ics\": not available in this build yet");
+std::vector<int> IcsSpec::measured_layers() const {
+  if (!layers.empty()) return layers;
+  std::vector<int> all;
+  for (int i = 2; i <= static_cast<int>(model.hidden.size()) + 1; ++i) all.push_back(i);
+  return all;
+}
+
+IcsSpec parse_ics_spec(const json& j) {
+  IcsSpec s;
+  SpecReader r(j, "spec");
+  s.seeds = read_seed_fields(r, "ics", s.seeds, 20);
+  s.data = read_data(r.child("data"), s.data);
+  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
+  if (s.model.dropout != 0.0)
+    throw Error("spec.model.dropout = " + fixed(s.model.dropout, 2) +
+                ": must be 0 here (G and G' must be gradients of the same network on the same batch)");
+  s.train = read_train(r.child("train"), s.train);
+  s.steps = r.integer("steps", s.steps, 1, 200000);
+  s.measure_every = r.integer("measure_every", s.measure_every, 1, 200000);
+  s.target_loss = r.positive("target_loss", s.target_loss, 0.0, 10.0);
+  const int L = static_cast<int>(s.model.hidden.size()) + 1;  // linear layers, output included
+  s.layers = r.integers("layers", s.measured_layers(), 1, 17, 1, 17);
+  for (std::size_t a = 0; a < s.layers.size(); ++a) {
+    if (s.layers[a] > L)
+      throw Error("spec.layers = " + json(s.layers).dump() + ": layer " + std::to_string(s.layers[a]) +
+                  " does not exist (the net has linear layers 1 to " + std::to_string(L) + ")");
+    for (std::size_t b = 0; b < a; ++b)
+      if (s.layers[a] == s.layers[b])
+        throw Error("spec.layers = " + json(s.layers).dump() + ": layers must be distinct");
+  }
+  s.landscape = r.boolean("landscape", s.landscape);
+  s.landscape_factors = r.numbers("landscape_factors", s.landscape_factors, 1, 8, 1e-6, 100.0);
+  r.finish();
+  s.train.validate(s.data.n_train);
+  if (s.train.batch_size < 2)
+    throw Error("spec.train.batch_size = 1: must be >= 2 (the BN net needs a batch variance)");
+  MlpConfig bn = s.model;
+  bn.batch_norm = true;
+  bn.validate();
+  // Per measurement and net: G, one G' per layer, the landscape's probes (forward + backward each).
+  const double measurements = static_cast<double>(s.steps) / s.measure_every + 1.0;
+  const double passes = 1.0 + s.layers.size() + (s.landscape ? s.landscape_factors.size() : 0.0);
+  check_work(s.seeds.seeds * 2.0 * (s.steps + measurements * passes) * s.train.batch_size * train_cost(bn),
+             "ics: seeds x 2 nets x (steps + measurements x gradient passes) x batch");
+  return s;
+}
+
+json to_json(const IcsSpec& s) {
+  json j;
+  write_seed_fields(j, "ics", s.seeds);
+  j["data"] = to_json(s.data);
+  j["model"] = to_json(s.model, false);
+  j["train"] = to_json(s.train);
+  j["steps"] = s.steps;
+  j["measure_every"] = s.measure_every;
+  j["target_loss"] = s.target_loss;
+  j["layers"] = s.measured_layers();
+  j["landscape"] = s.landscape;
+  j["landscape_factors"] = s.landscape_factors;
+  return j;
+}
+
+namespace {
+
+// Training-mode forward + backward on one batch; returns the loss, leaves the gradients in m.
+double loss_and_gradient(Mlp<Real>& m, const Mat<Real>& x, const std::vector<int>& y) {
+  Mat<Real> dlogits;
+  const double loss = softmax_cross_entropy(m.forward(x, Mode::Train, BnStats::Running, nullptr), y, &dlogits);
+  m.backward(dlogits);
+  return loss;
+}
+
+double sq_norm(const Mat<Real>& a) { return a.cast<double>().squaredNorm(); }
+
+}  // namespace
+
+std::vector<GradientShift> measure_gradient_shift(const Mlp<Real>& before, const Mlp<Real>& after,
+                                                  const Mat<Real>& x, const std::vector<int>& y,
+                                                  const std::vector<int>& layers) {
+  const int L = before.depth() + 1;
+  require(after.depth() == before.depth(), "ics: model depth after the step", after.depth(),
+          "must equal the depth before it");
+  Mlp<Real> probe = before;
+  loss_and_gradient(probe, x, y);
+  std::vector<GradientShift> out;
+  for (int i : layers) {
+    require(i >= 1 && i <= L, "ics layer", i, "must be in [1, " + std::to_string(L) + "]");
+    // G' : layers 1..i-1 (0-based linear blocks 0..i-2) moved, layer i and above as before.
+    Mlp<Real> hybrid = before;
+    for (int k = 0; k + 1 < i; ++k) {
+      hybrid.linear(k).W = after.linear(k).W;
+      hybrid.linear(k).b = after.linear(k).b;
+      if (BatchNorm1d<Real>* bn = hybrid.batch_norm(k)) {
+        bn->gamma = after.batch_norm(k)->gamma;
+        bn->beta = after.batch_norm(k)->beta;
+      }
+    }
+    loss_and_gradient(hybrid, x, y);
+    const Mat<double> G = probe.linear(i - 1).dW.cast<double>();
+    const Mat<double> Gp = hybrid.linear(i - 1).dW.cast<double>();
+    GradientShift g;
+    g.layer = i;
+    g.l2_diff = (G - Gp).norm();
+    g.grad_norm = G.norm();
+    g.grad_norm_after = Gp.norm();
+    const double denom = g.grad_norm * g.grad_norm_after;
+    g.cosine = denom > 0.0 ? (G.array() * Gp.array()).sum() / denom : std::nan("");
+    out.push_back(g);
+  }
+  return out;
+}
+
+LandscapeProbe probe_landscape(const Mlp<Real>& model, const Mat<Real>& x, const std::vector<int>& y,
+                               const std::vector<double>& step_sizes) {
+  LandscapeProbe p;
+  Mlp<Real> base = model;
+  p.loss.push_back(loss_and_gradient(base, x, y));
+  std::vector<Mat<Real>> g;
+  for (const Param<Real>& q : base.params()) g.push_back(*q.grad);
+  for (double eta : step_sizes) {
+    Mlp<Real> moved = model;
+    std::vector<Param<Real>> params = moved.params();
+    for (std::size_t k = 0; k < params.size(); ++k) *params[k].value -= static_cast<Real>(eta) * g[k];
+    p.loss.push_back(loss_and_gradient(moved, x, y));
+    double change = 0.0;
+    for (std::size_t k = 0; k < params.size(); ++k) change += sq_norm(*params[k].grad - g[k]);
+    p.grad_change = std::max(p.grad_change, std::sqrt(change));
+  }
+  const auto [lo, hi] = std::minmax_element(p.loss.begin(), p.loss.end());
+  p.loss_range = *hi - *lo;
+  return p;
+}
+
+namespace {
+
+struct LayerSeries {
+  int layer = 0;
+  std::vector<double> l2_diff, cosine, grad_norm, relative;
+};
+
+struct NetRecord {
+  std::vector<double> step, batch_loss, window_loss, loss_range, grad_change;
+  std::vector<LayerSeries> layers;
+  double window_sum = 0.0;  // batch losses since the last measurement
+  int window_n = 0;
+  long steps_to_target = 0;
+  json final_eval = nullptr;
+};
+
+struct Summary {
+  double l2_diff = std::nan(""), cosine = std::nan(""), relative = std::nan("");
+  double loss_range = std::nan(""), grad_change = std::nan("");
+};
+
+double finite_mean(const std::vector<double>& v) {
+  double s = 0.0;
+  int n = 0;
+  for (double x : v)
+    if (std::isfinite(x)) {
+      s += x;
+      ++n;
+    }
+  return n ? s / n : std::nan("");
+}
+
+// Means over the measured steps <= until (all by default) and the measured layers but layer 1
+// (the control: zero by definition, it would only dilute the means); relative = mean ||G - G'|| /
+// mean ||G||.
+Summary summarize(const NetRecord& r, double until = 1e300) {
+  std::vector<double> l2, cs, norm, range, change;
+  for (std::size_t i = 0; i < r.step.size() && r.step[i] <= until; ++i) {
+    for (const LayerSeries& l : r.layers) {
+      if (l.layer == 1) continue;
+      l2.push_back(l.l2_diff[i]);
+      cs.push_back(l.cosine[i]);
+      norm.push_back(l.grad_norm[i]);
+    }
+    if (i < r.loss_range.size()) {
+      range.push_back(r.loss_range[i]);
+      change.push_back(r.grad_change[i]);
+    }
+  }
+  Summary s;
+  s.l2_diff = finite_mean(l2);
+  s.cosine = finite_mean(cs);
+  // A ratio of means, not a mean of ratios: a dead layer (||G|| ~ 0) would dominate the latter.
+  const double mean_norm = finite_mean(norm);
+  s.relative = mean_norm > 0.0 ? s.l2_diff / mean_norm : std::nan("");
+  s.loss_range = finite_mean(range);
+  s.grad_change = finite_mean(change);
+  return s;
+}
+
+// The "race": measured steps up to the first time either net reached the target loss, where the
+// speed difference is made. 0 if neither has.
+long race_until(const NetRecord& plain, const NetRecord& bn) {
+  const long a = plain.steps_to_target, b = bn.steps_to_target;
+  if (a > 0 && b > 0) return std::min(a, b);
+  return std::max(a, b);
+}
+
+json num(double x) { return std::isfinite(x) ? json(x) : json(nullptr); }
+
+json summary_json(const Summary& s) {
+  return {{"l2_diff", num(s.l2_diff)},
+          {"cosine", num(s.cosine)},
+          {"relative", num(s.relative)},
+          {"loss_range", num(s.loss_range)},
+          {"grad_change", num(s.grad_change)}};
+}
+
+Summary mean_of(const std::vector<Summary>& v) {
+  auto col = [&](double Summary::*f) {
+    std::vector<double> x;
+    for (const Summary& s : v) x.push_back(s.*f);
+    return finite_mean(x);
   };
-  return c;
+  Summary m;
+  m.l2_diff = col(&Summary::l2_diff);
+  m.cosine = col(&Summary::cosine);
+  m.relative = col(&Summary::relative);
+  m.loss_range = col(&Summary::loss_range);
+  m.grad_change = col(&Summary::grad_change);
+  return m;
+}
+
+std::string sig(double v) {
+  if (!std::isfinite(v)) return "n/a";
+  const double a = std::fabs(v);
+  return fixed(v, a >= 10 ? 1 : a >= 1 ? 2 : a >= 0.1 ? 3 : a >= 0.01 ? 4 : 5);
+}
+
+class IcsExperiment : public Experiment {
+ public:
+  explicit IcsExperiment(const IcsSpec& s) : spec_(s), spec_json_(to_json(s)), layers_(s.measured_layers()) {
+    for (double f : spec_.landscape_factors) step_sizes_.push_back(f * spec_.train.optimizer.lr);
+    measure_units_ = 1 + static_cast<long>(layers_.size()) +
+                     (spec_.landscape ? static_cast<long>(spec_.landscape_factors.size()) + 1 : 0);
+    long measurements = 0;
+    for (long t = 1; t <= spec_.steps; ++t) measurements += measured(t) ? 1 : 0;
+    seed_units_ = 2 * (spec_.steps + measurements * measure_units_);
+    start_seed();
+  }
+
+  void advance(long units) override {
+    long left = units;
+    while (left > 0 && !done()) {
+      const long cost = lock_step();
+      left -= cost;
+      units_done_ += cost;
+      if (step_ == spec_.steps || both_diverged()) finish_seed();
+    }
+  }
+
+  bool done() const override { return seed_index_ >= spec_.seeds.seeds; }
+
+  double progress() const override {
+    if (done()) return 1.0;
+    const double total = static_cast<double>(seed_units_) * spec_.seeds.seeds;
+    return std::min(1.0, (static_cast<double>(seed_index_) * seed_units_ + units_done_) / total);
+  }
+
+  json result() const override {
+    json r = result_envelope("ics", spec_json_, progress(), done());
+    r["layers"] = layers_;
+    const std::array<const char*, 2> keys{"plain", "bn"};
+    const std::array<const char*, 2> labels{"without BN", "with BN"};
+    const std::array<NetRecord, 2>& rec = seed_index_ == 0 ? rec_ : first_;
+    json nets = json::object();
+    for (std::size_t k = 0; k < 2; ++k) {
+      const NetRecord& c = rec[k];
+      json per_layer = json::array();
+      for (const LayerSeries& l : c.layers)
+        per_layer.push_back({{"layer", l.layer},
+                             {"l2_diff", series(l.l2_diff)},
+                             {"cosine", series(l.cosine)},
+                             {"grad_norm", series(l.grad_norm)},
+                             {"relative", series(l.relative)}});
+      const long div = seed_index_ == 0 ? nets_[k]->diverged_at() : first_diverged_[k];
+      nets[keys[k]] = {{"label", labels[k]},
+                       {"step", series(c.step)},
+                       {"batch_loss", series(c.batch_loss)},
+                       {"window_loss", series(c.window_loss)},
+                       {"steps_to_target", c.steps_to_target > 0 ? json(c.steps_to_target) : json(nullptr)},
+                       {"per_layer", per_layer},
+                       {"loss_range", series(c.loss_range)},
+                       {"grad_change", series(c.grad_change)},
+                       {"diverged_at", div > 0 ? json(div) : json(nullptr)},
+                       {"summary", summary_json(summarize(c))},
+                       {"final", c.final_eval}};
+    }
+    r["nets"] = nets;
+    const long until = race_until(rec[0], rec[1]);
+    r["race"] = {{"until_step", until > 0 ? json(until) : json(nullptr)},
+                 {"plain", summary_json(summarize(rec[0], until > 0 ? until : -1.0))},
+                 {"bn", summary_json(summarize(rec[1], until > 0 ? until : -1.0))}};
+    r["seed_runs"] = seed_runs_;
+    const std::array<Summary, 2> m = overall(), race = overall_race();
+    r["mean_over_seeds"] = {{"plain", summary_json(m[0])},
+                            {"bn", summary_json(m[1])},
+                            {"race", {{"plain", summary_json(race[0])}, {"bn", summary_json(race[1])}}}};
+    r["takeaway"] = takeaway();
+    return r;
+  }
+
+ private:
+  static void add_to_window(NetRecord& c, double loss) {
+    c.window_sum += loss;
+    ++c.window_n;
+  }
+  bool measured(long t) const { return t == 1 || t % spec_.measure_every == 0; }
+  bool both_diverged() const { return nets_[0]->diverged() && nets_[1]->diverged(); }
+  std::uint64_t seed() const { return spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_); }
+
+  void start_seed() {
+    train_ = make_train_set(spec_.data, seed());
+    for (std::size_t k = 0; k < 2; ++k) {
+      MlpConfig m = spec_.model;
+      m.batch_norm = k == 1;
+      nets_[k] = std::make_unique<Trainer<Real>>(m, spec_.train, train_, seed());
+      rec_[k] = NetRecord{};
+      for (int i : layers_) rec_[k].layers.push_back(LayerSeries{i, {}, {}, {}, {}});
+    }
+    step_ = 0;
+    units_done_ = 0;
+  }
+
+  // One step of both nets; at measured steps, G and G' around the step. Returns the units spent.
+  long lock_step() {
+    ++step_;
+    const bool measure = measured(step_);
+    long cost = 0;
+    for (std::size_t k = 0; k < 2; ++k) {
+      Trainer<Real>& t = *nets_[k];
+      if (t.diverged()) continue;
+      cost += 1;
+      NetRecord& c = rec_[k];
+      if (!measure) {
+        const StepReport s = t.step();
+        if (!s.diverged) add_to_window(c, s.loss);
+        continue;
+      }
+      const Mlp<Real> before = t.model();
+      const StepReport s = t.step();
+      if (s.diverged) continue;
+      add_to_window(c, s.loss);
+      c.window_loss.push_back(c.window_sum / c.window_n);
+      if (c.steps_to_target == 0 && c.window_loss.back() <= spec_.target_loss) c.steps_to_target = step_;
+      c.window_sum = 0.0;
+      c.window_n = 0;
+      Mat<Real> x;
+      std::vector<int> y;
+      gather(train_, t.batch_indices(), 0, t.batch_indices().size(), x, y);
+      c.step.push_back(static_cast<double>(step_));
+      c.batch_loss.push_back(s.loss);
+      const std::vector<GradientShift> g = measure_gradient_shift(before, t.model(), x, y, layers_);
+      for (std::size_t l = 0; l < g.size(); ++l) {
+        LayerSeries& ls = c.layers[l];
+        ls.l2_diff.push_back(g[l].l2_diff);
+        ls.cosine.push_back(g[l].cosine);
+        ls.grad_norm.push_back(g[l].grad_norm);
+        ls.relative.push_back(g[l].grad_norm > 0.0 ? g[l].l2_diff / g[l].grad_norm : std::nan(""));
+      }
+      if (spec_.landscape) {
+        const LandscapeProbe p = probe_landscape(before, x, y, step_sizes_);
+        c.loss_range.push_back(p.loss_range);
+        c.grad_change.push_back(p.grad_change);
+      }
+      cost += measure_units_;
+    }
+    return std::max(cost, 1L);
+  }
+
+  void finish_seed() {
+    const std::array<const char*, 2> keys{"plain", "bn"};
+    json run = {{"seed", seed()}};
+    for (std::size_t k = 0; k < 2; ++k) {
+      Trainer<Real>& t = *nets_[k];
+      if (!t.diverged()) {
+        const EvalReport e = t.evaluate(train_, BnStats::Running);
+        rec_[k].final_eval = {{"train_loss", e.loss}, {"train_accuracy", e.accuracy}};
+      }
+      const Summary s = summarize(rec_[k]);
+      summaries_[k].push_back(s);
+      run[keys[k]] = summary_json(s);
+    }
+    const long until = race_until(rec_[0], rec_[1]);
+    run["race_until"] = until > 0 ? json(until) : json(nullptr);
+    for (std::size_t k = 0; k < 2; ++k) {
+      const Summary s = summarize(rec_[k], until > 0 ? until : -1.0);
+      if (until > 0) race_summaries_[k].push_back(s);
+      run[std::string("race_") + keys[k]] = summary_json(s);
+    }
+    seed_runs_.push_back(run);
+    if (seed_index_ == 0) {
+      first_ = rec_;
+      for (std::size_t k = 0; k < 2; ++k) first_diverged_[k] = nets_[k]->diverged_at();
+    }
+    ++seed_index_;
+    if (!done()) start_seed();
+  }
+
+  // Means over the finished seeds, or the running seed's numbers while the first one runs.
+  std::array<Summary, 2> overall() const {
+    if (summaries_[0].empty()) return {summarize(rec_[0]), summarize(rec_[1])};
+    return {mean_of(summaries_[0]), mean_of(summaries_[1])};
+  }
+  std::array<Summary, 2> overall_race() const {
+    if (summaries_[0].empty()) {
+      const long until = race_until(rec_[0], rec_[1]);
+      return {summarize(rec_[0], until > 0 ? until : -1.0), summarize(rec_[1], until > 0 ? until : -1.0)};
+    }
+    return {mean_of(race_summaries_[0]), mean_of(race_summaries_[1])};
+  }
+
+  // "larger" / "smaller" / "mixed (...)": BN's shift against the plain net's, by Santurkar et al.'s
+  // two numbers (||G - G'|| and the cosine).
+  static std::string verdict(const Summary& b, const Summary& p) {
+    const bool more_l2 = b.l2_diff >= p.l2_diff, less_cos = b.cosine <= p.cosine;
+    if (more_l2 && less_cos) return "larger";
+    if (!more_l2 && !less_cos) return "smaller";
+    return more_l2 ? "mixed (a bigger change, but a steadier direction)" : "mixed (a smaller change, but a less steady direction)";
+  }
+
+  static std::string numbers(const Summary& b, const Summary& p) {
+    return "||G - G'|| " + sig(b.l2_diff) + " vs " + sig(p.l2_diff) + ", relative to ||G|| " + sig(b.relative) + " vs " +
+           sig(p.relative) + ", cosine " + fixed(b.cosine, 3) + " vs " + fixed(p.cosine, 3);
+  }
+
+  std::string takeaway() const {
+    const std::array<Summary, 2> m = overall(), race = overall_race();
+    const Summary &p = m[0], &b = m[1];
+    if (!std::isfinite(p.l2_diff) || !std::isfinite(b.l2_diff)) return "Measuring...";
+    const NetRecord& pr = (seed_index_ == 0 ? rec_ : first_)[0];
+    const NetRecord& br = (seed_index_ == 0 ? rec_ : first_)[1];
+    const std::string target = "mean batch loss " + fixed(spec_.target_loss, 2);
+    const std::string horizon = with_commas(seed_index_ > 0 ? spec_.steps : step_) + " steps";
+    auto at = [&](long k) { return k > 0 ? "step " + with_commas(k) : "not in " + horizon; };
+    std::string t =
+        "Santurkar et al. (2018) measure internal covariate shift as the change in a layer's gradient when the "
+        "layers before it take their step; they found BN does not reduce it. Here (BN vs no BN" +
+        (seed_index_ > 1 ? ", mean over " + std::to_string(seed_index_) + " seeds" : std::string()) + "): ";
+    if (std::isfinite(race[0].l2_diff) && std::isfinite(race[1].l2_diff)) {
+      t += "until the first net reached " + target + " (" + (seed_index_ > 1 ? "first seed: " : "") + "BN " +
+           at(br.steps_to_target) + ", without BN " +
+           at(pr.steps_to_target) + "), BN's shift was " + verdict(race[1], race[0]) + ": " + numbers(race[1], race[0]) +
+           ". Over the whole run it was " + verdict(b, p) + ": " + numbers(b, p) + ".";
+    } else {
+      t += "over the run BN's shift was " + verdict(b, p) + ": " + numbers(b, p) + ". Neither net reached " + target +
+           " in " + horizon + ".";
+    }
+    for (std::size_t k = 0; k < 2; ++k) {
+      const long div = seed_index_ == 0 ? nets_[k]->diverged_at() : first_diverged_[k];
+      if (div > 0) t += std::string(k == 0 ? " Without" : " With") + " BN the net diverged at step " + with_commas(div) + ".";
+    }
+    if (std::isfinite(b.loss_range) && std::isfinite(p.loss_range)) {
+      const bool smoother = b.loss_range < p.loss_range && b.grad_change < p.grad_change;
+      t += std::string(" Along the gradient the loss varied ") + (b.loss_range < p.loss_range ? "less" : "more") +
+           " with BN (range " + sig(b.loss_range) + " vs " + sig(p.loss_range) + ") and the gradient changed " +
+           (b.grad_change < p.grad_change ? "less" : "more") + " (" + sig(b.grad_change) + " vs " + sig(p.grad_change) +
+           ")" + (smoother ? ": the smoother landscape they propose as BN's real effect." : ": not the smoother landscape they report.");
+    }
+    return t;
+  }
+
+  IcsSpec spec_;
+  json spec_json_;
+  std::vector<int> layers_;
+  std::vector<double> step_sizes_;
+  Dataset train_;
+  std::array<std::unique_ptr<Trainer<Real>>, 2> nets_;
+  std::array<NetRecord, 2> rec_, first_;
+  std::array<long, 2> first_diverged_{0, 0};
+  std::array<std::vector<Summary>, 2> summaries_, race_summaries_;
+  json seed_runs_ = json::array();
+  long measure_units_ = 1, seed_units_ = 1, units_done_ = 0, step_ = 0;
+  int seed_index_ = 0;
+};
+
+}  // namespace
+
+Chapter ics_chapter() {
+  return make_chapter<IcsSpec, IcsExperiment>("ics", "Is it really covariate shift?", parse_ics_spec,
+                                              static_cast<json (*)(const IcsSpec&)>(to_json));
 }
 
 }  // namespace bnlab
