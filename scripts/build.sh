@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Builds BN Lab, incrementally (a second run with nothing changed takes seconds).
+#
+#   bash scripts/build.sh            native and wasm
+#   bash scripts/build.sh native     build/native: bnlab_core, the bnlab CLI, bnlab_tests
+#   bash scripts/build.sh wasm       build/wasm:   web/generated/bnlab.mjs + bnlab.wasm, bnlab-single.js
+#
+# Environment: BNLAB_JOBS (default 2) parallel compile jobs; BNLAB_BUILD_TYPE (default Release);
+# BNLAB_CMAKE_ARGS extra -D options for both configure steps (e.g. -DBNLAB_WERROR=ON).
+# Assumes the tools are installed (scripts/setup.sh; npm start and npm test run it first).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+jobs=${BNLAB_JOBS:-2}
+build_type=${BNLAB_BUILD_TYPE:-Release}
+read -r -a extra_args <<<"${BNLAB_CMAKE_ARGS:-}"
+
+targets=("$@")
+((${#targets[@]})) || targets=(native wasm)
+
+say() { printf '[build] %s\n' "$*"; }
+
+# Configure only when there is no cache yet (or the build type changed): afterwards CMake itself
+# re-runs configure when CMakeLists.txt or a globbed folder changes (CONFIGURE_DEPENDS).
+needs_configure() {
+  local dir=$1
+  [[ ! -f $dir/CMakeCache.txt ]] && return 0
+  ! grep -q "^CMAKE_BUILD_TYPE:STRING=${build_type}\$" "$dir/CMakeCache.txt"
+}
+
+build_native() {
+  local dir=build/native
+  if needs_configure "$dir"; then
+    say "configure native ($build_type) in $dir"
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$build_type" "${extra_args[@]}"
+  fi
+  say "build native (-j$jobs)"
+  cmake --build "$dir" -j "$jobs"
+  say "native ready: $dir/bnlab, $dir/bnlab_tests"
+}
+
+build_wasm() {
+  local dir=build/wasm
+  if ! command -v emcmake >/dev/null 2>&1; then
+    echo "[build] error: emcmake not found; run bash scripts/setup.sh (installs Debian's emscripten)" >&2
+    exit 1
+  fi
+  # Debian's emcc runs its JS optimizer under node, which must find acorn in /usr/share/nodejs.
+  export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
+  if needs_configure "$dir"; then
+    say "configure wasm ($build_type) in $dir (emcmake)"
+    emcmake cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$build_type" "${extra_args[@]}"
+  fi
+  say "build wasm (-j$jobs)"
+  cmake --build "$dir" -j "$jobs"
+  say "wasm ready: web/generated/bnlab.mjs, bnlab.wasm, bnlab-single.js"
+}
+
+start=$SECONDS
+for t in "${targets[@]}"; do
+  case "$t" in
+    native) build_native ;;
+    wasm) build_wasm ;;
+    *) echo "[build] unknown target '$t' (native or wasm)" >&2; exit 2 ;;
+  esac
+done
+say "done in $((SECONDS - start)) s (${targets[*]})"
