@@ -217,7 +217,7 @@ TEST_CASE("The speed chapter checks its own fields", "[spec][errors]") {
   const Chapter& c = find_chapter("speed");
   json spec = c.preset();
   spec["train"]["batch_size"] = spec["data"]["n_train"].get<int>() + 1;
-  CHECK_THAT(error_of([&] { c.normalize(spec); }), StartsWith("train.batch_size = "));
+  CHECK_THAT(error_of([&] { c.normalize(spec); }), StartsWith("spec.train.batch_size = "));
   spec = c.preset();
   spec["train"]["batch_size"] = 1;
   CHECK_THAT(error_of([&] { c.normalize(spec); }), Contains("batch_size") && Contains(">= 2"));

@@ -11,8 +11,6 @@ namespace bnlab {
 
 namespace {
 
-const std::array<const char*, 4> kConfigNames{"none", "bn", "dropout", "bn_dropout"};
-
 bool uses_bn(const std::string& c) { return c == "bn" || c == "bn_dropout"; }
 bool uses_dropout(const std::string& c) { return c == "dropout" || c == "bn_dropout"; }
 
