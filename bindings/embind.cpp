@@ -4,6 +4,7 @@
 // echoed "spec" is left as it is, so it can be sent back unchanged.
 // web/src/unpack.js puts them back together.
 #include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
 #include <emscripten/val.h>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "bnlab/api.h"
+#include "bnlab/bench.h"
 
 using emscripten::val;
 using nlohmann::json;
@@ -123,6 +125,16 @@ val run(const std::string& spec, val onProgress) {
 
 val packJson(const std::string& resultJson) { return packedResult(resultJson); }
 
+// Training throughput in this engine: the figures `bnlab bench` prints natively.
+val bench(int steps) {
+  if (steps < 10 || steps > 1000000) return outcome(bnlab::Outcome{false, "bench steps = " + std::to_string(steps) + ": must be in [10, 1000000]", ""});
+  nlohmann::json list = nlohmann::json::array();
+  for (const bnlab::BenchFigure& f : bnlab::bench_training(steps, [] { return emscripten_get_now() / 1000.0; }))
+    list.push_back({{"name", f.name}, {"steps", f.steps}, {"batch", f.batch}, {"seconds", f.seconds},
+                    {"samples_per_second", f.samples_per_second}});
+  return outcome(bnlab::Outcome{true, "", list.dump()});
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(bnlab) {
@@ -141,4 +153,5 @@ EMSCRIPTEN_BINDINGS(bnlab) {
   emscripten::function("validate", &validate);
   emscripten::function("run", &run);
   emscripten::function("pack", &packJson);
+  emscripten::function("bench", &bench);
 }
