@@ -17,10 +17,14 @@ SeedFields read_seed_fields(SpecReader& r, const std::string& name, SeedFields d
   return d;
 }
 
-void write_seed_fields(json& j, const std::string& name, const SeedFields& s) {
+void write_common_fields(json& j, const std::string& name, const SeedFields& s, const DataConfig& data,
+                         const MlpConfig& model, bool with_bn, const TrainConfig& train) {
   j["chapter"] = name;
   j["seed"] = s.seed;
   j["seeds"] = s.seeds;
+  j["data"] = to_json(data);
+  j["model"] = to_json(model, with_bn);
+  j["train"] = to_json(train);
 }
 
 json decision_grid(Mlp<Real>& model, BnStats stats, int n, double lo, double hi) {

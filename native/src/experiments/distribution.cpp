@@ -75,10 +75,7 @@ DistributionSpec parse_distribution_spec(const json& j) {
 
 json to_json(const DistributionSpec& s) {
   json j;
-  write_seed_fields(j, "distribution", s.seeds);
-  j["data"] = to_json(s.data);
-  j["model"] = to_json(s.model, false);
-  j["train"] = to_json(s.train);
+  write_common_fields(j, "distribution", s.seeds, s.data, s.model, false, s.train);
   j["steps"] = s.steps;
   j["layer"] = s.layer;
   j["units"] = s.units;

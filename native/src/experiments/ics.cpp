@@ -61,10 +61,7 @@ IcsSpec parse_ics_spec(const json& j) {
 
 json to_json(const IcsSpec& s) {
   json j;
-  write_seed_fields(j, "ics", s.seeds);
-  j["data"] = to_json(s.data);
-  j["model"] = to_json(s.model, false);
-  j["train"] = to_json(s.train);
+  write_common_fields(j, "ics", s.seeds, s.data, s.model, false, s.train);
   j["steps"] = s.steps;
   j["measure_every"] = s.measure_every;
   j["target_loss"] = s.target_loss;

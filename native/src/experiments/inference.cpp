@@ -67,11 +67,8 @@ InferenceSpec parse_inference_spec(const json& j) {
 
 json to_json(const InferenceSpec& s) {
   json j;
-  write_seed_fields(j, "inference", s.seeds);
-  j["data"] = to_json(s.data);
-  j["model"] = to_json(s.model, false);
+  write_common_fields(j, "inference", s.seeds, s.data, s.model, false, s.train);
   j["model"].erase("bn_momentum");
-  j["train"] = to_json(s.train);
   j["checkpoints"] = s.checkpoints;
   j["ema_decays"] = s.ema_decays;
   j["test_batch_sizes"] = s.test_batch_sizes;

@@ -55,10 +55,7 @@ NoiseSpec parse_noise_spec(const json& j) {
 
 json to_json(const NoiseSpec& s) {
   json j;
-  write_seed_fields(j, "noise", s.seeds);
-  j["data"] = to_json(s.data);
-  j["model"] = to_json(s.model);
-  j["train"] = to_json(s.train);
+  write_common_fields(j, "noise", s.seeds, s.data, s.model, true, s.train);
   j["train_steps"] = s.train_steps;
   j["layer"] = s.layer;
   j["batch_sizes"] = s.batch_sizes;

@@ -99,12 +99,8 @@ RegularizationSpec parse_regularization_spec(const json& j) {
 
 json to_json(const RegularizationSpec& s) {
   json j;
-  write_seed_fields(j, "regularization", s.seeds);
-  j["data"] = to_json(s.data);
-  j["model"] = to_json(s.model, false);
-  json t = to_json(s.train);
-  t.erase("batch_size");
-  j["train"] = t;
+  write_common_fields(j, "regularization", s.seeds, s.data, s.model, false, s.train);
+  j["train"].erase("batch_size");  // the sweep sets it
   j["lr_batch"] = s.lr_batch;
   j["epochs"] = s.epochs;
   j["configs"] = s.configs;

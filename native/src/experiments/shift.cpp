@@ -195,10 +195,7 @@ ShiftSpec parse_shift_spec(const json& j) {
 
 json to_json(const ShiftSpec& s) {
   json j;
-  write_seed_fields(j, "shift", s.seeds);
-  j["data"] = to_json(s.data);
-  j["model"] = to_json(s.model, false);
-  j["train"] = to_json(s.train);
+  write_common_fields(j, "shift", s.seeds, s.data, s.model, false, s.train);
   j["steps"] = s.steps;
   j["test_batch"] = s.test_batch;
   j["grid"] = s.grid;

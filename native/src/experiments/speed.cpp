@@ -36,10 +36,7 @@ SpeedSpec parse_speed_spec(const json& j) {
 
 json to_json(const SpeedSpec& s) {
   json j;
-  write_seed_fields(j, "speed", s.seeds);
-  j["data"] = to_json(s.data);
-  j["model"] = to_json(s.model, false);
-  j["train"] = to_json(s.train);
+  write_common_fields(j, "speed", s.seeds, s.data, s.model, false, s.train);
   j["steps"] = s.steps;
   j["target_loss"] = s.target_loss;
   j["eval_every"] = s.eval_every;

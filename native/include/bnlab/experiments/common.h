@@ -19,7 +19,10 @@ struct SeedFields {
   int seeds = 1;
 };
 SeedFields read_seed_fields(SpecReader& r, const std::string& name, SeedFields defaults, int max_seeds);
-void write_seed_fields(json& j, const std::string& name, const SeedFields& s);
+// Writes what every spec carries: chapter, seed, seeds and the data / model / train blocks
+// (`with_bn` false: the chapter sets batch_norm itself, as in read_model).
+void write_common_fields(json& j, const std::string& name, const SeedFields& s, const DataConfig& data,
+                         const MlpConfig& model, bool with_bn, const TrainConfig& train);
 
 // A decision boundary: the predicted class and its probability on an n x n grid over
 // [lo, hi]^2, row-major from (lo, lo): cell (i, j) is x0 = lo + (j + 0.5) h, x1 = lo + (i + 0.5) h.
