@@ -74,18 +74,22 @@ Dataset make_dataset(const DataConfig& cfg, int n, std::uint64_t seed, bool trai
     d.x(1, i) = x1 + cfg.noise * rng.normal();
     d.y[static_cast<std::size_t>(i)] = c;
   }
-  if (train && cfg.label_flip > 0.0) {
-    // Exactly round(f N) distinct examples: the first ones of a permutation.
-    const int flips = static_cast<int>(std::floor(cfg.label_flip * n + 0.5));
-    std::vector<int> perm = rng.permutation(n);
-    for (int k = 0; k < flips; ++k) {
-      const int i = perm[static_cast<std::size_t>(k)];
-      int& y = d.y[static_cast<std::size_t>(i)];
-      y = K == 2 ? 1 - y : static_cast<int>((y + 1 + static_cast<int>(rng.below(static_cast<std::uint64_t>(K - 1)))) % K);
-      d.flipped.push_back(i);
-    }
-  }
+  if (train && cfg.label_flip > 0.0) flip_labels(d, cfg.label_flip, rng);
   return d;
+}
+
+void flip_labels(Dataset& d, double fraction, Rng& rng) {
+  require(fraction >= 0.0 && fraction <= 1.0, "label flip fraction", fraction, "must be in [0, 1]");
+  const int n = d.size(), K = d.classes;
+  const int flips = static_cast<int>(std::floor(fraction * n + 0.5));
+  if (flips == 0) return;
+  const std::vector<int> perm = rng.permutation(n);
+  for (int k = 0; k < flips; ++k) {
+    const int i = perm[static_cast<std::size_t>(k)];
+    int& y = d.y[static_cast<std::size_t>(i)];
+    y = K == 2 ? 1 - y : (y + 1 + static_cast<int>(rng.below(static_cast<std::uint64_t>(K - 1)))) % K;
+    d.flipped.push_back(i);
+  }
 }
 
 bool InputTransform::identity() const {

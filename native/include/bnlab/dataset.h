@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bnlab/rng.h"
 #include "bnlab/types.h"
 
 namespace bnlab {
@@ -45,6 +46,10 @@ struct DataConfig {
 Dataset make_dataset(const DataConfig& config, int n, std::uint64_t seed, bool train);
 inline Dataset make_train_set(const DataConfig& c, std::uint64_t seed) { return make_dataset(c, c.n_train, seed, true); }
 inline Dataset make_test_set(const DataConfig& c, std::uint64_t seed) { return make_dataset(c, c.n_test, seed, false); }
+
+// Flips exactly round(fraction N) labels, of distinct examples (the first entries of a permutation
+// drawn from rng), each to another class; their indices are appended to d.flipped.
+void flip_labels(Dataset& d, double fraction, Rng& rng);
 
 // x' = scale * R(rotate_deg) * diag(sx, sy) * x + (tx, ty): the shifted test sets of chapter 2'.
 struct InputTransform {

@@ -118,15 +118,7 @@ Dataset flipped_copy(const Dataset& clean, double fraction, std::uint64_t seed) 
   Dataset d = clean;
   if (fraction <= 0.0) return d;
   Rng rng = Rng::stream(seed, Stream::Probe, 0x7e57);
-  const int n = d.size(), K = d.classes;
-  const int flips = static_cast<int>(std::floor(fraction * n + 0.5));
-  const std::vector<int> perm = rng.permutation(n);
-  for (int k = 0; k < flips; ++k) {
-    const int i = perm[static_cast<std::size_t>(k)];
-    int& y = d.y[static_cast<std::size_t>(i)];
-    y = K == 2 ? 1 - y : static_cast<int>((y + 1 + static_cast<int>(rng.below(static_cast<std::uint64_t>(K - 1)))) % K);
-    d.flipped.push_back(i);
-  }
+  flip_labels(d, fraction, rng);
   return d;
 }
 

@@ -62,29 +62,16 @@
 
 #include "bnlab/experiment.h"
 #include "bnlab/experiments/common.h"
+#include "bnlab/experiments/speed.h"
 
 namespace bnlab {
 
 struct IcsSpec {
   SeedFields seeds;
-  DataConfig data = [] {
-    DataConfig d;
-    d.kind = "spirals";
-    d.n_train = 1024;
-    d.n_test = 1024;
-    d.noise = 0.05;
-    return d;
-  }();
-  MlpConfig model = [] {
-    MlpConfig m;
-    m.hidden = {64, 64, 64, 64};
-    return m;
-  }();
-  TrainConfig train = [] {  // sgd, lr 0.01 (chapter 1's default), momentum 0.9, batch 64
-    TrainConfig t;
-    t.optimizer.lr = 0.01;
-    return t;
-  }();
+  // Chapter 1's network, data and training, so the evidence is about the same net.
+  DataConfig data = SpeedSpec{}.data;
+  MlpConfig model = SpeedSpec{}.model;
+  TrainConfig train = SpeedSpec{}.train;
   int steps = 1500;
   int measure_every = 25;
   double target_loss = 0.3;  // "steps to loss X", from window_loss
