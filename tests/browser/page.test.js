@@ -132,6 +132,8 @@ test('the URL state round-trips and reproduces the same numbers', async () => {
   assert.deepEqual(await read(), { lr: '0.3', batch: '128', momentum: '0.5', seed: '7' });
   const first = await runToEnd(page);
   await page.selectOption(`${visible} select[name="lr"]`, '0.03');
+  await page.waitForFunction(() => window.location.hash === '#speed?lr=0.03&batch=128&momentum=0.5&seed=7', null, { timeout: 5000 })
+    .catch(() => {});
   assert.ok(page.url().endsWith('#speed?lr=0.03&batch=128&momentum=0.5&seed=7'), page.url());
   await page.selectOption(`${visible} select[name="lr"]`, '0.3');
   await page.reload();
@@ -140,6 +142,8 @@ test('the URL state round-trips and reproduces the same numbers', async () => {
   const second = await runToEnd(page);
   assert.equal(second.takeaway, first.takeaway);
   await page.click('a[data-nav="shift"]');
+  // The chapter writes its state into the hash once its panel is set up: wait for it (5 s at most).
+  await page.waitForFunction(() => /^#shift\?/.test(window.location.hash), null, { timeout: 5000 });
   assert.match(page.url(), /#shift\?/);
   await page.goBack();
   await page.waitForFunction(() => /#speed\?lr=0\.3/.test(window.location.hash));
