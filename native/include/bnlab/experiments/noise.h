@@ -63,20 +63,13 @@
 
 #include "bnlab/experiment.h"
 #include "bnlab/experiments/common.h"
+#include "bnlab/experiments/regularization.h"
 
 namespace bnlab {
 
 struct NoiseSpec {
   SeedFields seeds;
-  DataConfig data = [] {
-    DataConfig d;
-    d.kind = "moons";
-    d.n_train = 512;
-    d.n_test = 5000;
-    d.noise = 0.1;
-    d.label_flip = 0.3;
-    return d;
-  }();
+  DataConfig data = RegularizationSpec{}.data;  // protocol P1's data (chapter 3b)
   MlpConfig model = [] {
     MlpConfig m;
     m.hidden = {32, 32};
@@ -93,7 +86,7 @@ struct NoiseSpec {
   int layer = 1;  // 1-based
   std::vector<int> batch_sizes{16, 32, 64, 128, 256, 512};
   int batches = 1000;
-  double dropout_p = 0.2;
+  double dropout_p = RegularizationSpec{}.model.dropout;  // P1's dropout
 };
 
 NoiseSpec parse_noise_spec(const json& j);
