@@ -78,7 +78,7 @@ class SpeedExperiment : public Experiment {
     json nets = json::object();
     for (int k = 0; k < 2; ++k) {
       const NetRecord& c = first_[static_cast<std::size_t>(k)];
-      const long div = first_diverged_[static_cast<std::size_t>(k)];
+      const long div = first_diverged(k);
       nets[keys[static_cast<std::size_t>(k)]] = {
           {"label", labels[static_cast<std::size_t>(k)]},
           {"step", series(c.step)},
@@ -110,7 +110,7 @@ class SpeedExperiment : public Experiment {
       MlpConfig m = spec_.model;
       m.batch_norm = k == 1;
       nets_[static_cast<std::size_t>(k)] = std::make_unique<Trainer<Real>>(m, spec_.train, train_, seed);
-      rec_[static_cast<std::size_t>(k)] = NetRecord{};
+      records()[static_cast<std::size_t>(k)] = NetRecord{};
     }
     step_ = 0;
     evaluate();
@@ -122,7 +122,7 @@ class SpeedExperiment : public Experiment {
     ++step_;
     for (int k = 0; k < 2; ++k) {
       Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
-      NetRecord& c = rec_[static_cast<std::size_t>(k)];
+      NetRecord& c = records()[static_cast<std::size_t>(k)];
       if (t.diverged()) continue;
       const StepReport s = t.step();
       if (s.diverged) continue;  // the curve ends where the net blew up
@@ -136,7 +136,7 @@ class SpeedExperiment : public Experiment {
   void evaluate() {
     for (int k = 0; k < 2; ++k) {
       Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
-      NetRecord& c = rec_[static_cast<std::size_t>(k)];
+      NetRecord& c = records()[static_cast<std::size_t>(k)];
       if (t.diverged()) continue;
       const EvalReport tr = t.evaluate(train_, BnStats::Running);
       const EvalReport te = t.evaluate(test_, BnStats::Running);
@@ -148,21 +148,15 @@ class SpeedExperiment : public Experiment {
       if (c.steps_to_target == 0 && tr.loss <= spec_.target_loss) c.steps_to_target = step_ > 0 ? step_ : 0;
       if (spec_.grid >= 2 && seed_index_ == 0) c.boundary = decision_grid(t.model(), BnStats::Running, spec_.grid);
     }
-    if (seed_index_ == 0) {
-      first_ = rec_;
-      for (int k = 0; k < 2; ++k) first_diverged_[static_cast<std::size_t>(k)] = nets_[static_cast<std::size_t>(k)]->diverged_at();
-    }
   }
 
   void finish_seed() {
-    if (seed_index_ == 0) {
-      first_ = rec_;
+    if (seed_index_ == 0)
       for (int k = 0; k < 2; ++k) first_diverged_[static_cast<std::size_t>(k)] = nets_[static_cast<std::size_t>(k)]->diverged_at();
-    }
     auto opt = [](long v) { return v > 0 ? json(v) : json(nullptr); };
     seed_runs_.push_back({{"seed", spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_)},
-                          {"plain_steps_to_target", opt(rec_[0].steps_to_target)},
-                          {"bn_steps_to_target", opt(rec_[1].steps_to_target)},
+                          {"plain_steps_to_target", opt(records()[0].steps_to_target)},
+                          {"bn_steps_to_target", opt(records()[1].steps_to_target)},
                           {"plain_diverged_at", opt(nets_[0]->diverged_at())},
                           {"bn_diverged_at", opt(nets_[1]->diverged_at())}});
     ++seed_index_;
@@ -171,7 +165,7 @@ class SpeedExperiment : public Experiment {
 
   std::string describe(int k) const {
     const NetRecord& c = first_[static_cast<std::size_t>(k)];
-    const long div = first_diverged_[static_cast<std::size_t>(k)];
+    const long div = first_diverged(k);
     if (c.steps_to_target > 0) return "reached loss " + fixed(spec_.target_loss, 2) + " in " + with_commas(c.steps_to_target) + " steps";
     if (div > 0) return "diverged at step " + with_commas(div);
     return "had not reached loss " + fixed(spec_.target_loss, 2) + " after " + with_commas(done() || seed_index_ > 0 ? spec_.steps : step_) + " steps";
@@ -183,7 +177,7 @@ class SpeedExperiment : public Experiment {
     if (a > 0 && b > 0 && a < b) t += " BN was " + fixed(static_cast<double>(b) / a, 1) + "x faster.";
     // Reaching the target once is not staying there: a too-large step can undo it later.
     const std::vector<double>&lb = first_[1].train_loss, &lp = first_[0].train_loss;
-    if (!lb.empty() && !lp.empty() && first_diverged_[0] == 0 && first_diverged_[1] == 0)
+    if (!lb.empty() && !lp.empty() && first_diverged(0) == 0 && first_diverged(1) == 0)
       t += " Latest training loss: " + fixed(lb.back(), 3) + " with BN, " + fixed(lp.back(), 3) + " without.";
     return t;
   }
@@ -192,6 +186,13 @@ class SpeedExperiment : public Experiment {
   json spec_json_;
   Dataset train_, test_;
   std::array<std::unique_ptr<Trainer<Real>>, 2> nets_;
+  // The first seed's curves are the ones shown; later seeds only add to seed_runs_.
+  std::array<NetRecord, 2>& records() { return seed_index_ == 0 ? first_ : rec_; }
+  // While the first seed runs its nets know; afterwards the value saved when it finished.
+  long first_diverged(int k) const {
+    return seed_index_ == 0 ? nets_[static_cast<std::size_t>(k)]->diverged_at() : first_diverged_[static_cast<std::size_t>(k)];
+  }
+
   std::array<NetRecord, 2> rec_, first_;
   std::array<long, 2> first_diverged_{0, 0};
   json seed_runs_ = json::array();
