@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds BN Lab, incrementally (a second run with nothing changed takes seconds).
+# Builds BN Lab, incrementally (a second run with nothing changed takes seconds), through the
+# presets of CMakePresets.json (`cmake --preset NAME`, `cmake --build --preset NAME`).
 #
 #   bash scripts/build.sh            native and wasm
 #   bash scripts/build.sh native     build/native: bnlab_core, the bnlab CLI, bnlab_tests
@@ -32,27 +33,27 @@ build_native() {
   local dir=build/native
   if needs_configure "$dir"; then
     say "configure native ($build_type) in $dir"
-    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$build_type" "${extra_args[@]}"
+    cmake --preset native -DCMAKE_BUILD_TYPE="$build_type" "${extra_args[@]}"
   fi
   say "build native (-j$jobs)"
-  cmake --build "$dir" -j "$jobs"
+  cmake --build --preset native -j "$jobs"
   say "native ready: $dir/bnlab, $dir/bnlab_tests"
 }
 
 build_wasm() {
   local dir=build/wasm
-  if ! command -v emcmake >/dev/null 2>&1; then
-    echo "[build] error: emcmake not found; run bash scripts/setup.sh (installs Debian's emscripten)" >&2
+  if ! command -v em++ >/dev/null 2>&1; then
+    echo "[build] error: em++ not found; run bash scripts/setup.sh (installs Debian's emscripten)" >&2
     exit 1
   fi
   # Debian's emcc runs its JS optimizer under node, which must find acorn in /usr/share/nodejs.
   export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
   if needs_configure "$dir"; then
-    say "configure wasm ($build_type) in $dir (emcmake)"
-    emcmake cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$build_type" "${extra_args[@]}"
+    say "configure wasm ($build_type) in $dir (Emscripten toolchain file)"
+    cmake --preset wasm -DCMAKE_BUILD_TYPE="$build_type" "${extra_args[@]}"
   fi
   say "build wasm (-j$jobs)"
-  cmake --build "$dir" -j "$jobs"
+  cmake --build --preset wasm -j "$jobs"
   say "wasm ready: web/generated/bnlab.mjs, bnlab.wasm, bnlab-single.js"
 }
 

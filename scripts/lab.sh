@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# BN Lab's entry points (npm start / npm test / npm run bench call these).
+# BN Lab's entry points (npm start / npm test / npm run build / npm run bench call these).
 #
-#   bash scripts/lab.sh start   install what is missing, build, serve the page and print its address
-#   bash scripts/lab.sh test    install what is missing, build, run every test; exit 1 if any part fails
-#   bash scripts/lab.sh bench   build, print training throughput (samples/s): native CLI and wasm
+#   bash scripts/lab.sh build   every "build:*" script of package.json, in their order
+#   bash scripts/lab.sh test    setup, the builds, then every "test:*" script of package.json in their
+#                               order; the last line sums the tests: "N passed, N failed"
+#   bash scripts/lab.sh start   setup, the builds, then serve the page (web/serve.mjs)
+#   bash scripts/lab.sh bench   setup, the builds, then the throughput benchmark
+#
+# A part is a package.json script, so a new one is one line there ("test:NAME": "command"), found
+# here by its name (see /work/notes/HOUSE-HOOKS.md). "test:NAME:fast", when it exists, replaces
+# "test:NAME" under BNLAB_SKIP_SLOW=1.
 #
 # Environment:
-#   BNLAB_PORT (5173) BNLAB_HOST (127.0.0.1)   where `start` serves; the next free port is used if taken
+#   BNLAB_PORT (5173) BNLAB_HOST (127.0.0.1)   where `start` serves (web/serve.mjs reads the same two)
 #   BNLAB_NO_BROWSER=1    skip installing chromium and the browser tests
-#   BNLAB_SKIP_SLOW=1     leave out native tests tagged [slow] (ctest -LE slow); CI runs them
+#   BNLAB_SKIP_SLOW=1     the fast variant of each part (native: ctest --preset native-fast)
 #   BNLAB_NO_SETUP=1      do not run scripts/setup.sh first (tools already installed)
-#   BNLAB_JOBS (2)        parallel build and ctest jobs
+#   BNLAB_JOBS (2)        parallel build jobs
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-jobs=${BNLAB_JOBS:-2}
 
 say() { printf '[lab] %s\n' "$*"; }
 rule() { printf '[lab] ---- %s ----\n' "$*"; }
@@ -27,76 +32,127 @@ setup() {
   bash scripts/setup.sh "${args[@]}"
 }
 
-# Test files of a folder for node's test runner (names *.test.js / *.test.mjs), sorted.
-node_test_files() {
-  [[ -d $1 ]] || return 0
-  find "$1" -type f \( -name '*.test.js' -o -name '*.test.mjs' \) | LC_ALL=C sort
+# The names of package.json's scripts that start with PREFIX and have no further ':', in order.
+scripts_named() {
+  node -e '
+    const prefix = process.argv[1];
+    const names = Object.keys(require("./package.json").scripts || {});
+    for (const n of names) if (n.startsWith(prefix) && !n.slice(prefix.length).includes(":")) console.log(n);
+  ' "$1"
+}
+has_script() { node -e 'process.exit(require("./package.json").scripts?.[process.argv[1]] ? 0 : 1)' "$1"; }
+
+# Counts from a part's output: ctest's "N% tests passed, F tests failed out of T", node's
+# "# pass N" / "# fail N" (TAP) or "ℹ pass N" (spec reporter), or a plain "N passed, F failed".
+# Prints "passed failed", or nothing when the output has no count. The last count line wins.
+count_tests() {
+  awk '
+    /tests passed, [0-9]+ tests? failed out of [0-9]+/ {
+      for (i = 1; i <= NF; i++) { if ($i == "failed") f = $(i - 2); if ($i == "of") t = $(i + 1) }
+      p = t - f; found = 1; node = 0; next
+    }
+    /^(# |ℹ )pass [0-9]+$/ { if (!node) { p = 0; f = 0 } node = 1; p = $3; found = 1; next }
+    /^(# |ℹ )fail [0-9]+$/ { if (!node) { p = 0; f = 0 } node = 1; f = $3; found = 1; next }
+    /^[0-9]+ passed, [0-9]+ failed/ { p = $1; f = $3; found = 1; node = 0; next }
+    END { if (found) print p + 0, f + 0 }
+  ' "$1"
 }
 
 # ------------------------------------------------------------------------------------------------
-cmd_test() {
-  local started=$SECONDS
-  setup
-  local names=() results=() notes=() times=()
-  local part_start=$SECONDS
-  # record NAME passed|failed|skipped [NOTE]: the time since the previous record is the part's.
-  record() { names+=("$1"); results+=("$2"); notes+=("${3:-}"); times+=("$((SECONDS - part_start))s"); part_start=$SECONDS; }
+# Parts and their results. run_part NAME: `npm run -s NAME`, its output shown and kept.
+part_names=() part_results=() part_counts=() part_times=()
+total_passed=0 total_failed=0 parts_skipped=0
+log_dir=build/lab-logs
 
-  rule "build native"
-  local native_ok=1 wasm_ok=1
-  if bash scripts/build.sh native; then record "build native" passed; else record "build native" failed; native_ok=0; fi
-  rule "build wasm"
-  if bash scripts/build.sh wasm; then record "build wasm" passed; else record "build wasm" failed; wasm_ok=0; fi
+record() {  # NAME passed|failed|skipped COUNT SECONDS
+  part_names+=("$1"); part_results+=("$2"); part_counts+=("$3"); part_times+=("$4")
+}
 
-  rule "native tests (ctest)"
-  if ((native_ok == 0)); then
-    record "native tests" skipped "native build failed"
-  elif [[ ! -x build/native/bnlab_tests ]] || ctest --test-dir build/native -N | grep -q "Total Tests: 0"; then
-    say "no native tests registered (tests/native has no TEST_CASE yet)"
-    record "native tests" skipped "none registered"
-  else
-    local ctest_args=(--test-dir build/native --output-on-failure -j "$jobs")
-    if [[ "${BNLAB_SKIP_SLOW:-0}" == 1 ]]; then ctest_args+=(-LE slow); say "BNLAB_SKIP_SLOW=1: leaving out [slow] tests"; fi
-    if ctest "${ctest_args[@]}"; then record "native tests" passed; else record "native tests" failed; fi
+run_part() {
+  local name=$1 started=$SECONDS log rc
+  mkdir -p "$log_dir"
+  log=$log_dir/${name//:/-}.log
+  rule "$name: $(node -p 'require("./package.json").scripts[process.argv[1]]' "$name")"
+  set +e
+  npm run -s "$name" 2>&1 | tee "$log"
+  rc=${PIPESTATUS[0]}
+  set -e
+  local counts p=0 f=0 result=passed
+  counts=$(count_tests "$log")
+  if [[ -n $counts ]]; then read -r p f <<<"$counts"; fi
+  if ((rc != 0)); then
+    result=failed
+    # A failing part whose output counts no failure (a build, tsc, a crash) is one failure.
+    ((f > 0)) || f=1
+  elif [[ -z $counts && $name == test:* ]]; then
+    p=1  # a test part that passes without counting anything (tsc) is one check; a build is none
   fi
+  total_passed=$((total_passed + p)); total_failed=$((total_failed + f))
+  local note="$p passed, $f failed"
+  [[ $name == test:* || $rc != 0 ]] || note="built"
+  record "$name" "$result" "$note" "$((SECONDS - started))s"
+  return "$rc"
+}
 
-  local suite dir files
-  for suite in js browser; do
-    dir=tests/$suite
-    rule "$suite tests (node --test $dir)"
-    mapfile -t files < <(node_test_files "$dir")
-    if ((${#files[@]} == 0)); then
-      say "no *.test.js / *.test.mjs files in $dir"
-      record "$suite tests" skipped "no test files"
-    elif [[ $suite == browser && ( "${BNLAB_NO_BROWSER:-0}" == 1 || ! -x ${CHROMIUM_PATH:-/usr/bin/chromium} ) ]]; then
-      say "skipping browser tests: chromium not installed or BNLAB_NO_BROWSER=1"
-      record "$suite tests" skipped "no browser"
-    elif ((wasm_ok == 0)); then
-      record "$suite tests" skipped "wasm build failed"
-    elif node --test "${files[@]}"; then
-      record "$suite tests" passed
-    else
-      record "$suite tests" failed
-    fi
-  done
+skip_part() {  # NAME REASON
+  say "skipping $1: $2"
+  record "$1" skipped "$2" 0s
+  parts_skipped=$((parts_skipped + 1))
+}
 
+summary() {
   rule "summary"
-  local i passed=0 failed=0 skipped=0
-  for i in "${!names[@]}"; do
-    printf '[lab]   %-14s %-8s %6s  %s\n' "${names[$i]}" "${results[$i]}" "${times[$i]}" "${notes[$i]}"
-    case "${results[$i]}" in
-      passed) passed=$((passed + 1)) ;;
-      failed) failed=$((failed + 1)) ;;
-      *) skipped=$((skipped + 1)) ;;
-    esac
+  local i
+  for i in "${!part_names[@]}"; do
+    printf '[lab]   %-16s %-8s %6s  %s\n' "${part_names[$i]}" "${part_results[$i]}" "${part_times[$i]}" "${part_counts[$i]}"
   done
-  say "finished in $((SECONDS - started)) s"
-  if ((skipped)); then
-    echo "$passed passed, $failed failed, $skipped skipped"
+  if ((parts_skipped)); then
+    echo "$total_passed passed, $total_failed failed, $parts_skipped skipped ($( ((parts_skipped == 1)) && echo part || echo parts))"
   else
-    echo "$passed passed, $failed failed"
+    echo "$total_passed passed, $total_failed failed"
   fi
-  ((failed == 0))
+}
+
+# Every build:* part; remembers which failed so the tests that need them are skipped, not failed twice.
+failed_builds=()
+run_builds() {
+  local name
+  while read -r name; do
+    run_part "$name" || failed_builds+=("${name#build:}")
+  done < <(scripts_named build:)
+}
+build_failed() { [[ " ${failed_builds[*]} " == *" $1 "* ]]; }
+
+# ------------------------------------------------------------------------------------------------
+cmd_build() {
+  run_builds
+  summary
+  ((${#failed_builds[@]} == 0))
+}
+
+cmd_test() {
+  local started=$SECONDS name part
+  setup
+  run_builds
+  while read -r name; do
+    part=$name
+    if [[ "${BNLAB_SKIP_SLOW:-0}" == 1 ]] && has_script "$name:fast"; then part=$name:fast; fi
+    case "$name" in
+      test:native)
+        if build_failed native; then skip_part "$name" "the native build failed"; continue; fi ;;
+      test:js)
+        if build_failed wasm; then skip_part "$name" "the wasm build failed"; continue; fi ;;
+      test:browser)
+        if [[ "${BNLAB_NO_BROWSER:-0}" == 1 || ! -x ${CHROMIUM_PATH:-/usr/bin/chromium} ]]; then
+          skip_part "$name" "chromium not installed or BNLAB_NO_BROWSER=1"; continue
+        fi
+        if build_failed wasm; then skip_part "$name" "the wasm build failed"; continue; fi ;;
+    esac
+    run_part "$part" || true
+  done < <(scripts_named test:)
+  say "finished in $((SECONDS - started)) s"
+  summary
+  ((total_failed == 0))
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -110,69 +166,39 @@ port_free() {
 
 cmd_start() {
   setup
-  rule "build"
-  local wasm_ok=1
-  bash scripts/build.sh native
-  bash scripts/build.sh wasm || wasm_ok=0
-
+  run_builds
+  if ((${#failed_builds[@]})); then
+    echo "[lab] error: the build failed (${failed_builds[*]}), so the page cannot be served" >&2
+    exit 1
+  fi
   local host=${BNLAB_HOST:-127.0.0.1} port=${BNLAB_PORT:-5173} tries=0
   while ! port_free "$port" "$host"; do
     say "port $port on $host is taken; trying $((port + 1))"
     port=$((port + 1)); tries=$((tries + 1))
     ((tries < 20)) || { echo "[lab] error: no free port near ${BNLAB_PORT:-5173}" >&2; exit 1; }
   done
-  local url="http://$host:$port/"
-
-  if [[ -f web/index.html && $wasm_ok == 1 ]]; then
-    # The page's own server first (strict CSP, application/wasm, CORS headers), then Vite.
-    if [[ -f web/serve.mjs ]]; then
-      rule "serving web/ with web/serve.mjs"
-      printf '\n[lab]   BN Lab: open  %s  in a browser  (Ctrl+C stops the server)\n\n' "$url"
-      exec node web/serve.mjs --port "$port" --host "$host"
-    elif [[ -x node_modules/.bin/vite ]]; then
-      rule "serving web/ with vite"
-      printf '\n[lab]   BN Lab: open  %s  in a browser  (Ctrl+C stops the server)\n\n' "$url"
-      exec node_modules/.bin/vite web --port "$port" --strictPort --host "$host"
-    fi
-  fi
-
-  # No page (or no wasm) yet: show the lab working on the command line instead.
-  if [[ $wasm_ok == 0 ]]; then say "the wasm build failed, so the page cannot be served"; fi
-  rule "no page to serve yet: running the default experiment with the CLI"
-  local spec=build/native/default-spec.json
-  build/native/bnlab preset speed >"$spec"
-  say "spec: $spec (bnlab preset speed); result: build/native/default-result.json"
-  build/native/bnlab run "$spec" --out build/native/default-result.json
-  say "result written to build/native/default-result.json"
+  rule "serving web/ with web/serve.mjs"
+  printf '\n[lab]   BN Lab: open  http://%s:%s/  in a browser  (Ctrl+C stops the server)\n\n' "$host" "$port"
+  BNLAB_PORT=$port BNLAB_HOST=$host exec node web/serve.mjs
 }
 
 # ------------------------------------------------------------------------------------------------
+bench_js=scripts/bench-wasm.mjs   # the wasm benchmark run under node after the native one
+
 cmd_bench() {
   setup
-  rule "build"
-  bash scripts/build.sh native
-  local wasm_ok=1
-  bash scripts/build.sh wasm || wasm_ok=0
-
+  run_builds
   rule "native throughput (build/native/bnlab bench)"
-  if build/native/bnlab --help 2>/dev/null | grep -qE '^ +bench '; then
-    build/native/bnlab bench
-  else
-    say "skipped: the CLI has no 'bench' subcommand yet (hook: build/native/bnlab bench)"
-  fi
-
-  rule "wasm throughput (node, web/generated/bnlab.mjs)"
-  if ((wasm_ok)); then
-    node scripts/bench-wasm.mjs
-  else
-    say "skipped: the wasm build failed"
-  fi
+  build_failed native || build/native/bnlab bench
+  rule "wasm throughput (node $bench_js)"
+  if build_failed wasm; then say "skipped: the wasm build failed"; else node "$bench_js"; fi
   say "figures depend on machine load; see README 'Benchmarks' for reference numbers"
 }
 
 case "${1:-}" in
-  start) cmd_start ;;
+  build) cmd_build ;;
   test) cmd_test ;;
+  start) cmd_start ;;
   bench) cmd_bench ;;
   *) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"; exit 2 ;;
 esac

@@ -1,6 +1,7 @@
 // Serves web/ on localhost with the headers the lab is designed for: the strict CSP, .wasm as
 // application/wasm and Access-Control-Allow-Origin: * (so sandboxed frames, origin null, can load
-// the module scripts and the wasm). No dependencies.  node web/serve.mjs [--port 8080] [--host 127.0.0.1]
+// the module scripts and the wasm). No dependencies.
+//   node web/serve.mjs [--port 5173] [--host 127.0.0.1]   (or BNLAB_PORT / BNLAB_HOST, as npm start)
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -54,8 +55,8 @@ function arg(name, fallback) {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  const host = arg('host', process.env.HOST || '127.0.0.1');
-  const port = Number(arg('port', process.env.PORT || 8080));
+  const host = arg('host', process.env.BNLAB_HOST || '127.0.0.1');
+  const port = Number(arg('port', process.env.BNLAB_PORT || 5173));
   const server = createServer();
   server.on('error', (error) => {
     console.error(`cannot serve on ${host}:${port}: ${error.message}`);
