@@ -72,6 +72,12 @@ function showChapter(id, { focus = false } = {}) {
 
 function applyHash({ focus = false } = {}) {
   const { chapter, params } = parseHash(window.location.hash);
+  // "#chapters" is the skip link's target (the <main>), not a chapter: stay on the one shown.
+  if (chapter === 'chapters' && current) {
+    replaceHash(current, panels.get(current).chapter.controls, panels.get(current).values);
+    panels.get(current)?.section.querySelector('h2')?.focus();
+    return;
+  }
   let id = chapter;
   if (!chapters.some((c) => c.id === id)) {
     if (id) notice(`The link names an unknown chapter "${id}"; showing chapter 1 instead.`);
@@ -109,7 +115,19 @@ function onRunState(chapter, state) {
   if (state === 'failed') activity.hidden = !running;
 }
 
+// The skip link goes to the heading of the chapter on screen (without touching the hash).
+function setUpSkipLink() {
+  document.querySelector('[data-skip]')?.addEventListener('click', (event) => {
+    const heading = current && panels.get(current)?.section.querySelector('h2');
+    if (!heading) return;
+    event.preventDefault();
+    heading.focus();
+  });
+}
+
 async function boot() {
+  document.getElementById('static-lab')?.remove();
+  setUpSkipLink();
   buildNav();
   announce('Loading the training engine…');
   try {

@@ -56,7 +56,7 @@ export default {
         { key: 'early', label: 'after 200 steps', color: colors.vermillion, dash: '7 4', marker: 'square' },
         { key: 'late', label: 'after 2,000 steps', color: colors.blue, marker: 'circle' },
         { key: 'early-pop', label: 'exact, 200 steps', color: colors.vermillion, dash: '2 3' },
-        { key: 'late-pop', label: 'exact, 2,000 steps', color: colors.blue, dash: '2 3' },
+        { key: 'late-pop', label: 'exact, 2,000 steps', color: colors.blue, dash: '12 3 2 3' },
       ],
     },
     {

@@ -6,15 +6,11 @@ import { num, pct } from '../format.js';
 import { createFrame, hideTooltip, showTooltip } from './frame.js';
 import { drawMarker } from './marker.js';
 import { createScale, tickLabel, ticks } from './scale.js';
+import { styles } from '../palette.js';
 
 const margin = { top: 10, right: 10, bottom: 40, left: 46 };
-const classStyle = [
-  { color: '#0072B2', marker: 'circle' },
-  { color: '#D55E00', marker: 'triangle' },
-  { color: '#009E73', marker: 'square' },
-  { color: '#CC79A7', marker: 'diamond' },
-  { color: '#000000', marker: 'cross' },
-];
+// Class colours and shapes from the palette (shape is the second encoding).
+const classStyle = styles;
 const styleOf = (c) => classStyle[(Number(c) || 0) % classStyle.length];
 
 // The class colour mixed with white: opaque, so neighbouring cells do not show seams.
@@ -24,13 +20,113 @@ function tint(hex, amount) {
   return `#${mix((n >> 16) & 255)}${mix((n >> 8) & 255)}${mix(n & 255)}`;
 }
 
+// Confidence is drawn in a few steps, so the whole grid is one path per (class, step): a handful
+// of paths instead of n x n rectangles, and the same picture in the SVG and PNG exports.
+const shadeSteps = 6;
+
 export function fieldChart(el, opts) {
   const frame = createFrame(el, opts);
+  const classNames = opts.classes || ['class 0', 'class 1'];
+  const nameOf = (c) => classNames[c] ?? `class ${c}`;
   let data = null;
   let geometry = null;
-  frame.setLegend((opts.classes || ['class 0', 'class 1']).map((label, c) => ({
-    label: `${label} (shade: predicted ${label})`, color: styleOf(c).color, marker: styleOf(c).marker, band: true,
+  let cursor = null; // {i, j}: the grid cell the keyboard or a tap reads
+  frame.setLegend(classNames.map((label, c) => ({
+    label: `${label} (shape; shade: predicted ${label}, darker = more confident)`, color: styleOf(c).color, marker: styleOf(c).marker, band: true,
   })));
+
+  const svg = s('svg', {
+    class: 'chart-svg', role: 'img', tabindex: 0,
+    'aria-label': `${opts.title}. Use the arrow keys to move a cursor over the plane and read the predicted class and confidence.`,
+    'font-family': 'system-ui, sans-serif', 'font-size': 12,
+  });
+  const content = s('g', {}, svg);
+  const hover = s('g', {}, svg);
+
+  function cellText(i, j) {
+    const g = data?.grid;
+    if (!g || !g.cls) return '';
+    const h = (g.hi - g.lo) / g.n;
+    const k = i * g.n + j;
+    const at = `(${num(g.lo + (j + 0.5) * h)}, ${num(g.lo + (i + 0.5) * h)})`;
+    if (!Number.isFinite(g.cls[k]) || !Number.isFinite(g.conf[k])) return `${at}: no prediction`;
+    return `${at}: predicted ${nameOf(g.cls[k])}, confidence ${pct(g.conf[k])}`;
+  }
+
+  function drawCursor(speak = false) {
+    clear(hover);
+    const g = data?.grid;
+    if (!cursor || !geometry || !g || !g.cls) {
+      hideTooltip(frame);
+      return;
+    }
+    const { inner } = geometry;
+    const cell = inner / g.n;
+    const cx = margin.left + (cursor.j + 0.5) * cell;
+    const cy = margin.top + inner - (cursor.i + 0.5) * cell;
+    s('rect', { x: cx - cell / 2 - 1, y: cy - cell / 2 - 1, width: cell + 2, height: cell + 2, fill: 'none', stroke: '#000000', 'stroke-width': 2 }, hover);
+    s('circle', { cx, cy, r: 5, fill: 'none', stroke: '#000000', 'stroke-width': 2 }, hover);
+    const text = cellText(cursor.i, cursor.j);
+    const rect = svg.getBoundingClientRect();
+    const scale = rect.width / geometry.size || 1;
+    showTooltip(frame, cx * scale, cy * scale, [text]);
+    if (speak) frame.readout(text);
+  }
+
+  const cellAt = (event) => {
+    const g = data?.grid;
+    if (!g || !geometry) return null;
+    const { size, inner, height } = geometry;
+    const rect = svg.getBoundingClientRect();
+    const px = ((event.clientX - rect.left) / rect.width) * size;
+    const py = ((event.clientY - rect.top) / rect.height) * height;
+    if (px < margin.left || px > margin.left + inner || py < margin.top || py > margin.top + inner) return null;
+    return {
+      j: Math.min(g.n - 1, Math.floor(((px - margin.left) / inner) * g.n)),
+      i: Math.min(g.n - 1, Math.floor(((margin.top + inner - py) / inner) * g.n)),
+    };
+  };
+  svg.addEventListener('pointermove', (event) => {
+    const at = cellAt(event);
+    if (!at) return;
+    cursor = at;
+    drawCursor(event.pointerType === 'touch');
+  });
+  svg.addEventListener('pointerdown', (event) => {
+    const at = cellAt(event);
+    if (!at) return;
+    cursor = at;
+    drawCursor(true);
+  });
+  svg.addEventListener('pointerleave', (event) => {
+    if (event.pointerType === 'touch') return;
+    clear(hover);
+    hideTooltip(frame);
+  });
+  svg.addEventListener('keydown', (event) => {
+    const g = data?.grid;
+    const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [1, 0], ArrowDown: [-1, 0] };
+    if (event.key === 'Escape') {
+      cursor = null;
+      drawCursor();
+      return;
+    }
+    if (!g || !g.cls || !(event.key in moves || event.key === 'Home')) return;
+    event.preventDefault();
+    const jump = event.shiftKey ? Math.max(1, Math.round(g.n / 8)) : 1;
+    const mid = Math.floor(g.n / 2);
+    if (!cursor || event.key === 'Home') cursor = { i: mid, j: mid };
+    else {
+      const [di, dj] = moves[event.key];
+      cursor = { i: Math.min(g.n - 1, Math.max(0, cursor.i + di * jump)), j: Math.min(g.n - 1, Math.max(0, cursor.j + dj * jump)) };
+    }
+    drawCursor(true);
+  });
+  svg.addEventListener('blur', () => {
+    clear(hover);
+    hideTooltip(frame);
+  });
+  frame.setSvg(svg);
 
   function render() {
     const width = frame.width();
@@ -42,34 +138,49 @@ export function fieldChart(el, opts) {
     const yd = xd;
     const sx = createScale(xd, [margin.left, margin.left + inner]);
     const sy = createScale(yd, [margin.top + inner, margin.top]);
-    geometry = { sx, sy, size, inner };
-    const svg = s('svg', {
-      viewBox: `0 0 ${size} ${height}`, width: size, height, class: 'chart-svg', role: 'img', tabindex: 0,
-      'aria-label': opts.title, 'font-family': 'system-ui, sans-serif', 'font-size': 12,
-    });
-    s('rect', { x: 0, y: 0, width: size, height, fill: '#ffffff' }, svg);
-    const classes = (opts.classes || [0, 1]).length;
+    geometry = { sx, sy, size, inner, height };
+    svg.setAttribute('viewBox', `0 0 ${size} ${height}`);
+    svg.setAttribute('width', size);
+    svg.setAttribute('height', height);
+    clear(content);
+    s('rect', { x: 0, y: 0, width: size, height, fill: '#ffffff' }, content);
+    const classes = classNames.length;
     if (g && g.cls && g.n > 0) {
       const cell = inner / g.n;
+      const bucket = new Int32Array(g.n * g.n).fill(-1);
+      for (let k = 0; k < g.n * g.n; k += 1) {
+        const conf = g.conf[k];
+        if (!Number.isFinite(conf) || !Number.isFinite(g.cls[k])) continue;
+        const strength = Math.min(Math.max((conf - 1 / classes) / (1 - 1 / classes), 0), 1);
+        bucket[k] = (Number(g.cls[k]) % classStyle.length) * shadeSteps + Math.min(shadeSteps - 1, Math.floor(strength * shadeSteps));
+      }
+      // One rectangle per run of equal cells in a row, one path per bucket.
+      const paths = new Map();
       for (let i = 0; i < g.n; i += 1) {
-        for (let j = 0; j < g.n; j += 1) {
-          const k = i * g.n + j;
-          const conf = g.conf[k];
-          if (!Number.isFinite(conf) || !Number.isFinite(g.cls[k])) continue;
-          const strength = Math.min(Math.max((conf - 1 / classes) / (1 - 1 / classes), 0), 1);
-          s('rect', {
-            x: (margin.left + j * cell).toFixed(2), y: (margin.top + inner - (i + 1) * cell).toFixed(2),
-            width: (cell + 0.5).toFixed(2), height: (cell + 0.5).toFixed(2),
-            fill: tint(styleOf(g.cls[k]).color, 0.08 + 0.4 * strength),
-          }, svg);
+        const y = (margin.top + inner - (i + 1) * cell).toFixed(2);
+        for (let j = 0; j < g.n;) {
+          const b = bucket[i * g.n + j];
+          let end = j + 1;
+          while (end < g.n && bucket[i * g.n + end] === b) end += 1;
+          if (b >= 0) {
+            const x = (margin.left + j * cell).toFixed(2);
+            const w = ((end - j) * cell + 0.5).toFixed(2);
+            paths.set(b, `${paths.get(b) || ''}M${x},${y}h${w}v${(cell + 0.5).toFixed(2)}h-${w}Z`);
+          }
+          j = end;
         }
       }
+      for (const [b, d] of [...paths].sort((p, q) => p[0] - q[0])) {
+        const cls = Math.floor(b / shadeSteps);
+        const strength = ((b % shadeSteps) + 0.5) / shadeSteps;
+        s('path', { d, fill: tint(classStyle[cls].color, 0.08 + 0.4 * strength), 'data-class': cls }, content);
+      }
     }
-    for (const t of ticks(sx, 4)) s('text', { x: sx(t), y: margin.top + inner + 15, 'text-anchor': 'middle', fill: '#333333', text: tickLabel(t) }, svg);
-    for (const t of ticks(sy, 4)) s('text', { x: margin.left - 5, y: sy(t) + 4, 'text-anchor': 'end', fill: '#333333', text: tickLabel(t) }, svg);
-    s('rect', { x: margin.left, y: margin.top, width: inner, height: inner, fill: 'none', stroke: '#767676' }, svg);
-    s('text', { x: margin.left + inner / 2, y: height - 6, 'text-anchor': 'middle', fill: '#111111', text: opts.x?.label || 'x1' }, svg);
-    s('text', { x: 0, y: 0, transform: `translate(12,${margin.top + inner / 2}) rotate(-90)`, 'text-anchor': 'middle', fill: '#111111', text: opts.y?.label || 'x2' }, svg);
+    for (const t of ticks(sx, 4)) s('text', { x: sx(t), y: margin.top + inner + 15, 'text-anchor': 'middle', fill: '#333333', text: tickLabel(t) }, content);
+    for (const t of ticks(sy, 4)) s('text', { x: margin.left - 5, y: sy(t) + 4, 'text-anchor': 'end', fill: '#333333', text: tickLabel(t) }, content);
+    s('rect', { x: margin.left, y: margin.top, width: inner, height: inner, fill: 'none', stroke: '#767676' }, content);
+    s('text', { x: margin.left + inner / 2, y: height - 6, 'text-anchor': 'middle', fill: '#111111', text: opts.x?.label || 'x1' }, content);
+    s('text', { x: 0, y: 0, transform: `translate(12,${margin.top + inner / 2}) rotate(-90)`, 'text-anchor': 'middle', fill: '#111111', text: opts.y?.label || 'x2' }, content);
     const pts = data?.points;
     if (pts) {
       const total = Math.min(pts.x0.length, pts.x1.length);
@@ -79,31 +190,15 @@ export function fieldChart(el, opts) {
         const y = pts.x1[i];
         if (!Number.isFinite(x) || !Number.isFinite(y) || x < xd[0] || x > xd[1] || y < yd[0] || y > yd[1]) continue;
         const style = styleOf(pts.label[i]);
-        drawMarker(svg, style.marker, sx(x), sy(y), style.color, 2.6);
+        drawMarker(content, style.marker, sx(x), sy(y), style.color, 2.6);
       }
     }
-    const hover = s('g', {}, svg);
-    svg.addEventListener('pointermove', (event) => {
-      if (!g) return;
-      const rect = svg.getBoundingClientRect();
-      const px = ((event.clientX - rect.left) / rect.width) * size;
-      const py = ((event.clientY - rect.top) / rect.height) * height;
-      if (px < margin.left || px > margin.left + inner || py < margin.top || py > margin.top + inner) return;
-      const j = Math.min(g.n - 1, Math.floor(((px - margin.left) / inner) * g.n));
-      const i = Math.min(g.n - 1, Math.floor(((margin.top + inner - py) / inner) * g.n));
-      const k = i * g.n + j;
-      clear(hover);
-      s('circle', { cx: px, cy: py, r: 5, fill: 'none', stroke: '#000000', 'stroke-width': 2 }, hover);
-      const scale = rect.width / size;
-      const name = (opts.classes || [])[g.cls[k]] ?? `class ${g.cls[k]}`;
-      showTooltip(frame, px * scale, py * scale, [`(${num(sx.invert(px))}, ${num(sy.invert(py))})`, `predicted ${name}, confidence ${pct(g.conf[k])}`]);
-    });
-    svg.addEventListener('pointerleave', () => {
-      clear(hover);
-      hideTooltip(frame);
-    });
-    frame.setSvg(svg);
+    if (cursor && g && (cursor.i >= g.n || cursor.j >= g.n)) cursor = null;
+    if (cursor && (document.activeElement === svg || !frame.tooltip.hidden)) drawCursor();
+    else clear(hover);
   }
+
+  const className = (c) => (Number.isFinite(Number(c)) ? nameOf(Number(c)) : '');
 
   function exportData() {
     const rows = [];
@@ -111,11 +206,11 @@ export function fieldChart(el, opts) {
     if (g && g.cls) {
       const h = (g.hi - g.lo) / g.n;
       for (let i = 0; i < g.n; i += 1) {
-        for (let j = 0; j < g.n; j += 1) rows.push(['grid', g.lo + (j + 0.5) * h, g.lo + (i + 0.5) * h, g.cls[i * g.n + j], g.conf[i * g.n + j]]);
+        for (let j = 0; j < g.n; j += 1) rows.push(['grid', g.lo + (j + 0.5) * h, g.lo + (i + 0.5) * h, className(g.cls[i * g.n + j]), g.conf[i * g.n + j]]);
       }
     }
     const pts = data?.points;
-    if (pts) for (let i = 0; i < pts.x0.length; i += 1) rows.push(['point', pts.x0[i], pts.x1[i], pts.label[i], '']);
+    if (pts) for (let i = 0; i < pts.x0.length; i += 1) rows.push(['point', pts.x0[i], pts.x1[i], className(pts.label[i]), '']);
     return { columns: ['kind', opts.x?.label || 'x0', opts.y?.label || 'x1', 'class', 'confidence'], rows };
   }
 

@@ -25,7 +25,11 @@ export function createFrame(el, { title, name, description = '' }) {
   const plot = h('div', { class: 'plot' });
   const tooltip = h('div', { class: 'tooltip', role: 'presentation', hidden: true });
   const summary = h('p', { class: 'chart-summary', id: `${id}-summary` });
-  const tableBody = h('div', { class: 'table-wrap' });
+  // What the keyboard cursor or a tap reads, in words: a polite live region, and the chart's
+  // description, so screen readers hear it as it changes and on returning to the chart.
+  const readout = h('p', { class: 'chart-readout', id: `${id}-readout`, 'aria-live': 'polite', 'aria-atomic': 'true' });
+  // A focusable, labelled scroll region (axe: scrollable-region-focusable).
+  const tableBody = h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': `Data table: ${title}` });
   const table = h('details', { class: 'data-table' }, [h('summary', { text: 'Data table' }), tableBody]);
   const note = h('p', { class: 'chart-note', hidden: true });
   let getExport = () => ({ columns: [], rows: [] });
@@ -43,7 +47,7 @@ export function createFrame(el, { title, name, description = '' }) {
 
   const figure = h('figure', { class: 'chart', id, 'data-chart': name }, [
     h('figcaption', {}, [h('span', { class: 'chart-title', text: title }), description ? h('span', { class: 'chart-desc', text: description }) : null]),
-    legend, plot, note, summary, table, exports,
+    legend, plot, readout, note, summary, table, exports,
   ]);
   plot.appendChild(tooltip);
   el.appendChild(figure);
@@ -73,11 +77,16 @@ export function createFrame(el, { title, name, description = '' }) {
     figure,
     plot,
     tooltip,
+    // Called once per chart: the SVG element stays, its contents are redrawn in place, so focus,
+    // hover and the read-out survive live updates.
     setSvg(node) {
       if (svg && svg.parentNode) svg.parentNode.removeChild(svg);
       svg = node;
-      svg.setAttribute('aria-describedby', `${id}-summary`);
+      svg.setAttribute('aria-describedby', `${id}-readout ${id}-summary`);
       plot.insertBefore(svg, tooltip);
+    },
+    readout(text) {
+      if (readout.textContent !== text) readout.textContent = text || '';
     },
     setLegend(items) {
       clear(legend);

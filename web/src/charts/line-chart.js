@@ -68,7 +68,15 @@ export function lineChart(el, opts) {
   const frame = createFrame(el, opts);
   const height = opts.height || 260;
   const styleOf = new Map(opts.series.map((spec) => [spec.key, spec]));
-  const xFormat = opts.xFormat || ((v) => num(v, 4));
+  // Category axes (x = 0..k-1 with named ticks: shift kinds, decays) give the names in the
+  // read-out, the data table and the exports, not the index.
+  const xName = (v) => {
+    if (!opts.x?.ticks || !opts.x?.tickFormat || !opts.x.ticks.includes(v)) return v;
+    const name = opts.x.tickFormat(v);
+    return name !== '' && name !== String(v) ? name : v;
+  };
+  const xNumber = opts.xFormat || ((v) => num(v, 4));
+  const xFormat = (v) => (typeof xName(v) === 'string' ? xName(v) : xNumber(v));
   const yFormat = opts.yFormat || ((v) => num(v, 3));
   let data = { series: [], hlines: [] };
   let hoverX = null;
@@ -85,6 +93,42 @@ export function lineChart(el, opts) {
     frame.setLegend(shown.concat(opts.legendExtra || []));
   }
   updateLegend();
+
+  // Built once; render() redraws `content` in place and keeps `hover` (the cursor) on top.
+  const svg = s('svg', {
+    class: 'chart-svg', role: 'img', tabindex: 0,
+    'aria-label': `${opts.title}. Use the left and right arrow keys to read values.`,
+    'font-family': 'system-ui, sans-serif', 'font-size': 12,
+  });
+  const content = s('g', {}, svg);
+  const hover = s('g', { class: 'hover' }, svg);
+  const pointAt = (event) => {
+    if (!geometry) return false;
+    const rect = svg.getBoundingClientRect();
+    const x = ((event.clientX - rect.left) / rect.width) * geometry.width;
+    if (x < margin.left || x > margin.left + geometry.innerW) return false;
+    hoverX = geometry.sx.invert(x);
+    return true;
+  };
+  svg.addEventListener('pointermove', (event) => {
+    if (pointAt(event)) drawHover(event.pointerType === 'touch');
+  });
+  // A tap reads the value under the finger (and keeps it until the next tap).
+  svg.addEventListener('pointerdown', (event) => {
+    if (pointAt(event)) drawHover(true);
+  });
+  svg.addEventListener('pointerleave', (event) => {
+    if (event.pointerType === 'touch') return;
+    hoverX = null;
+    clear(hover);
+    hideTooltip(frame);
+  });
+  svg.addEventListener('keydown', onKey);
+  svg.addEventListener('blur', () => {
+    clear(hover);
+    hideTooltip(frame);
+  });
+  frame.setSvg(svg);
 
   function domains() {
     const xs = [];
@@ -124,17 +168,16 @@ export function lineChart(el, opts) {
     const sy = createScale(yd, [margin.top + innerH, margin.top], { log: yLog });
     geometry = { sx, sy, width, innerW, innerH };
 
-    const svg = s('svg', {
-      viewBox: `0 0 ${width} ${height}`, width, height, class: 'chart-svg', role: 'img', tabindex: 0,
-      'aria-label': `${opts.title}. Use the left and right arrow keys to read values.`,
-      'font-family': 'system-ui, sans-serif', 'font-size': 12,
-    });
-    s('rect', { x: 0, y: 0, width, height, fill: '#ffffff' }, svg);
-    const defs = s('defs', {}, svg);
+    svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
+    svg.setAttribute('width', width);
+    svg.setAttribute('height', height);
+    clear(content);
+    s('rect', { x: 0, y: 0, width, height, fill: '#ffffff' }, content);
+    const defs = s('defs', {}, content);
     const clip = s('clipPath', { id: clipId }, defs);
     s('rect', { x: margin.left, y: margin.top - 2, width: innerW, height: innerH + 4 }, clip);
 
-    const axes = s('g', { class: 'axes' }, svg);
+    const axes = s('g', { class: 'axes' }, content);
     for (const t of ticks(sy, 5, opts.y?.ticks)) {
       const y = sy(t);
       s('line', { x1: margin.left, x2: margin.left + innerW, y1: y, y2: y, stroke: '#e3e3e3' }, axes);
@@ -155,8 +198,8 @@ export function lineChart(el, opts) {
       fill: '#111111', 'font-size': 13, text: opts.y?.label || '',
     }, axes);
 
-    const plot = s('g', { 'clip-path': `url(#${clipId})` }, svg);
-    const overlay = s('g', {}, svg);
+    const plot = s('g', { 'clip-path': `url(#${clipId})` }, content);
+    const overlay = s('g', {}, content);
     const count = data.series.length;
     data.series.forEach((series, index) => {
       const style = styleOf.get(series.key) || {};
@@ -219,26 +262,8 @@ export function lineChart(el, opts) {
         }, overlay);
       }
     });
-    const hover = s('g', { class: 'hover' }, svg);
-    svg.addEventListener('pointermove', (event) => {
-      const rect = svg.getBoundingClientRect();
-      const x = ((event.clientX - rect.left) / rect.width) * width;
-      if (x < margin.left || x > margin.left + innerW) return;
-      hoverX = sx.invert(x);
-      drawHover(hover, svg);
-    });
-    svg.addEventListener('pointerleave', () => {
-      hoverX = null;
-      clear(hover);
-      hideTooltip(frame);
-    });
-    svg.addEventListener('keydown', (event) => onKey(event, hover, svg));
-    svg.addEventListener('blur', () => {
-      clear(hover);
-      hideTooltip(frame);
-    });
-    frame.setSvg(svg);
-    if (hoverX !== null) drawHover(hover, svg);
+    if (hoverX !== null) drawHover();
+    else clear(hover);
   }
 
   function allX() {
@@ -247,7 +272,7 @@ export function lineChart(el, opts) {
     return [...xs].sort((a, b) => a - b);
   }
 
-  function onKey(event, hover, svg) {
+  function onKey(event) {
     if (event.key === 'Escape') {
       hoverX = null;
       clear(hover);
@@ -265,10 +290,12 @@ export function lineChart(el, opts) {
     if (event.key === 'Home') i = 0;
     if (event.key === 'End') i = xs.length - 1;
     hoverX = xs[i];
-    drawHover(hover, svg);
+    drawHover(true);
   }
 
-  function drawHover(hover, svg) {
+  // Draws the cursor and tooltip at hoverX; `speak` also puts the values into the live read-out
+  // (keys and taps do; live data updates only move the cursor, so a screen reader is not flooded).
+  function drawHover(speak = false) {
     clear(hover);
     if (!geometry || hoverX === null) return;
     const { sx, sy, innerH } = geometry;
@@ -302,7 +329,9 @@ export function lineChart(el, opts) {
     s('line', { x1: x, x2: x, y1: margin.top, y2: margin.top + innerH, stroke: '#444444', 'stroke-dasharray': '3 3' }, hover);
     const rect = svg.getBoundingClientRect();
     const scale = rect.width / geometry.width || 1;
-    showTooltip(frame, x * scale, anchorY * scale, [`${opts.x?.label || 'x'}: ${xFormat(xShown)}`, ...lines]);
+    const all = [`${opts.x?.label || 'x'}: ${xFormat(xShown)}`, ...lines];
+    showTooltip(frame, x * scale, anchorY * scale, all);
+    if (speak) frame.readout(all.join('; '));
   }
 
   function exportData() {
@@ -315,7 +344,7 @@ export function lineChart(el, opts) {
     for (const series of data.series) {
       const label = styleOf.get(series.key)?.label || series.key;
       for (let i = 0; i < series.x.length; i += 1) {
-        const row = [label, series.x[i], series.y[i]];
+        const row = [label, xName(series.x[i]), series.y[i]];
         if (hasBand) row.push(series.lo?.[i] ?? '', series.hi?.[i] ?? '');
         if (hasErr) row.push(series.errLo?.[i] ?? '', series.errHi?.[i] ?? '');
         rows.push(row);

@@ -35,6 +35,53 @@ export function scatterChart(el, opts) {
     ...(opts.targetLabel ? [{ label: opts.targetLabel, color: '#009E73', marker: 'cross' }] : []),
   ]);
 
+  // Built once; render() redraws `content` in place and keeps `hover` (the cursor) on top.
+  const svg = s('svg', {
+    class: 'chart-svg', role: 'img', tabindex: 0,
+    'aria-label': `${opts.title}. Use the arrow keys to read single points.`,
+    'font-family': 'system-ui, sans-serif', 'font-size': 12,
+  });
+  const content = s('g', {}, svg);
+  const hover = s('g', {}, svg);
+  const pick = (event) => {
+    if (!geometry) return;
+    const { x, y } = data.points;
+    const rect = svg.getBoundingClientRect();
+    const px = ((event.clientX - rect.left) / rect.width) * geometry.width;
+    const py = ((event.clientY - rect.top) / rect.height) * geometry.width;
+    let best = -1;
+    let bestDist = (event.pointerType === 'touch' ? 24 : 15) ** 2;
+    for (let i = 0; i < x.length; i += 1) {
+      const dist = (geometry.sx(x[i]) - px) ** 2 + (geometry.sy(y[i]) - py) ** 2;
+      if (dist < bestDist) {
+        bestDist = dist;
+        best = i;
+      }
+    }
+    focusIndex = best;
+    drawFocus(event.type === 'pointerdown');
+  };
+  svg.addEventListener('pointermove', pick);
+  svg.addEventListener('pointerdown', pick);
+  svg.addEventListener('pointerleave', (event) => {
+    if (event.pointerType === 'touch') return;
+    clear(hover);
+    hideTooltip(frame);
+  });
+  svg.addEventListener('keydown', (event) => {
+    const { x } = data.points;
+    if (!['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(event.key) || !x.length) return;
+    event.preventDefault();
+    const delta = event.key === 'ArrowLeft' || event.key === 'ArrowDown' ? -1 : 1;
+    focusIndex = (focusIndex + delta + x.length) % x.length;
+    drawFocus(true);
+  });
+  svg.addEventListener('blur', () => {
+    clear(hover);
+    hideTooltip(frame);
+  });
+  frame.setSvg(svg);
+
   function domain() {
     const xs = [...data.points.x, ...(data.trail?.x || [])];
     const ys = [...data.points.y, ...(data.trail?.y || [])];
@@ -68,25 +115,24 @@ export function scatterChart(el, opts) {
     const sx = createScale(d, [margin.left, margin.left + inner]);
     const sy = createScale(d, [margin.top + inner, margin.top]);
     geometry = { sx, sy, width: size };
-    const svg = s('svg', {
-      viewBox: `0 0 ${size} ${height}`, width: size, height, class: 'chart-svg', role: 'img', tabindex: 0,
-      'aria-label': `${opts.title}. Use the arrow keys to read single points.`,
-      'font-family': 'system-ui, sans-serif', 'font-size': 12,
-    });
-    s('rect', { x: 0, y: 0, width: size, height, fill: '#ffffff' }, svg);
+    svg.setAttribute('viewBox', `0 0 ${size} ${height}`);
+    svg.setAttribute('width', size);
+    svg.setAttribute('height', height);
+    clear(content);
+    s('rect', { x: 0, y: 0, width: size, height, fill: '#ffffff' }, content);
     for (const t of ticks(sx, 4)) {
-      s('line', { x1: sx(t), x2: sx(t), y1: margin.top, y2: margin.top + inner, stroke: '#eeeeee' }, svg);
-      s('text', { x: sx(t), y: margin.top + inner + 15, 'text-anchor': 'middle', fill: '#333333', text: tickLabel(t) }, svg);
-      s('line', { x1: margin.left, x2: margin.left + inner, y1: sy(t), y2: sy(t), stroke: '#eeeeee' }, svg);
-      s('text', { x: margin.left - 5, y: sy(t) + 4, 'text-anchor': 'end', fill: '#333333', text: tickLabel(t) }, svg);
+      s('line', { x1: sx(t), x2: sx(t), y1: margin.top, y2: margin.top + inner, stroke: '#eeeeee' }, content);
+      s('text', { x: sx(t), y: margin.top + inner + 15, 'text-anchor': 'middle', fill: '#333333', text: tickLabel(t) }, content);
+      s('line', { x1: margin.left, x2: margin.left + inner, y1: sy(t), y2: sy(t), stroke: '#eeeeee' }, content);
+      s('text', { x: margin.left - 5, y: sy(t) + 4, 'text-anchor': 'end', fill: '#333333', text: tickLabel(t) }, content);
     }
-    s('rect', { x: margin.left, y: margin.top, width: inner, height: inner, fill: 'none', stroke: '#767676' }, svg);
-    s('text', { x: margin.left + inner / 2, y: margin.top + inner + 34, 'text-anchor': 'middle', fill: '#111111', 'font-size': 13, text: opts.x?.label || 'x' }, svg);
-    s('text', { x: 0, y: 0, transform: `translate(13,${margin.top + inner / 2}) rotate(-90)`, 'text-anchor': 'middle', fill: '#111111', 'font-size': 13, text: opts.y?.label || 'y' }, svg);
+    s('rect', { x: margin.left, y: margin.top, width: inner, height: inner, fill: 'none', stroke: '#767676' }, content);
+    s('text', { x: margin.left + inner / 2, y: margin.top + inner + 34, 'text-anchor': 'middle', fill: '#111111', 'font-size': 13, text: opts.x?.label || 'x' }, content);
+    s('text', { x: 0, y: 0, transform: `translate(13,${margin.top + inner / 2}) rotate(-90)`, 'text-anchor': 'middle', fill: '#111111', 'font-size': 13, text: opts.y?.label || 'y' }, content);
 
     const { x, y } = data.points;
     for (let i = 0; i < Math.min(x.length, y.length); i += 1) {
-      if (Number.isFinite(x[i]) && Number.isFinite(y[i])) drawMarker(svg, marker, sx(x[i]), sy(y[i]), color, 3.2);
+      if (Number.isFinite(x[i]) && Number.isFinite(y[i])) drawMarker(content, marker, sx(x[i]), sy(y[i]), color, 3.2);
     }
     const trail = data.trail;
     if (trail && trail.x.length > 1) {
@@ -96,7 +142,7 @@ export function scatterChart(el, opts) {
         s('line', {
           x1: sx(trail.x[i - 1]), y1: sy(trail.y[i - 1]), x2: sx(trail.x[i]), y2: sy(trail.y[i]),
           stroke: '#000000', 'stroke-width': 2, 'stroke-opacity': (0.15 + (0.85 * i) / n).toFixed(2),
-        }, svg);
+        }, content);
       }
     }
     if (data.ellipse && [data.ellipse.cx, data.ellipse.cy, data.ellipse.rx, data.ellipse.ry].every(Number.isFinite)) {
@@ -106,48 +152,18 @@ export function scatterChart(el, opts) {
       s('ellipse', {
         cx: 0, cy: 0, rx, ry, fill: 'none', stroke: '#000000', 'stroke-width': 2, 'stroke-dasharray': '5 3',
         transform: `translate(${sx(e.cx).toFixed(1)},${sy(e.cy).toFixed(1)}) rotate(${((-e.angle * 180) / Math.PI).toFixed(1)})`,
-      }, svg);
-      s('circle', { cx: sx(e.cx), cy: sy(e.cy), r: 4, fill: '#000000' }, svg);
+      }, content);
+      s('circle', { cx: sx(e.cx), cy: sy(e.cy), r: 4, fill: '#000000' }, content);
     }
     if (data.target && Number.isFinite(data.target.x) && Number.isFinite(data.target.y)) {
-      drawMarker(svg, 'cross', sx(data.target.x), sy(data.target.y), '#009E73', 7);
+      drawMarker(content, 'cross', sx(data.target.x), sy(data.target.y), '#009E73', 7);
     }
-    const hover = s('g', {}, svg);
-    svg.addEventListener('pointermove', (event) => {
-      const rect = svg.getBoundingClientRect();
-      const px = ((event.clientX - rect.left) / rect.width) * size;
-      const py = ((event.clientY - rect.top) / rect.height) * height;
-      let best = -1;
-      let bestDist = 15 * 15;
-      for (let i = 0; i < x.length; i += 1) {
-        const dist = (sx(x[i]) - px) ** 2 + (sy(y[i]) - py) ** 2;
-        if (dist < bestDist) {
-          bestDist = dist;
-          best = i;
-        }
-      }
-      focusIndex = best;
-      drawFocus(hover, svg);
-    });
-    svg.addEventListener('pointerleave', () => {
-      clear(hover);
-      hideTooltip(frame);
-    });
-    svg.addEventListener('keydown', (event) => {
-      if (!['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'].includes(event.key) || !x.length) return;
-      event.preventDefault();
-      const delta = event.key === 'ArrowLeft' || event.key === 'ArrowDown' ? -1 : 1;
-      focusIndex = (focusIndex + delta + x.length) % x.length;
-      drawFocus(hover, svg);
-    });
-    svg.addEventListener('blur', () => {
-      clear(hover);
-      hideTooltip(frame);
-    });
-    frame.setSvg(svg);
+    if (focusIndex >= x.length) focusIndex = -1;
+    if (focusIndex >= 0 && (document.activeElement === svg || !frame.tooltip.hidden)) drawFocus();
+    else clear(hover);
   }
 
-  function drawFocus(hover, svg) {
+  function drawFocus(speak = false) {
     clear(hover);
     const { x, y } = data.points;
     const lines = [];
@@ -165,6 +181,7 @@ export function scatterChart(el, opts) {
     const rect = svg.getBoundingClientRect();
     const k = rect.width / geometry.width || 1;
     showTooltip(frame, at[0] * k, at[1] * k, lines);
+    if (speak) frame.readout(lines.join('; '));
   }
 
   function exportData() {

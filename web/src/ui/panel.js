@@ -26,7 +26,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
 
   const headingId = `title-${chapter.id}`;
   const runButton = h('button', { type: 'button', class: 'primary', 'data-action': 'run', text: 'Run' });
-  const pauseButton = h('button', { type: 'button', 'data-action': 'pause', text: 'Pause', disabled: true });
+  const pauseButton = h('button', { type: 'button', 'data-action': 'pause', text: 'Pause', 'aria-disabled': 'true' });
   const stepButton = h('button', { type: 'button', 'data-action': 'step', text: 'Step', title: 'Advance the run by about 2% and pause' });
   const resetButton = h('button', { type: 'button', 'data-action': 'reset', text: 'Reset', title: 'Clear the run and the plots (keeps the settings)' });
   const defaultsButton = h('button', { type: 'button', class: 'link', 'data-action': 'defaults', text: 'Restore default settings' });
@@ -34,6 +34,9 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   const progressText = h('span', { class: 'progress-text', id: `progress-${chapter.id}`, text: 'Not started' });
   const takeaway = h('p', { class: 'takeaway', 'data-takeaway': chapter.id, text: 'Press Run to train; the takeaway is computed from the run you see.' });
   const errorLine = h('p', { class: 'run-error', role: 'alert', hidden: true });
+  // Progress for screen readers: a polite live region told at 25% steps, not at every update.
+  const progressLive = h('p', { class: 'sr-only', 'aria-live': 'polite', 'data-progress-live': chapter.id });
+  let progressQuarter = 0;
   const chartArea = h('div', { class: 'charts' });
 
   const viewKeys = new Set(chapter.controls.filter((c) => c.view).map((c) => c.key));
@@ -74,7 +77,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     h('div', { class: 'workbench' }, [
       form,
       h('div', { class: 'runbar', role: 'group', 'aria-label': 'Run controls' }, [runButton, pauseButton, stepButton, resetButton]),
-      h('div', { class: 'progress' }, [progress, progressText]),
+      h('div', { class: 'progress' }, [progress, progressText, progressLive]),
     ]),
     errorLine,
     takeaway,
@@ -100,13 +103,22 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     }
   }
 
+  // Run, Pause and Step are never `disabled` while the lab is loaded: a disabled button under the
+  // focus drops the focus to <body>. They say aria-disabled and ignore presses instead.
+  let locked = false;
+  const unavailable = (button) => locked || button.getAttribute('aria-disabled') === 'true';
+  const mark = (button, off) => {
+    if (off) button.setAttribute('aria-disabled', 'true');
+    else button.removeAttribute('aria-disabled');
+  };
+
   function setState(next) {
     state = next;
     section.dataset.state = next;
     runButton.textContent = next === 'paused' ? 'Resume' : next === 'done' ? 'Run again' : 'Run';
-    runButton.disabled = next === 'running';
-    pauseButton.disabled = next !== 'running';
-    stepButton.disabled = next === 'running' || next === 'done';
+    mark(runButton, next === 'running');
+    mark(pauseButton, next !== 'running');
+    mark(stepButton, next === 'running' || next === 'done');
     onRunState?.(chapter, next);
   }
 
@@ -147,6 +159,12 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   function updateProgress(fraction, text) {
     progress.value = Math.max(0, Math.min(1, fraction || 0));
     progressText.textContent = text;
+    const quarter = Math.floor(progress.value * 4);
+    if (quarter < progressQuarter) progressQuarter = 0;
+    if (quarter > progressQuarter && quarter < 4) {
+      progressQuarter = quarter;
+      progressLive.textContent = `Chapter ${chapter.number}: ${quarter * 25}% trained.`;
+    }
   }
 
   function settingsChanged() {
@@ -194,10 +212,10 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
 
   runner?.onUpdate(onUpdate);
 
-  runButton.addEventListener('click', () => api.run());
-  pauseButton.addEventListener('click', () => api.pause());
-  stepButton.addEventListener('click', () => api.step());
-  resetButton.addEventListener('click', () => api.reset());
+  runButton.addEventListener('click', () => unavailable(runButton) || api.run());
+  pauseButton.addEventListener('click', () => unavailable(pauseButton) || api.pause());
+  stepButton.addEventListener('click', () => unavailable(stepButton) || api.step());
+  resetButton.addEventListener('click', () => unavailable(resetButton) || api.reset());
   defaultsButton.addEventListener('click', () => {
     values = { ...defaults };
     controls.set(values);
@@ -270,6 +288,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       errorLine.textContent = text;
     },
     disable(flag) {
+      locked = flag;
       controls.disable(flag);
       for (const button of [runButton, stepButton, resetButton]) button.disabled = flag;
     },
