@@ -49,6 +49,13 @@ export function wrapModule(module) {
     preset: (chapter) => outcomeOf(module.preset(String(chapter))),
     validate: (spec) => outcomeOf(module.validate(stringify(spec))),
     run: (spec, onProgress) => outcomeOf(module.run(stringify(spec), onProgress || null)),
+    // Sweep cells (issue 7): present once the core registers cells/merge; merge's value stays text so
+    // the page can compare it byte for byte with `bnlab run`.
+    hasCells: () => typeof module.cells === 'function' && typeof module.merge === 'function',
+    cells: (spec) => (typeof module.cells === 'function' ? outcomeOf(module.cells(stringify(spec)))
+      : { ok: false, error: 'this build of the engine has no cells()', value: null }),
+    merge: (spec, results) => (typeof module.merge === 'function' ? outcomeOf(module.merge(stringify(spec), stringify(results)), false)
+      : { ok: false, error: 'this build of the engine has no merge()', value: null }),
     createLab() {
       const lab = new module.Lab();
       return {

@@ -120,6 +120,13 @@ export function createHost(post, { targetMs = 40, postEveryMs = 100, engineOptio
     else if (message.fn === 'preset') outcome = engine.preset(message.arg);
     else if (message.fn === 'validate') outcome = engine.validate(message.arg);
     else if (message.fn === 'chapters') outcome = { ok: true, error: '', value: engine.chapters() };
+    else if (message.fn === 'hasCells') outcome = { ok: true, error: '', value: engine.hasCells() };
+    else if (message.fn === 'cells') outcome = engine.cells(message.arg);
+    else if (message.fn === 'merge') outcome = engine.merge(message.arg?.spec, message.arg?.results);
+    else if (message.fn === 'resultJson') {
+      const run = runs.get(message.arg);
+      outcome = run ? { ok: true, error: '', value: run.lab.resultJson() } : { ok: false, error: `no run ${message.arg}`, value: null };
+    }
     else outcome = { ok: false, error: `unknown call ${message.fn}`, value: null };
     send({ type: fromHost.reply, reqId: message.reqId, outcome });
   }

@@ -3,6 +3,7 @@
 import { h } from './dom.js';
 import { chapters } from './chapters/index.js';
 import { createRunner } from './runner.js';
+import { createPool } from './pool.js';
 import { createChapterPanel } from './ui/panel.js';
 import { parseHash, readValues, writeHash } from './state.js';
 import { startEmbed } from './embed.js';
@@ -18,6 +19,18 @@ const panels = new Map();
 let current = null;
 let runner = null;
 let applyingHash = false;
+let poolPromise = null;
+const enginePreference = new URLSearchParams(window.location.search).get('engine');
+const reducedMotion = !!window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
+
+// The worker pool (independent runs side by side) is made the first time a chapter needs it.
+function getPool() {
+  poolPromise ??= createPool({ prefer: enginePreference }).catch((error) => {
+    console.warn('no worker pool', error);
+    return null;
+  });
+  return poolPromise;
+}
 
 function announce(message, level = 'info') {
   statusLine.textContent = message;
@@ -68,6 +81,7 @@ function showChapter(id, { focus = false } = {}) {
   document.title = `${chapter.number}. ${chapter.short} · BN Lab`;
   updatePager();
   if (focus) panels.get(id)?.section.querySelector('h2')?.focus({ preventScroll: false });
+  panels.get(id)?.open?.();
 }
 
 function applyHash({ focus = false } = {}) {
@@ -131,7 +145,7 @@ async function boot() {
   buildNav();
   announce('Loading the training engine…');
   try {
-    runner = await createRunner({ prefer: new URLSearchParams(window.location.search).get('engine') });
+    runner = await createRunner({ prefer: enginePreference });
   } catch (error) {
     announce(`The training engine could not load: ${error.message}. The explanations still work; the plots need the engine.`, 'error');
     for (const chapter of chapters) {
@@ -155,7 +169,7 @@ async function boot() {
       if (outcome.ok) preset = outcome.value;
       else missing = true;
     }
-    const panel = createChapterPanel(chapter, index, { runner, preset, announce, onValuesChange, onRunState });
+    const panel = createChapterPanel(chapter, index, { runner, preset, announce, onValuesChange, onRunState, getPool, reducedMotion });
     if (missing) {
       panel.disable(true);
       panel.showMessage('This chapter\'s experiment is not in this build of the engine yet; the explanation is here, the plots will follow.');
@@ -178,7 +192,7 @@ async function boot() {
       window.location.hash = `#${chapter}${query ? `?${query}` : ''}`;
     },
   });
-  window.bnlab = { panels, runner, chapters };
+  window.bnlab = { panels, runner, chapters, getPool };
   document.documentElement.dataset.ready = 'true';
 }
 

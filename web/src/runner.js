@@ -126,6 +126,10 @@ function wrapChannel(kind, channel, problems) {
     chapters: channel.chapters,
     preset: (chapter) => call('preset', chapter),
     validate: (spec) => call('validate', typeof spec === 'string' ? spec : JSON.stringify(spec)),
+    hasCells: () => call('hasCells'),
+    cells: (spec) => call('cells', typeof spec === 'string' ? spec : JSON.stringify(spec)),
+    merge: (spec, results) => call('merge', { spec: typeof spec === 'string' ? spec : JSON.stringify(spec), results }),
+    resultJson: (runId) => call('resultJson', runId),
     start: (runId, spec, { paused = false } = {}) =>
       channel.post({ type: toHost.start, runId, spec: JSON.stringify(spec), paused }),
     resume: (runId) => channel.post({ type: toHost.resume, runId }),

@@ -37,10 +37,12 @@ export default {
   claim: 'Batch norm regularizes a little, like dropout, because each example is normalized with the mean and variance of a random mini-batch; bigger mini-batches mean less noise and less regularization.',
   intro: [
     'A network is frozen and many mini-batches are drawn exactly the way training draws them. For each batch we record the batch mean and variance of every unit in hidden layer 1 and compare them with the whole training set\'s.',
-    'Sampling theory says the batch mean\'s error shrinks like 1/√m: from 64 to 256 examples per batch it should halve. Here it falls a little faster, because batches are drawn without replacement from only N = 512 examples; at m = 512 the batch is the whole training set and there is no noise at all. The plots show how closely the measurement follows the theory.',
+    'Sampling theory says the batch mean\'s error shrinks like 1/√m: from 64 to 256 examples per batch it should halve, and at 512 it is 1/√512 ≈ 0.044 σ. Batches are drawn without replacement from the N training examples, so it falls a little faster than 1/√m: the finite-population correction √((N−m)/(N−1)) says by how much. It matters only when m is a sizeable share of N, and at m = N the batch is the whole set ("full batch": no noise at all).',
+    'The training-set size N is a control. The lecture\'s 512 is a mini-batch drawn from a much larger set: pick a large N and 512 is a real mini-batch with the noise the theory predicts; pick N = 512 and it is the full batch.',
   ],
   controls: [
     { key: 'inspect', label: 'Mini-batch size to inspect', kind: 'choice', options: [64, 128, 256, 512], view: true, fallback: 64, hint: 'Highlighted in the plots; its batch means are shown as a histogram.' },
+    { key: 'ntrain', label: 'Training-set size N', kind: 'choice', options: [512, 2048, 8192, 60000], path: 'data.n_train', fallback: 8192, hint: 'Batches are drawn from these N examples; at N = 512 a batch of 512 is the whole set.' },
     { key: 'bn', label: 'Net has batch norm', kind: 'toggle', path: 'model.batch_norm', fallback: true },
     { key: 'trainSteps', label: 'Train before freezing', kind: 'choice', options: [{ value: 0, label: 'no (at initialization)' }, { value: 500, label: '500 steps' }, { value: 2000, label: '2,000 steps' }], path: 'train_steps', fallback: 0 },
     seedControl,

@@ -61,6 +61,31 @@ function numberControl(control, value, onChange, report) {
   };
 }
 
+// An integer control drawn as a slider (e.g. the mini-batch size, 64 ... 512 in steps of 32): reports
+// every movement ('input'), so the panel can debounce and show the value being chosen.
+function sliderControl(control, value, onChange) {
+  const id = uid(`c-${control.key}`);
+  const input = h('input', {
+    id, name: control.key, type: 'range', min: control.min, max: control.max, step: control.step ?? 1,
+  });
+  input.value = String(value);
+  const shown = h('output', { for: id, class: 'slider-value', text: String(value) });
+  const report = () => {
+    shown.textContent = input.value;
+    input.setAttribute('aria-valuetext', `${input.value}${control.unit ? ` ${control.unit}` : ''}`);
+    onChange(control.key, Number(input.value));
+  };
+  input.addEventListener('input', report);
+  return {
+    node: h('div', { class: 'control slider' }, [h('label', { for: id, text: control.label }), h('div', { class: 'slider-row' }, [input, shown]), hint(control)]),
+    set(v) {
+      input.value = String(v);
+      shown.textContent = String(v);
+    },
+    input,
+  };
+}
+
 function hint(control) {
   return control.hint ? h('span', { class: 'hint', text: control.hint }) : null;
 }
@@ -68,7 +93,8 @@ function hint(control) {
 export function buildControls(controls, values, onChange, report) {
   const widgets = new Map();
   const nodes = controls.map((control) => {
-    const make = control.kind === 'choice' ? choiceControl : control.kind === 'toggle' ? toggleControl : numberControl;
+    const make = control.kind === 'choice' ? choiceControl : control.kind === 'toggle' ? toggleControl
+      : control.slider ? sliderControl : numberControl;
     const widget = make(control, values[control.key], onChange, report);
     widgets.set(control.key, widget);
     return widget.node;

@@ -15,7 +15,16 @@ function paragraphs(list, cls) {
   return (list || []).map((text) => h('p', { class: cls, text }));
 }
 
-export function createChapterPanel(chapter, index, { runner, preset, announce, onValuesChange, onRunState }) {
+const now = () => performance.now();
+
+// A chapter may declare `live`: a small view that re-runs at once when one of its `live: true`
+// controls moves (debounced; the previous runs are cancelled), with its own charts:
+//   live: { specs(sweepSpec, values) -> [spec...] run side by side on the worker pool,
+//           charts: [...], render(parts, charts, {values, done}) -> text,
+//           visit(parts, values) -> {key, ...} | null (kept in `visits`, passed to chapter.render) }
+// A chapter with `pooled: true` runs its sweep through the pool's cells/merge when the engine has them.
+// On open (`open()`), a chapter shows a result by itself: the live view, else its preset's run.
+export function createChapterPanel(chapter, index, { runner, preset, announce, onValuesChange, onRunState, getPool, reducedMotion = false }) {
   const defaults = defaultsFrom(chapter.controls, preset);
   let values = { ...defaults };
   let runId = null;
@@ -23,6 +32,12 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   let lastResult = null;
   let lastUpdate = null;
   let charts = new Map();
+  let sweepHandle = null;
+  let sweepJson = null;
+  let autoRun = false;
+  // Locked by the host page (embed options or disable()): no run starts, no button acts.
+  let locked = false;
+  const visits = new Map();
 
   const headingId = `title-${chapter.id}`;
   const runButton = h('button', { type: 'button', class: 'primary', 'data-action': 'run', text: 'Run' });
@@ -40,16 +55,28 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   const chartArea = h('div', { class: 'charts' });
 
   const viewKeys = new Set(chapter.controls.filter((c) => c.view).map((c) => c.key));
+  const liveKeys = new Set(chapter.controls.filter((c) => c.live).map((c) => c.key));
+  const sweepControls = chapter.controls.filter((c) => !c.live);
   const controls = buildControls(chapter.controls, values, (key, value) => {
     values = { ...values, [key]: value };
     if (viewKeys.has(key)) {
       onValuesChange?.(chapter, values);
       if (lastResult) draw(lastResult);
-    } else settingsChanged();
+    } else if (liveKeys.has(key)) {
+      onValuesChange?.(chapter, values);
+      scheduleLive();
+    } else {
+      settingsChanged();
+      if (chapter.live) {
+        visits.clear();
+        scheduleLive();
+      }
+    }
   }, (message) => announce(message, 'warn'));
 
-  const runNodes = controls.nodes.filter((_, i) => !chapter.controls[i].view);
+  const runNodes = controls.nodes.filter((_, i) => !chapter.controls[i].view && !chapter.controls[i].live);
   const viewNodes = controls.nodes.filter((_, i) => chapter.controls[i].view);
+  const liveNodes = controls.nodes.filter((_, i) => chapter.controls[i].live);
   const form = h('form', { class: 'controls', 'aria-label': `Settings for chapter ${chapter.number}` }, [
     h('fieldset', { class: 'control-group' }, [
       h('legend', { text: 'Experiment (a change starts a new run)' }),
@@ -59,6 +86,127 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     viewNodes.length ? h('fieldset', { class: 'control-group view' }, [h('legend', { text: 'Display (changes the plots only)' }), ...viewNodes]) : null,
   ]);
   form.addEventListener('submit', (event) => event.preventDefault());
+
+  // ---- the live view ----
+  let liveCharts = new Map();
+  let liveTimer = null;
+  let liveSeq = 0;
+  let liveHandles = [];
+  let liveParts = null;
+  let liveText = null;
+  let liveError = null;
+  function liveArea() {
+    if (!chapter.live) return null;
+    liveText = h('p', { class: 'takeaway live-takeaway', 'data-live-takeaway': chapter.id, 'aria-live': 'polite', text: 'Starting the live pair…' });
+    liveError = h('p', { class: 'run-error', role: 'alert', hidden: true });
+    const grid = h('div', { class: 'charts live-charts' });
+    const groups = new Map();
+    for (const def of chapter.live.charts) {
+      const groupKey = def.group || def.id;
+      if (!groups.has(groupKey)) {
+        const group = h('div', { class: `chart-group${def.group ? ' side-by-side' : ''}` });
+        groups.set(groupKey, group);
+        grid.appendChild(group);
+      }
+      liveCharts.set(def.id, chartKinds[def.kind || 'line'](groups.get(groupKey), { name: `${chapter.id}-${def.id}`, ...def }));
+    }
+    return h('div', { class: 'live', 'data-live': chapter.id }, [
+      chapter.live.heading ? h('h3', { text: chapter.live.heading }) : null,
+      ...paragraphs(chapter.live.intro, 'intro'),
+      h('form', { class: 'controls', 'aria-label': `Live settings for chapter ${chapter.number}` }, [
+        h('fieldset', { class: 'control-group live' }, [h('legend', { text: 'Live (a change re-trains the pair at once)' }), ...liveNodes]),
+      ]),
+      liveError,
+      liveText,
+      grid,
+    ]);
+  }
+
+  function scheduleLive(delay = chapter.live?.debounceMs ?? 150) {
+    if (!chapter.live || locked) return;
+    clearTimeout(liveTimer);
+    liveTimer = setTimeout(startLive, delay);
+  }
+
+  function cancelLive() {
+    for (const handle of liveHandles) handle.cancel();
+    liveHandles = [];
+  }
+
+  function drawLive(parts, done) {
+    try {
+      const text = chapter.live.render(parts, liveCharts, { values, done });
+      if (text) liveText.textContent = text;
+      markDrawn();
+    } catch (error) {
+      liveText.textContent = `The live plots could not be drawn (${error.message}).`;
+      console.warn(`chapter ${chapter.id}: live render failed`, error);
+    }
+  }
+
+  async function startLive() {
+    const seq = ++liveSeq;
+    cancelLive();
+    const specs = chapter.live.specs(spec(), values);
+    const t0 = now();
+    section.dataset.live = 'running';
+    const check = await runner.validate(specs[0]);
+    if (seq !== liveSeq) return;
+    if (!check.ok) {
+      liveError.hidden = false;
+      liveError.textContent = `Cannot run: ${check.error}`;
+      section.dataset.live = 'failed';
+      return;
+    }
+    liveError.hidden = true;
+    const pool = await getPool?.();
+    if (seq !== liveSeq) return;
+    if (!pool) {
+      liveError.hidden = false;
+      liveError.textContent = 'No engine host is free for the live view.';
+      section.dataset.live = 'failed';
+      return;
+    }
+    const parts = specs.map(() => null);
+    liveParts = parts;
+    liveText.textContent = chapter.live.pending?.(values) || 'Training…';
+    const outcomes = await Promise.all(specs.map((one, i) => {
+      const handle = pool.run(one, {
+        onUpdate(message) {
+          if (seq !== liveSeq || !message.result) return;
+          parts[i] = message.result;
+          if (!reducedMotion && message.state !== 'done') drawLive(parts, false);
+        },
+      });
+      liveHandles.push(handle);
+      return handle.promise;
+    }));
+    if (seq !== liveSeq) return;
+    const failed = outcomes.find((o) => !o.ok);
+    if (failed) {
+      liveError.hidden = false;
+      liveError.textContent = `The live run failed: ${failed.error}`;
+      section.dataset.live = 'failed';
+      return;
+    }
+    outcomes.forEach((o, i) => {
+      parts[i] = o.result;
+    });
+    liveHandles = [];
+    drawLive(parts, true);
+    const visit = chapter.live.visit?.(parts, values);
+    if (visit) visits.set(visit.key, visit);
+    draw(lastResult);
+    section.dataset.liveMs = String(Math.round(now() - t0));
+    section.dataset.liveKey = visit ? String(visit.key) : '';
+    section.dataset.live = 'done';
+  }
+
+  function markDrawn() {
+    if (section.dataset.drawn) return;
+    section.dataset.drawn = 'true';
+    section.dataset.firstDrawAt = String(Math.round(now()));
+  }
 
   const evidence = chapter.evidence ? h('aside', { class: 'evidence', 'aria-label': chapter.evidence.title }, [
     h('h3', { text: chapter.evidence.title }),
@@ -74,6 +222,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     ]),
     ...paragraphs(chapter.intro, 'intro'),
     evidence && chapter.evidenceFirst ? evidence : null,
+    liveArea(),
+    chapter.live?.sweepHeading ? h('h3', { class: 'sweep-heading', text: chapter.live.sweepHeading }) : null,
     h('div', { class: 'workbench' }, [
       form,
       h('div', { class: 'runbar', role: 'group', 'aria-label': 'Run controls' }, [runButton, pauseButton, stepButton, resetButton]),
@@ -105,7 +255,6 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
 
   // Run, Pause and Step are never `disabled` while the lab is loaded: a disabled button under the
   // focus drops the focus to <body>. They say aria-disabled and ignore presses instead.
-  let locked = false;
   const unavailable = (button) => locked || button.getAttribute('aria-disabled') === 'true';
   const mark = (button, off) => {
     if (off) button.setAttribute('aria-disabled', 'true');
@@ -116,17 +265,23 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     state = next;
     section.dataset.state = next;
     runButton.textContent = next === 'paused' ? 'Resume' : next === 'done' ? 'Run again' : 'Run';
-    mark(runButton, next === 'running');
+    mark(runButton, next === 'running' && !autoRun);
     mark(pauseButton, next !== 'running');
     mark(stepButton, next === 'running' || next === 'done');
     onRunState?.(chapter, next);
   }
 
   function spec() {
-    return specFrom(preset, chapter.controls, values);
+    return specFrom(preset, sweepControls, values);
   }
 
-  async function start({ paused = false } = {}) {
+  function cancelRun() {
+    if (sweepHandle) sweepHandle.cancel();
+    sweepHandle = null;
+    if (runId) runner.cancel(runId);
+  }
+
+  async function start({ paused = false, auto = false } = {}) {
     const wanted = spec();
     const check = await runner.validate(wanted);
     if (!check.ok) {
@@ -135,14 +290,40 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       return false;
     }
     hideError();
-    if (runId) runner.cancel(runId);
-    runId = `${chapter.id}-${++runCounter}`;
+    cancelRun();
+    const id = `${chapter.id}-${++runCounter}`;
+    runId = id;
+    autoRun = auto;
     lastResult = null;
+    sweepJson = null;
     buildCharts();
+    if (visits.size) draw(null);
     setState(paused ? 'paused' : 'running');
     updateProgress(0, paused ? 'Ready to step' : 'Starting…');
-    runner.start(runId, wanted, { paused });
-    announce(`Chapter ${chapter.number}: ${paused ? 'stepping' : 'training started'}.`);
+    announce(`Chapter ${chapter.number}: ${paused ? 'stepping' : auto ? 'showing its preset' : 'training started'}.`);
+    const pool = !paused && chapter.pooled ? await getPool?.() : null;
+    if (runId !== id) return true;
+    if (pool && await pool.hasCells()) {
+      if (runId !== id) return true;
+      const t0 = now();
+      const handle = pool.sweep(wanted, {
+        onPartial: (result, progress) => onUpdate({ runId: id, state: 'running', progress, result, elapsedMs: now() - t0 }),
+      });
+      sweepHandle = handle;
+      section.dataset.pool = String(pool.size);
+      handle.promise.then((out) => {
+        if (runId !== id || out.cancelled) return;
+        sweepHandle = null;
+        if (!out.ok) onUpdate({ runId: id, state: 'failed', error: out.error });
+        else {
+          sweepJson = out.json;
+          onUpdate({ runId: id, state: 'done', progress: 1, result: out.result, elapsedMs: now() - t0 });
+        }
+      });
+    } else {
+      section.dataset.pool = '';
+      runner.start(id, wanted, { paused });
+    }
     return true;
   }
 
@@ -168,8 +349,9 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   }
 
   function settingsChanged() {
-    if (runId) runner.cancel(runId);
+    cancelRun();
     runId = null;
+    autoRun = false;
     lastResult = null;
     buildCharts();
     setState('idle');
@@ -180,8 +362,9 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
 
   function draw(result) {
     try {
-      const text = chapter.render(result, charts, { values, spec: result?.spec });
-      if (text) takeaway.textContent = text;
+      const text = chapter.render(result, charts, { values, spec: result?.spec, visits });
+      if (text && result) takeaway.textContent = text;
+      if (result) markDrawn();
     } catch (error) {
       takeaway.textContent = `The plots could not be drawn from this result (${error.message}).`;
       console.warn(`chapter ${chapter.id}: render failed`, error);
@@ -199,20 +382,21 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     lastUpdate = message;
     if (message.result) {
       lastResult = message.result;
-      draw(message.result);
+      // Under prefers-reduced-motion a run the page started by itself is computed, then drawn once.
+      if (!(autoRun && reducedMotion && message.state !== 'done')) draw(message.result);
     }
     const rate = message.elapsedMs > 0 ? ` · ${(message.elapsedMs / 1000).toFixed(1)} s of compute` : '';
     const label = message.state === 'done' ? 'Done' : message.state === 'paused' ? 'Paused' : 'Running';
     updateProgress(message.progress, `${label}: ${pct(message.progress, 0)}${rate}`);
     if (message.state !== state) {
       setState(message.state);
-      if (message.state === 'done') announce(`Chapter ${chapter.number} finished. ${takeaway.textContent}`);
+      if (message.state === 'done' && !autoRun) announce(`Chapter ${chapter.number} finished. ${takeaway.textContent}`);
     }
   }
 
   runner?.onUpdate(onUpdate);
 
-  runButton.addEventListener('click', () => unavailable(runButton) || api.run());
+  runButton.addEventListener('click', () => unavailable(runButton) || api.run({ user: true }));
   pauseButton.addEventListener('click', () => unavailable(pauseButton) || api.pause());
   stepButton.addEventListener('click', () => unavailable(stepButton) || api.step());
   resetButton.addEventListener('click', () => unavailable(resetButton) || api.reset());
@@ -246,18 +430,38 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       controls.set(values);
       if (onlyView) {
         if (lastResult) draw(lastResult);
+        if (chapter.live && Object.keys(next).some((key) => liveKeys.has(key))) scheduleLive();
         return;
+      }
+      if (chapter.live) {
+        visits.clear();
+        scheduleLive();
       }
       if (!silent) settingsChanged();
       else {
-        if (runId) runner.cancel(runId);
+        cancelRun();
         runId = null;
         buildCharts();
         setState('idle');
       }
     },
-    async run() {
+    get resultJson() {
+      return sweepJson;
+    },
+    get visits() {
+      return visits;
+    },
+    async run({ user = false } = {}) {
+      if (user && autoRun && state === 'running') {
+        await start();
+        return;
+      }
       if (state === 'paused' && runId) {
+        if (sweepHandle) {
+          sweepHandle.resume();
+          setState('running');
+          return;
+        }
         runner.resume(runId);
         setState('running');
         return;
@@ -265,17 +469,35 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       if (state !== 'running') await start();
     },
     pause() {
-      if (state === 'running' && runId) runner.pause(runId);
+      if (state !== 'running' || !runId) return;
+      if (sweepHandle) {
+        sweepHandle.pause();
+        setState('paused');
+        updateProgress(lastUpdate?.progress || 0, 'Paused');
+      } else runner.pause(runId);
+    },
+    // Shows a result without a press of Run: the live view if the chapter has one, else its
+    // preset's run (resumed if the page paused it when the user looked elsewhere).
+    open() {
+      if (locked) return;
+      if (chapter.live) {
+        if (!liveParts) scheduleLive(0);
+        return;
+      }
+      if (state === 'idle' && !lastResult) start({ auto: true });
+      else if (state === 'paused' && autoRun) api.run();
     },
     async step() {
+      if (sweepHandle) await start({ paused: true });
       if (!runId || state === 'idle' || state === 'failed' || state === 'done') {
         if (!(await start({ paused: true }))) return;
       }
       runner.step(runId, chapter.stepFraction || 0.02);
     },
     reset() {
-      if (runId) runner.cancel(runId);
+      cancelRun();
       runId = null;
+      autoRun = false;
       lastResult = null;
       buildCharts();
       setState('idle');

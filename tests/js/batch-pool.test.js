@@ -1,0 +1,94 @@
+// The worker pool's bookkeeping with stand-in engine hosts: cells go out in order, finish in any
+// order, and the merge always receives them in cells() order, whatever the pool size.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { createPool, defaultPoolSize, maxPoolSize } from '../../web/src/pool.js';
+
+// A stand-in for runner.js: each run finishes after a delay drawn from `delays` (so finishing order
+// differs from starting order); its result text names the cell. merge joins what it is given.
+function fakeMaker({ delays, cellCount, kind = 'worker', log = [] }) {
+  let made = 0;
+  return async () => {
+    const id = made++;
+    const subscribers = new Set();
+    const runs = new Map();
+    const send = (message) => subscribers.forEach((fn) => fn(message));
+    return {
+      kind,
+      id,
+      onUpdate(fn) {
+        subscribers.add(fn);
+        return () => subscribers.delete(fn);
+      },
+      start(runId, spec) {
+        const cell = spec.cell;
+        log.push({ member: id, cell });
+        const timer = setTimeout(() => {
+          runs.get(runId).done = true;
+          send({ runId, state: 'done', progress: 1, result: { cell } });
+        }, delays[cell % delays.length]);
+        runs.set(runId, { timer, cell, done: false });
+        setTimeout(() => send({ runId, state: 'running', progress: 0.5, result: { cell, partial: true } }), 0);
+      },
+      cancel(runId) {
+        clearTimeout(runs.get(runId)?.timer);
+        runs.delete(runId);
+      },
+      pause() {},
+      resume() {},
+      resultJson: async (runId) => ({ ok: true, error: '', value: `{"cell":${runs.get(runId).cell}}` }),
+      hasCells: async () => ({ ok: true, error: '', value: true }),
+      cells: async () => ({ ok: true, error: '', value: Array.from({ length: cellCount }, (_, cell) => ({ cell })) }),
+      merge: async (spec, text) => ({ ok: true, error: '', value: JSON.stringify({ merged: JSON.parse(text) }) }),
+      terminate() {},
+    };
+  };
+}
+
+test('a sweep merges its cells in cells() order whatever the pool size and finishing order', async () => {
+  const delays = [30, 5, 17, 1, 23, 9, 2];
+  const outputs = [];
+  for (const size of [1, 3]) {
+    const log = [];
+    const pool = await createPool({ size, make: fakeMaker({ delays, cellCount: 7, log }) });
+    assert.equal(pool.size, size);
+    const partials = [];
+    const out = await pool.sweep({}, { onPartial: (result) => partials.push(result) }).promise;
+    assert.equal(out.ok, true, out.error);
+    outputs.push(out.json);
+    assert.deepEqual(out.result.merged.map((r) => r.cell), [0, 1, 2, 3, 4, 5, 6]);
+    // Cells start in order; with three members more than one is busy at once.
+    assert.deepEqual(log.map((l) => l.cell), [0, 1, 2, 3, 4, 5, 6]);
+    assert.equal(new Set(log.map((l) => l.member)).size, size);
+    // Partial merges carry nulls for the cells not done and never lose a finished one.
+    assert.equal(partials.length, 6);
+    for (let i = 1; i < partials.length; i += 1) {
+      const done = (p) => p.merged.filter((r) => r !== null).length;
+      assert.ok(done(partials[i]) >= done(partials[i - 1]));
+    }
+    pool.terminate();
+  }
+  assert.equal(outputs[0], outputs[1]);
+});
+
+test('a pool where only the main thread works has one member', async () => {
+  const pool = await createPool({ size: 4, make: fakeMaker({ delays: [1], cellCount: 2, kind: 'main-thread' }) });
+  assert.equal(pool.size, 1);
+  assert.equal(pool.kind, 'main-thread');
+});
+
+test('a cancelled run frees its member for the next one', async () => {
+  const pool = await createPool({ size: 1, make: fakeMaker({ delays: [10000, 1], cellCount: 2 }) });
+  const slow = pool.run({ cell: 0 });
+  const fast = pool.run({ cell: 1 });
+  slow.cancel();
+  assert.equal((await slow.promise).cancelled, true);
+  const out = await fast.promise;
+  assert.equal(out.ok, true);
+  assert.equal(out.json, '{"cell":1}');
+});
+
+test('pool sizes are checked and the default is capped', async () => {
+  await assert.rejects(createPool({ size: 0, make: fakeMaker({ delays: [1], cellCount: 1 }) }), /pool size must be a whole number in \[1, 16\], got 0/);
+  assert.ok(defaultPoolSize() >= 1 && defaultPoolSize() <= maxPoolSize);
+});

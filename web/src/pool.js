@@ -1,0 +1,189 @@
+// A pool of engine hosts for work made of independent runs (the cells of a sweep: seed x
+// configuration x batch size). Each member is a runner from runner.js (a worker when one can be
+// made); where only the main thread works the pool has one member. Cells come from the core's
+// cells(spec) and their final results go back through merge(spec, results) in the cells' own
+// order, so the merged numbers are the same bytes whatever the pool size or finishing order.
+import { createRunner } from './runner.js';
+
+export const maxPoolSize = 4;
+
+export function defaultPoolSize() {
+  const cores = Number(globalThis.navigator?.hardwareConcurrency) || 1;
+  return Math.max(1, Math.min(maxPoolSize, Math.floor(cores)));
+}
+
+let poolCounter = 0;
+
+// createPool({size, moduleUrl, prefer}) -> pool. `prefer` is passed to createRunner (tests).
+export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer = null, make = createRunner } = {}) {
+  if (!Number.isInteger(size) || size < 1 || size > 16) throw new Error(`pool size must be a whole number in [1, 16], got ${size}`);
+  const options = { prefer, ...(moduleUrl ? { moduleUrl } : {}) };
+  const first = await make(options);
+  const members = [first];
+  // The main thread is one member at most: more copies there would only take turns.
+  if (first.kind !== 'main-thread' && size > 1) {
+    const rest = await Promise.allSettled(Array.from({ length: size - 1 }, () => make({ ...options, prefer: prefer || first.kind })));
+    for (const r of rest) if (r.status === 'fulfilled') members.push(r.value);
+  }
+  const tag = `pool${++poolCounter}`;
+  let taskCounter = 0;
+  const free = members.map((runner) => ({ runner, task: null }));
+  const queue = [];
+
+  function dispatch() {
+    for (const slot of free) {
+      if (slot.task) continue;
+      const task = queue.find((t) => !t.paused && !t.started);
+      if (!task) return;
+      startTask(slot, task);
+    }
+  }
+
+  function startTask(slot, task) {
+    task.started = true;
+    task.slot = slot;
+    slot.task = task;
+    const { runner } = slot;
+    task.unsubscribe = runner.onUpdate(async (message) => {
+      if (message.runId !== task.runId || task.finished) return;
+      if (message.state === 'failed' || message.type === 'error') {
+        finish(task, { ok: false, error: message.error || 'the run failed' });
+        return;
+      }
+      if (message.state === 'done') {
+        task.finished = true;
+        const json = await runner.resultJson(task.runId);
+        release(task);
+        task.onUpdate?.(message);
+        if (json.ok) task.resolve({ ok: true, error: '', result: message.result, json: json.value });
+        else task.resolve({ ok: false, error: json.error, result: null, json: null });
+        return;
+      }
+      task.onUpdate?.(message);
+    });
+    runner.start(task.runId, task.spec, { paused: false });
+  }
+
+  function release(task) {
+    task.unsubscribe?.();
+    const slot = task.slot;
+    if (slot) {
+      slot.runner.cancel(task.runId);
+      slot.task = null;
+    }
+    task.slot = null;
+    const at = queue.indexOf(task);
+    if (at >= 0) queue.splice(at, 1);
+    dispatch();
+  }
+
+  function finish(task, outcome) {
+    if (task.finished) return;
+    task.finished = true;
+    release(task);
+    task.resolve({ result: null, json: null, ...outcome });
+  }
+
+  // One run on the next free member; updates stream to onUpdate. -> {promise, cancel, pause, resume}
+  function run(spec, { onUpdate } = {}) {
+    const task = { runId: `${tag}-${++taskCounter}`, spec, onUpdate, started: false, finished: false, paused: false };
+    task.promise = new Promise((resolve) => {
+      task.resolve = resolve;
+    });
+    queue.push(task);
+    dispatch();
+    return {
+      promise: task.promise,
+      cancel: () => finish(task, { ok: false, error: 'cancelled', cancelled: true }),
+      pause() {
+        task.paused = true;
+        if (task.slot) task.slot.runner.pause(task.runId);
+      },
+      resume() {
+        task.paused = false;
+        if (task.slot) task.slot.runner.resume(task.runId);
+        else dispatch();
+      },
+    };
+  }
+
+  const control = members[0];
+
+  // A whole sweep through cells(spec) and merge(spec, results): onPartial(result, progress) after
+  // every finished cell (a partial merge), resolves {ok, error, json, result} with the full merge.
+  function sweep(spec, { onPartial } = {}) {
+    let cancelled = false;
+    let paused = false;
+    const handles = [];
+    const promise = (async () => {
+      const listed = await control.cells(spec);
+      if (!listed.ok) return { ok: false, error: listed.error, json: null, result: null };
+      const cells = Array.isArray(listed.value) ? listed.value : [];
+      const texts = cells.map(() => null);
+      const joined = () => `[${texts.map((t) => (t === null ? 'null' : t)).join(',')}]`;
+      let failure = null;
+      let merging = Promise.resolve();
+      const mergeNow = async () => {
+        const merged = await control.merge(spec, joined());
+        if (!merged.ok) return merged;
+        return { ok: true, error: '', json: merged.value, result: JSON.parse(merged.value) };
+      };
+      await Promise.all(cells.map(async (cell, i) => {
+        if (cancelled) return;
+        const handle = run(cell);
+        handles.push(handle);
+        if (paused) handle.pause();
+        const out = await handle.promise;
+        if (cancelled) return;
+        if (!out.ok) {
+          failure ??= out.error;
+          return;
+        }
+        texts[i] = out.json;
+        // Partial merges one after another, so the page never sees an older one last.
+        merging = merging.then(async () => {
+          if (cancelled || !onPartial || texts.every((t) => t !== null)) return;
+          const partial = await mergeNow();
+          if (partial.ok && !cancelled) onPartial(partial.result, partial.result?.progress ?? 0);
+        });
+      }));
+      await merging;
+      if (cancelled) return { ok: false, error: 'cancelled', cancelled: true, json: null, result: null };
+      if (failure) {
+        for (const h of handles) h.cancel();
+        return { ok: false, error: failure, json: null, result: null };
+      }
+      return mergeNow();
+    })();
+    return {
+      promise,
+      cancel() {
+        cancelled = true;
+        for (const h of handles) h.cancel();
+      },
+      pause() {
+        paused = true;
+        for (const h of handles) h.pause();
+      },
+      resume() {
+        paused = false;
+        for (const h of handles) h.resume();
+      },
+    };
+  }
+
+  return {
+    size: members.length,
+    kind: first.kind,
+    run,
+    sweep,
+    hasCells: async () => {
+      const out = await control.hasCells();
+      return !!(out.ok && out.value);
+    },
+    terminate() {
+      for (const task of [...queue]) finish(task, { ok: false, error: 'pool closed', cancelled: true });
+      for (const m of members) m.terminate();
+    },
+  };
+}
