@@ -1,84 +1,18 @@
 // embind registration of the facade (native/include/bnlab/api.h). No maths, no defaults.
-// Results cross as {meta, arrays}: meta is the result JSON with every numeric array (4 or more
-// numbers) replaced by {"$array": k}, arrays[k] is a Float64Array copy (null becomes NaN). The
-// echoed "spec" is left as it is, so it can be sent back unchanged.
-// web/src/unpack.js puts them back together.
+// A result crosses as the core's own JSON text (Lab.resultJson): the page parses it once, so every
+// field has one JS type (numbers, plain Arrays, objects; NaN is null, as the core writes it).
 #include <emscripten/bind.h>
 #include <emscripten/emscripten.h>
 #include <emscripten/val.h>
 
-#include <nlohmann/json.hpp>
-
-#include <limits>
 #include <string>
-#include <vector>
 
 #include "bnlab/api.h"
 #include "bnlab/bench.h"
 
 using emscripten::val;
-using nlohmann::json;
 
 namespace {
-
-constexpr std::size_t kMinPackedLength = 4;
-
-bool isNumericArray(const json& node) {
-  if (!node.is_array() || node.size() < kMinPackedLength) return false;
-  bool anyNumber = false;
-  for (const auto& item : node) {
-    if (item.is_number()) {
-      anyNumber = true;
-    } else if (!item.is_null()) {
-      return false;
-    }
-  }
-  return anyNumber;
-}
-
-void pack(json& node, std::vector<std::vector<double>>& arrays) {
-  if (isNumericArray(node)) {
-    std::vector<double> values;
-    values.reserve(node.size());
-    for (const auto& item : node) {
-      values.push_back(item.is_null() ? std::numeric_limits<double>::quiet_NaN() : item.get<double>());
-    }
-    json ref = {{"$array", arrays.size()}};
-    arrays.push_back(std::move(values));
-    node = std::move(ref);
-    return;
-  }
-  if (node.is_array() || node.is_object()) {
-    for (auto& child : node) pack(child, arrays);
-  }
-}
-
-val packedResult(const std::string& resultJson) {
-  val out = val::object();
-  json parsed = json::parse(resultJson, nullptr, false);
-  if (parsed.is_discarded()) {
-    out.set("meta", resultJson);
-    out.set("arrays", val::array());
-    return out;
-  }
-  std::vector<std::vector<double>> arrays;
-  if (parsed.is_object()) {
-    for (auto it = parsed.begin(); it != parsed.end(); ++it) {
-      if (it.key() != "spec") pack(it.value(), arrays);  // the echoed spec stays plain JSON
-    }
-  } else {
-    pack(parsed, arrays);
-  }
-  val list = val::array();
-  val float64Array = val::global("Float64Array");
-  for (const auto& values : arrays) {
-    val view(emscripten::typed_memory_view(values.size(), values.data()));
-    list.call<void>("push", float64Array.new_(view));
-  }
-  out.set("meta", parsed.dump());
-  out.set("arrays", list);
-  return out;
-}
 
 val outcome(const bnlab::Outcome& result) {
   val out = val::object();
@@ -96,7 +30,6 @@ class Lab {
   bool done() const { return session_.done(); }
   double progress() const { return session_.progress(); }
   void cancel() { session_.cancel(); }
-  val result() const { return packedResult(session_.result_json()); }
   std::string resultJson() const { return session_.result_json(); }
 
  private:
@@ -123,16 +56,10 @@ val run(const std::string& spec, val onProgress) {
   return outcome(result);
 }
 
-val packJson(const std::string& resultJson) { return packedResult(resultJson); }
-
-// Training throughput in this engine: the figures `bnlab bench` prints natively.
+// Training throughput in this engine: the figures `bnlab bench --json` prints natively.
 val bench(int steps) {
   if (steps < 10 || steps > 1000000) return outcome(bnlab::Outcome{false, "bench steps = " + std::to_string(steps) + ": must be in [10, 1000000]", ""});
-  nlohmann::json list = nlohmann::json::array();
-  for (const bnlab::BenchFigure& f : bnlab::bench_training(steps, [] { return emscripten_get_now() / 1000.0; }))
-    list.push_back({{"name", f.name}, {"steps", f.steps}, {"batch", f.batch}, {"seconds", f.seconds},
-                    {"samples_per_second", f.samples_per_second}});
-  return outcome(bnlab::Outcome{true, "", list.dump()});
+  return outcome(bnlab::Outcome{true, "", bnlab::bench_json(bnlab::bench(steps, [] { return emscripten_get_now() / 1000.0; }))});
 }
 
 }  // namespace
@@ -146,12 +73,10 @@ EMSCRIPTEN_BINDINGS(bnlab) {
       .function("done", &Lab::done)
       .function("progress", &Lab::progress)
       .function("cancel", &Lab::cancel)
-      .function("result", &Lab::result)
       .function("resultJson", &Lab::resultJson);
   emscripten::function("chapters", &chapters);
   emscripten::function("preset", &preset);
   emscripten::function("validate", &validate);
   emscripten::function("run", &run);
-  emscripten::function("pack", &packJson);
   emscripten::function("bench", &bench);
 }

@@ -1,11 +1,12 @@
 // Serves web/ on localhost with the headers the lab is designed for: the strict CSP, .wasm as
 // application/wasm and Access-Control-Allow-Origin: * (so sandboxed frames, origin null, can load
-// the module scripts and the wasm). No dependencies.
+// the module scripts and the wasm), gzip when the client accepts it. No dependencies.
 //   node web/serve.mjs [--port 5173] [--host 127.0.0.1]   (or BNLAB_PORT / BNLAB_HOST, as npm start)
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import zlib from 'node:zlib';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 const served = [/^\/index\.html$/, /^\/styles\.css$/, /^\/favicon\.svg$/, /^\/src\/[\w/.-]+\.js$/, /^\/generated\/[\w.-]+\.(mjs|js|wasm|html)$/, /^\/embed-demo\.html$/];
@@ -14,6 +15,18 @@ const types = {
   '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.json': 'application/json',
 };
 export const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; img-src 'self'; object-src 'none'; base-uri 'none'";
+
+// gzip for text and wasm (the wasm shrinks ~3x); each file compressed once per modification time.
+const compressible = new Set(['.html', '.css', '.js', '.mjs', '.wasm', '.svg', '.json']);
+const gzipCache = new Map();
+function gzipped(file, body, mtimeMs) {
+  const hit = gzipCache.get(file);
+  if (hit && hit.mtimeMs === mtimeMs) return hit.body;
+  const gz = zlib.gzipSync(body, { level: 9 });
+  gzipCache.set(file, { mtimeMs, body: gz });
+  return gz;
+}
+const acceptsGzip = (req) => /\bgzip\b/.test(String(req.headers['accept-encoding'] || ''));
 
 export function createServer({ quiet = false } = {}) {
   return http.createServer((req, res) => {
@@ -37,14 +50,30 @@ export function createServer({ quiet = false } = {}) {
         if (!quiet && missing) console.warn(`missing ${pathname}${missing}`);
         return;
       }
-      res.writeHead(200, {
+      const headers = {
         'Content-Type': types[path.extname(file)] || 'application/octet-stream',
         'Content-Security-Policy': csp,
         'Access-Control-Allow-Origin': '*',
         'Cache-Control': 'no-cache',
         'X-Content-Type-Options': 'nosniff',
-      });
-      res.end(req.method === 'HEAD' ? undefined : body);
+      };
+      let payload = body;
+      if (compressible.has(path.extname(file))) {
+        headers.Vary = 'Accept-Encoding';
+        if (acceptsGzip(req)) {
+          let mtimeMs = 0;
+          try {
+            mtimeMs = fs.statSync(file).mtimeMs;
+          } catch {
+            mtimeMs = -1;
+          }
+          payload = gzipped(file, body, mtimeMs);
+          headers['Content-Encoding'] = 'gzip';
+        }
+      }
+      headers['Content-Length'] = payload.length;
+      res.writeHead(200, headers);
+      res.end(req.method === 'HEAD' ? undefined : payload);
     });
   });
 }

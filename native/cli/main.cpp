@@ -3,7 +3,7 @@
 //   bnlab preset CHAPTER           print a chapter's default spec
 //   bnlab validate SPEC.json|-     print the normalized spec, or one line naming the bad field
 //   bnlab run SPEC.json|- [--seeds N] [--out FILE] [--quiet]
-//   bnlab bench [--steps N]        training throughput of DESIGN's benchmark net (samples/s)
+//   bnlab bench [--steps N] [--json]  training throughput of DESIGN's benchmark net (samples/s)
 // Exit status: 0 success, 2 bad spec or arguments (one line on stderr), 1 a run that failed.
 #include <unistd.h>
 
@@ -99,7 +99,9 @@ int main(int argc, char** argv) {
 
   auto* bench_cmd = app.add_subcommand("bench", "Measure training throughput (samples/s) of a 2-64-64-64-2 MLP");
   int bench_steps = 3000;
-  bench_cmd->add_option("--steps", bench_steps, "training steps per measurement")->check(CLI::Range(10, 1000000));
+  bench_cmd->add_option("--steps", bench_steps, "batch-64 training steps per measurement")->check(CLI::Range(10, 1000000));
+  bool bench_as_json = false;
+  bench_cmd->add_flag("--json", bench_as_json, "print the figures as JSON (scripts/bench.mjs reads it)");
 
   try {
     app.parse(argc, argv);
@@ -123,11 +125,20 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (app.got_subcommand(bench_cmd)) {
-      for (const bnlab::BenchFigure& f : bnlab::bench_training(bench_steps, [] {
-             return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
-           }))
-        std::printf("%-44s %12.0f samples/s  (%ld steps of batch %d in %.3f s)\n", f.name.c_str(),
-                    f.samples_per_second, f.steps, f.batch, f.seconds);
+      const bnlab::BenchReport report = bnlab::bench(bench_steps, [] {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+      });
+      if (bench_as_json) {
+        std::cout << bnlab::bench_json(report) << "\n";
+        return 0;
+      }
+      for (const bnlab::BenchFigure& f : report.training)
+        std::printf("%-40s %9.0f samples/s  (%ld steps in %.3f s; per step: forward %.1f us, backward %.1f us, update %.1f us)\n",
+                    f.name.c_str(), f.samples_per_second, f.steps, f.seconds, f.forward_s * 1e6, f.backward_s * 1e6,
+                    f.update_s * 1e6);
+      for (const bnlab::GemmFigure& g : report.gemm)
+        std::printf("GEMM float %dx%d * %dx%d %25.1f GFLOP/s (%ld products in %.3f s)\n", g.m, g.k, g.k, g.n, g.gflops, g.reps,
+                    g.seconds);
       return 0;
     }
     std::string text, error;

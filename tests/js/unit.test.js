@@ -1,10 +1,9 @@
-// Pure JS units of the page: result unpacking, URL state, CSV/JSON export, scales.
+// Pure JS units of the page: the result transport, URL state, CSV/JSON export, scales.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { unpack } from '../../web/src/unpack.js';
 import { defaultsFrom, parseControl, parseHash, readValues, specFrom, writeHash } from '../../web/src/state.js';
 import { toCsv, toJson } from '../../web/src/export.js';
-import { adaptUnits } from '../../web/src/host.js';
+import { adaptUnits, publishInterval } from '../../web/src/host.js';
 import { createScale, niceDomain, ticks } from '../../web/src/charts/scale.js';
 
 const controls = [
@@ -16,12 +15,13 @@ const controls = [
 ];
 const preset = { chapter: 'x', seed: 1, train: { lr: 0.1, batch_size: 64 }, model: { batch_norm: true } };
 
-test('unpack puts typed arrays back where the $array references were', () => {
-  const arrays = [new Float64Array([1, 2, NaN]), new Float64Array([4])];
-  const result = unpack({ meta: '{"a":{"$array":0},"b":[{"c":{"$array":1}}],"d":"x"}', arrays });
-  assert.equal(result.a, arrays[0]);
-  assert.equal(result.b[0].c, arrays[1]);
-  assert.equal(result.d, 'x');
+test('the publish interval keeps a publish within its share of the time', () => {
+  assert.equal(publishInterval(0, 100, 0.05), 100);
+  assert.equal(publishInterval(2, 100, 0.05), 100);
+  assert.equal(publishInterval(20, 100, 0.05), 400);
+  assert.ok(20 / publishInterval(20, 100, 0.05) <= 0.05);
+  assert.equal(publishInterval(NaN, 100, 0.05), 100);
+  assert.equal(publishInterval(1e6, 100, 0.05), 10000);
 });
 
 test('a hash round-trips through writeHash and parseHash', () => {

@@ -1,7 +1,5 @@
 // Loads the WebAssembly module and wraps the facade (bindings/embind.cpp) in plain JS values.
 // Works in a page, a worker and Node (pass {wasmBinary} and the module's file path in Node).
-import { unpack } from './unpack.js';
-
 export const defaultModuleUrl = new URL('../generated/bnlab.mjs', import.meta.url).href;
 
 async function loadFactory(moduleUrl) {
@@ -65,9 +63,9 @@ export function wrapModule(module) {
         done: () => lab.done(),
         progress: () => lab.progress(),
         cancel: () => lab.cancel(),
-        packed: () => lab.result(),
-        result: () => unpack(lab.result()),
+        // The result as the core's JSON text (what the host posts) and parsed once: plain Arrays.
         resultJson: () => lab.resultJson(),
+        result: () => JSON.parse(lab.resultJson()),
         dispose: () => lab.delete(),
       };
     },

@@ -2,7 +2,6 @@
 // The same code runs inside the worker and, when no worker can be made, on the main thread.
 import { loadEngine } from './engine.js';
 import { fromHost, runState, toHost } from './protocol.js';
-import { transferables } from './unpack.js';
 
 const now = () => (typeof performance === 'object' ? performance.now() : Date.now());
 
@@ -13,21 +12,39 @@ export function adaptUnits(units, elapsedMs, targetMs) {
   return Math.max(1, Math.min(Math.round(Math.min(Math.max(scaled, units / 2), units * 2)), 1e6));
 }
 
-export function createHost(post, { targetMs = 40, postEveryMs = 100, engineOptions = {} } = {}) {
+// The wait between two live publishes: at least minMs, and long enough that a publish costing
+// costMs (result JSON + posting it, + parsing it on the main thread) stays within `share` of the
+// time spent, so publishing a large result cannot eat the training time (issue 8: <= 10%).
+export function publishInterval(costMs, minMs, share) {
+  const ms = Number.isFinite(costMs) && costMs > 0 ? costMs / share : 0;
+  return Math.min(Math.max(minMs, ms), 10000);
+}
+
+export function createHost(post, {
+  targetMs = 40, postEveryMs = 100, publishShare = 0.05, engineOptions = {},
+} = {}) {
   let engine = null;
   const runs = new Map();
   let activeId = null;
   let scheduled = false;
 
-  const send = (message, transfer = []) => post(message, transfer);
+  const send = (message) => post(message);
 
+  // Posts the result as the core's JSON text; the page parses it once (runner.js).
   function publish(run) {
-    const packed = run.lab.packed();
-    run.lastPost = now();
+    const t0 = now();
     send({
-      type: fromHost.update, runId: run.id, packed, progress: run.lab.progress(), state: run.state,
-      units: run.units, elapsedMs: run.elapsedMs,
-    }, transferables(packed));
+      type: fromHost.update, runId: run.id, json: run.lab.resultJson(), progress: run.lab.progress(),
+      state: run.state, units: run.units, elapsedMs: run.elapsedMs, publishMs: run.publishMs,
+      postEveryMs: run.postEveryMs,
+    });
+    const cost = now() - t0;
+    run.publishMs += cost;
+    run.publishes += 1;
+    // Smoothed, so that one slow publish (a GC pause) does not stall the live view.
+    run.publishCost = run.publishes === 1 ? cost : 0.7 * run.publishCost + 0.3 * cost;
+    run.postEveryMs = publishInterval(run.publishCost, postEveryMs, publishShare);
+    run.lastPost = now();
   }
 
   function fail(run, error) {
@@ -56,7 +73,7 @@ export function createHost(post, { targetMs = 40, postEveryMs = 100, engineOptio
     const run = runs.get(activeId);
     if (!run || run.state !== runState.running) return;
     if (!slice(run)) return;
-    if (run.state === runState.done || now() - run.lastPost >= postEveryMs) publish(run);
+    if (run.state === runState.done || now() - run.lastPost >= run.postEveryMs) publish(run);
     if (run.state === runState.running) schedule();
     else activeId = null;
   }
@@ -134,7 +151,10 @@ export function createHost(post, { targetMs = 40, postEveryMs = 100, engineOptio
   function start(message) {
     dispose(message.runId);
     const lab = engine.createLab();
-    const run = { id: message.runId, lab, state: runState.paused, units: 4, elapsedMs: 0, lastPost: 0 };
+    const run = {
+      id: message.runId, lab, state: runState.paused, units: 4, elapsedMs: 0, lastPost: 0,
+      publishMs: 0, publishes: 0, publishCost: 0, postEveryMs,
+    };
     runs.set(run.id, run);
     const outcome = lab.start(message.spec);
     if (!outcome.ok) {

@@ -14,7 +14,7 @@ export const fromHost = Object.freeze({
   ready: 'ready',         // {chapters}
   failed: 'failed',       // {error}: the engine could not load
   reply: 'reply',         // {reqId, outcome}
-  update: 'update',       // {runId, packed, progress, state, units, elapsedMs}
+  update: 'update',       // {runId, json (result text; or result, parsed), progress, state, units, elapsedMs, publishMs, postEveryMs}
   error: 'error',         // {runId, error}
 });
 

@@ -1,8 +1,18 @@
 // The page's handle on the engine host: a module worker if one can be made, else a Blob worker
 // (sandboxed iframes with an opaque origin), else the main thread in short time slices.
 import { fromHost, toHost } from './protocol.js';
-import { unpack } from './unpack.js';
 import { defaultModuleUrl } from './engine.js';
+
+// An update carries the result as JSON text; it is parsed once, here (plain Arrays, null for NaN).
+function withResult(message) {
+  let result = null;
+  try {
+    result = typeof message.json === 'string' ? JSON.parse(message.json) : null;
+  } catch {
+    result = null;
+  }
+  return { ...message, json: undefined, result };
+}
 
 const workerUrl = new URL('./worker.js', import.meta.url).href;
 const readyTimeoutMs = 20000;
@@ -61,8 +71,11 @@ async function blobWorker(moduleUrl) {
 async function mainThread(moduleUrl) {
   const { createHost } = await import('./host.js');
   const listeners = new Set();
+  // Parsed here, inside the host's publish, so that its cost counts against the publish budget
+  // (on the main thread it takes time from training).
   const handle = createHost((message) => {
-    setTimeout(() => listeners.forEach((fn) => fn(message)), 0);
+    const delivered = message?.type === fromHost.update ? withResult(message) : message;
+    setTimeout(() => listeners.forEach((fn) => fn(delivered)), 0);
   }, { targetMs: 16, postEveryMs: 120 });
   const chapters = await waitReady(null, (onMessage) => {
     listeners.add(onMessage);
@@ -104,13 +117,8 @@ function wrapChannel(kind, channel, problems) {
       pending.get(message.reqId)?.(message.outcome);
       pending.delete(message.reqId);
     } else if (message?.type === fromHost.update) {
-      let result = null;
-      try {
-        result = unpack(message.packed);
-      } catch {
-        result = null;
-      }
-      subscribers.forEach((fn) => fn({ ...message, packed: undefined, result }));
+      const update = 'result' in message ? message : withResult(message);
+      subscribers.forEach((fn) => fn(update));
     } else if (message?.type === fromHost.error) {
       subscribers.forEach((fn) => fn({ ...message, state: 'failed' }));
     }
