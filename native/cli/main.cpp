@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -19,25 +20,44 @@
 
 #include "bnlab/api.h"
 #include "bnlab/bench.h"
+#include "bnlab/spec.h"
 
 namespace {
 
 constexpr int kBadInput = 2;
 
-bool read_spec(const std::string& path, std::string& text, std::string& error) {
-  std::ostringstream os;
-  if (path == "-") {
-    os << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path);
-    if (!in) {
-      error = "cannot read spec file \"" + path + "\"";
-      return false;
-    }
-    os << in.rdbuf();
+std::string shown_path(const std::string& path) { return "\"" + bnlab::clip(path, 120) + "\""; }
+
+// Reads at most kMaxSpecBytes + 1 bytes, so a huge input is refused without holding all of it.
+bool read_stream(std::istream& in, const std::string& name, std::string& text, std::string& error) {
+  const std::size_t limit = bnlab::kMaxSpecBytes;
+  text.assign(limit + 1, '\0');
+  in.read(&text[0], static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (in.bad()) {
+    error = "cannot read spec " + name;
+    return false;
   }
-  text = os.str();
+  if (text.size() > limit) {
+    error = "spec " + name + ": more than the limit of " + std::to_string(limit) + " bytes";
+    return false;
+  }
   return true;
+}
+
+bool read_spec(const std::string& path, std::string& text, std::string& error) {
+  if (path == "-") return read_stream(std::cin, "(standard input)", text, error);
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    error = "spec file " + shown_path(path) + " is a directory, not a file";
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    error = "cannot read spec file " + shown_path(path);
+    return false;
+  }
+  return read_stream(in, "file " + shown_path(path), text, error);
 }
 
 struct ProgressBar {
@@ -109,7 +129,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
-    std::cerr << "bnlab: " << e.what() << " (see bnlab --help)\n";
+    std::cerr << "bnlab: " << bnlab::clip(e.what(), 300) << " (see bnlab --help)\n";
     return kBadInput;
   }
 
@@ -153,10 +173,9 @@ int main(int argc, char** argv) {
     if (seeds > 0) {
       nlohmann::json spec;
       try {
-        spec = nlohmann::json::parse(text);
-      } catch (const std::exception&) {
-        const bnlab::Outcome o = bnlab::validate(text);  // the facade words the JSON error
-        return fail(o.error);
+        spec = bnlab::parse_json(text);  // bounded depth and size before anything recurses
+      } catch (const std::exception& e) {
+        return fail(e.what());
       }
       if (!spec.is_object()) return fail("spec: must be a JSON object with a \"chapter\" field");
       spec["seeds"] = seeds;
@@ -179,12 +198,12 @@ int main(int argc, char** argv) {
       std::cout << result << "\n";
     } else {
       std::ofstream out(out_path);
-      if (!out) return fail("cannot write \"" + out_path + "\"");
+      if (!out) return fail("cannot write " + shown_path(out_path));
       out << result << "\n";
-      if (!out) return fail("writing \"" + out_path + "\" failed", 1);
+      if (!out) return fail("writing " + shown_path(out_path) + " failed", 1);
     }
     return 0;
   } catch (const std::exception& e) {
-    return fail(std::string("internal error: ") + e.what(), 1);
+    return fail(bnlab::clip(std::string("the run stopped: ") + e.what(), 400), 1);
   }
 }

@@ -4,11 +4,13 @@
 
 #include "bnlab/error.h"
 #include "bnlab/experiment.h"
+#include "bnlab/spec.h"
 
 namespace bnlab {
 
 namespace {
-Outcome failure(const std::string& message) { return Outcome{false, message, ""}; }
+// Every message leaves as one line of bounded length, whatever a value or key held.
+Outcome failure(const std::string& message) { return Outcome{false, clip(message, 400), ""}; }
 
 // The spec's chapter decides which parser validates it.
 const Chapter& chapter_of(const json& spec) {
@@ -26,8 +28,10 @@ Outcome guarded(F&& f) {
     return failure(e.what());
   } catch (const std::bad_alloc&) {
     return failure("out of memory: the spec asks for more than this machine can hold");
+  } catch (const json::exception& e) {
+    return failure(std::string("spec: could not be read (") + e.what() + ")");
   } catch (const std::exception& e) {
-    return failure(std::string("internal error: ") + e.what());
+    return failure(std::string("the run stopped: ") + e.what());
   }
 }
 }  // namespace
@@ -67,7 +71,9 @@ Outcome Session::advance(long units) {
   if (!failure_.empty()) return failure(failure_);
   if (!experiment_) return failure("no run: start a spec first");
   if (cancelled_ || experiment_->done()) return Outcome{};
-  if (units < 1) units = 1;
+  if (units < 1 || units > kMaxAdvanceUnits)
+    return failure("advance: units = " + std::to_string(units) + ": must be a whole number in [1, " +
+                   std::to_string(kMaxAdvanceUnits) + "]");
   Outcome o = guarded([&] {
     experiment_->advance(units);
     return Outcome{};

@@ -17,7 +17,7 @@ const Chapter& find_chapter(const std::string& name) {
     if (c.name == name) return c;
     names += (names.empty() ? "" : ", ") + c.name;
   }
-  throw Error("chapter = \"" + name + "\": must be one of " + names);
+  throw Error("chapter = " + show(json(name)) + ": must be one of " + names);
 }
 
 json result_envelope(const std::string& chapter, const json& normalized_spec, double progress, bool complete) {

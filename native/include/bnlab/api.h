@@ -17,6 +17,8 @@ namespace bnlab {
 
 class Experiment;
 
+constexpr long kMaxAdvanceUnits = 2147483647;
+
 struct Outcome {
   bool ok = true;
   std::string error;  // one line naming the field, the value and the allowed range
@@ -41,7 +43,8 @@ class Session {
 
   // Validates the spec and prepares the run; replaces any run in progress.
   Outcome start(const std::string& spec_json);
-  // Does at most `units` units of work; returns an error outcome if the run failed.
+  // Does at most `units` units of work; returns an error outcome if the run failed, or if units
+  // is outside [1, kMaxAdvanceUnits] (the largest long in wasm32; more than any run has).
   Outcome advance(long units);
   bool running() const;   // started, not done, not cancelled
   bool done() const;

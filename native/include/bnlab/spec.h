@@ -76,6 +76,20 @@ double train_cost(const MlpConfig& m);
 double eval_cost(const MlpConfig& m);
 
 // Parses JSON text; a syntax error becomes Error("spec: not valid JSON: ...").
-json parse_json(const std::string& text);
+// Limits on spec text, checked before anything recursive (json::parse, SpecReader, dump) runs.
+// A spec is a few hundred bytes and 3 levels deep; these leave ample room.
+constexpr std::size_t kMaxSpecBytes = 1000000;
+constexpr std::size_t kMaxSpecDepth = 32;
+
+// Throws Error, one line naming the field: over kMaxSpecBytes, a NUL byte, deeper than
+// kMaxSpecDepth, a key given twice in one object, a number outside a double (1e400) or one that
+// would round to 0 (1e-400), or text that is not JSON.
+void check_json_text(const std::string& text);
+json parse_json(const std::string& text);  // check_json_text, then the parsed value
+
+// For messages: at most max_chars characters (UTF-8 aware) then "...", control characters escaped,
+// so a message stays one short line whatever the input holds.
+std::string clip(const std::string& text, std::size_t max_chars);
+std::string show(const json& v);  // v.dump() through clip(.., 60)
 
 }  // namespace bnlab
