@@ -44,6 +44,8 @@ val chapters() {
 
 val preset(const std::string& chapter) { return outcome(bnlab::preset(chapter)); }
 val validate(const std::string& spec) { return outcome(bnlab::validate(spec)); }
+val cells(const std::string& spec) { return outcome(bnlab::cells(spec)); }
+val merge(const std::string& spec, const std::string& results) { return outcome(bnlab::merge(spec, results)); }
 
 void reportProgress(double fraction, void* user) {
   (*static_cast<val*>(user))(fraction);
@@ -77,6 +79,8 @@ EMSCRIPTEN_BINDINGS(bnlab) {
   emscripten::function("chapters", &chapters);
   emscripten::function("preset", &preset);
   emscripten::function("validate", &validate);
+  emscripten::function("cells", &cells);
+  emscripten::function("merge", &merge);
   emscripten::function("run", &run);
   emscripten::function("bench", &bench);
 }

@@ -53,6 +53,34 @@ Outcome validate(const std::string& spec_json) {
   });
 }
 
+Outcome cells(const std::string& spec_json) {
+  return guarded([&] {
+    const json spec = parse_json(spec_json);
+    const Chapter& chapter = chapter_of(spec);
+    if (chapter.cells) return Outcome{true, "", chapter.cells(spec).dump()};
+    return Outcome{true, "", json::array({chapter.normalize(spec)}).dump()};
+  });
+}
+
+Outcome merge(const std::string& spec_json, const std::string& cell_results_json) {
+  return guarded([&] {
+    const json spec = parse_json(spec_json);
+    const Chapter& chapter = chapter_of(spec);
+    const json results = json::parse(cell_results_json, nullptr, false);
+    if (results.is_discarded() || !results.is_array())
+      throw Error("merge: cell_results must be a JSON array (one entry per cell, null = not done)");
+    if (chapter.merge) return Outcome{true, "", chapter.merge(spec, results).dump()};
+    // One cell: its result is the chapter's result; not done yet, the run's empty start.
+    if (results.size() != 1)
+      throw Error("merge: cell_results must have 1 entry for chapter \"" + chapter.name + "\" (it has " +
+                  std::to_string(results.size()) + ")");
+    if (results[0].is_null()) return Outcome{true, "", chapter.make(spec)->result().dump()};
+    if (!results[0].is_object() || results[0].value("chapter", json()) != chapter.name)
+      throw Error("merge: cell_results[0]: not a result of chapter \"" + chapter.name + "\"");
+    return Outcome{true, "", results[0].dump()};
+  });
+}
+
 Session::Session() = default;
 Session::~Session() = default;
 

@@ -34,6 +34,17 @@ Outcome preset(const std::string& chapter);
 // Parses and validates a spec; on success json is the normalized spec with every default filled in.
 Outcome validate(const std::string& spec_json);
 
+// A sweep as independent cells, so a pool of workers (the page) or threads (`bnlab run --jobs N`)
+// can run them in any order and get the same bytes. cells(spec): json = a JSON array of cell specs,
+// each a complete spec for Session::start; for the regularization sweep one per (seed, config,
+// batch size) run in the sweep's seed-major order; for any other chapter the normalized spec alone.
+Outcome cells(const std::string& spec_json);
+// merge(spec, results): results = a JSON array as long as cells(spec) and in its order, each entry
+// the final result of that cell's run or null when not done. json = the chapter's result: once
+// every entry is there, byte-identical to running the whole spec; with nulls a partial result
+// ("complete": false, "progress" = share of the cells' work done, metrics over the cells done).
+Outcome merge(const std::string& spec_json, const std::string& cell_results_json);
+
 class Session {
  public:
   Session();

@@ -33,6 +33,10 @@ struct Chapter {
   std::function<json(const json&)> normalize;
   // A ready-to-advance run of a spec (validated again inside).
   std::function<std::unique_ptr<Experiment>(const json&)> make;
+  // Sweeps made of independent runs (api.h cells/merge); empty for a chapter that runs as one
+  // cell. cells(spec) -> array of cell specs; merge(spec, [cell result | null ...]) -> the result.
+  std::function<json(const json&)> cells;
+  std::function<json(const json&, const json&)> merge;
 };
 
 // All chapters in lecture order.

@@ -40,7 +40,9 @@
 //    "configs":["none","bn","dropout","bn_dropout"],   any non-empty subset, in this order
 //    "batch_sizes":[64,128,256,512],  1 to 8 sizes in [2, n_train], increasing
 //    "mode":"batch",                  "batch" | "ghost" | "population"
-//    "eval_every":50}                 epochs between curve points of the first seed (0 = none)
+//    "eval_every":50,                 epochs between curve points of the first seed (0 = none)
+//    "grid":0}                        0, or n in [2, 128]: decision regions of the first seed's nets
+//                                     on an n x n grid over a square covering the training set
 // Runs are ordered seed-major (seed, then config, then batch size), so the sweep fills in seed by
 // seed and the intervals tighten as it goes.
 //
@@ -49,7 +51,8 @@
 //   "current": {"seed","config","batch_size","epoch"} | null,
 //   "configs": {name: {"label", "lr": [per batch size], "ghost_batch": [per batch size] (ghost mode),
 //       "gap", "train_loss", "test_loss", "test_clean_loss", "train_accuracy", "test_accuracy",
-//       "test_clean_accuracy": Metric,
+//       "test_clean_accuracy", "memorized": Metric,   memorized = share of the flipped training
+//                                     examples the trained net predicts with their flipped label
 //       "rise": Paired }}            rise = gap(last batch size) - gap(first), per seed (paired)
 //     Metric = {"mean": [per batch size], "half_width": [..], "n": [..], "values": [[per seed] per batch size]}
 //       mean and 95% t-interval half width over the seeds finished for that cell (half_width 0 for n = 1;
@@ -57,6 +60,9 @@
 //     Paired = {"mean", "half_width", "n", "values": [per seed]}  (null until a seed has both ends)
 //   "curves" (eval_every > 0; first seed): {name: [{"batch_size", "epoch": [...], "train_loss": [...],
 //       "test_loss": [...], "test_clean_loss": [...]} per batch size]}
+//   "regions" (grid > 0; first seed): {name: [decision_grid (common.h) | null per batch size]},
+//   "train_points" (grid > 0; first seed): {"x0", "x1", "label", "flipped": [0|1]} of all N training
+//       points (label = the training label the nets saw; flipped = 1 where it was flipped),
 //   "takeaway": e.g. "BN's train/test loss gap: 0.053 at batch 64, 0.087 at 512 (rise +0.034 +- 0.012,
 //       5 seeds); none: 0.071 -> 0.070; dropout: ...".
 // Work unit: one SGD step of one net (a step of B examples; in "population" mode N examples).
@@ -103,6 +109,7 @@ struct RegularizationSpec {
   std::vector<int> batch_sizes{64, 128, 256, 512};
   std::string mode = "batch";
   int eval_every = 50;
+  int grid = 0;  // 0, or n in [2, 128]: decision regions on an n x n grid for the first seed
 
   // The net of one configuration: batch_norm and dropout set from its name.
   MlpConfig model_for(const std::string& config) const;
@@ -113,5 +120,22 @@ struct RegularizationSpec {
 
 RegularizationSpec parse_regularization_spec(const json& j);
 json to_json(const RegularizationSpec& s);
+
+// Total work of a sweep (multiply-adds, as check_work counts them) may reach kMaxSweepWork, since
+// the sweep runs as independent cells (the page's worker pool, `bnlab run --jobs N`) and shows seed
+// by seed; each single run (one cell) stays under kMaxWork. 4e11 holds 30 seeds of P1 (16 runs of
+// ~7.8e8 each per seed: 3.7e11), the documented limit on seeds.
+constexpr double kMaxSweepWork = 4e11;
+
+// The sweep as independent cells (api.h cells/merge): one cell per (seed, config, batch size) run,
+// seed-major like the sweep. A cell is the same spec with "seed": s, "seeds": 1, "configs": [c],
+// "batch_sizes": [b]; cells of seeds after the first have "eval_every": 0 and "grid": 0 (curves and
+// regions are the first seed's only), so each cell computes exactly the numbers the sweep computes
+// for that run.
+json regularization_cells(const RegularizationSpec& s);
+// The sweep's result from its cells' final results (null = not done yet), in cells() order.
+// Complete: byte-identical to running the sweep. Partial: "complete": false, "progress" = share of
+// the work done, metrics over the cells done, "current": null.
+json regularization_merge(const RegularizationSpec& s, const json& cell_results);
 
 }  // namespace bnlab
