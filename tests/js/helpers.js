@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadEngine } from '../../web/src/engine.js';
+import { fileURLToPath } from 'node:url';
+import { loadNodeEngine } from './node-engine.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const generated = process.env.BNLAB_WASM_DIR || path.join(repoRoot, 'web', 'generated');
@@ -15,7 +15,7 @@ export function engine() {
   if (!fs.existsSync(modulePath) || !fs.existsSync(wasmPath)) {
     throw new Error(`${modulePath} is missing: build the wasm first (npm run build)`);
   }
-  enginePromise ??= loadEngine({ moduleUrl: pathToFileURL(modulePath).href, wasmBinary: fs.readFileSync(wasmPath) });
+  enginePromise ??= loadNodeEngine(modulePath, wasmPath);
   return enginePromise;
 }
 

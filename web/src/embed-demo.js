@@ -1,5 +1,5 @@
 // Host side of the embed demo: sizes the frame from its bnlab:resize messages and sends commands.
-const frame = document.getElementById('lab');
+const frame = /** @type {HTMLIFrameElement} */ (document.getElementById('lab'));
 const log = document.getElementById('host-log');
 window.bnlabHost = { heights: [] };
 

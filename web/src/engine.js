@@ -1,23 +1,15 @@
 // Loads the WebAssembly module and wraps the facade (bindings/embind.cpp) in plain JS values.
-// Works in a page, a worker and Node (pass {wasmBinary} and the module's file path in Node).
+// Works in a page and a worker; under Node, tests/js/node-engine.js prepares the globals
+// Emscripten's output needs and passes {wasmBinary}.
+/** @typedef {import('./bnlab-module').BnlabModule} BnlabModule */
+/** @typedef {import('./bnlab-module').BnlabFactory} BnlabFactory */
 export const defaultModuleUrl = new URL('../generated/bnlab.mjs', import.meta.url).href;
 
+/** @returns {Promise<BnlabFactory>} */
 async function loadFactory(moduleUrl) {
   if (typeof globalThis.createBnlab === 'function') return globalThis.createBnlab;
   const mod = await import(moduleUrl);
   return mod.default || mod.createBnlab;
-}
-
-// Emscripten 3.1.6's ES module output still reads __dirname and require() under Node.
-async function prepareNode(moduleUrl) {
-  const isNode = typeof process === 'object' && process.versions?.node && typeof window === 'undefined'
-    && typeof importScripts !== 'function';
-  if (!isNode) return;
-  const { createRequire } = await import('node:module');
-  const { fileURLToPath } = await import('node:url');
-  const path = await import('node:path');
-  globalThis.require ??= createRequire(moduleUrl);
-  globalThis.__dirname ??= path.dirname(fileURLToPath(moduleUrl));
 }
 
 function outcomeOf(raw, parse = true) {
@@ -30,8 +22,11 @@ function outcomeOf(raw, parse = true) {
   }
 }
 
+/**
+ * @param {{ moduleUrl?: string, wasmBinary?: ArrayBuffer | Uint8Array,
+ *           locateFile?: (path: string, prefix: string) => string }} [options]
+ */
 export async function loadEngine({ moduleUrl = defaultModuleUrl, wasmBinary, locateFile } = {}) {
-  await prepareNode(moduleUrl);
   const factory = await loadFactory(moduleUrl);
   const options = {};
   if (wasmBinary) options.wasmBinary = wasmBinary;
@@ -40,6 +35,7 @@ export async function loadEngine({ moduleUrl = defaultModuleUrl, wasmBinary, loc
   return wrapModule(module);
 }
 
+/** @param {BnlabModule} module */
 export function wrapModule(module) {
   const stringify = (spec) => (typeof spec === 'string' ? spec : JSON.stringify(spec));
   return {

@@ -3,6 +3,16 @@
 import { loadEngine } from './engine.js';
 import { fromHost, runState, toHost } from './protocol.js';
 
+/** @typedef {import('./protocol.js').Outcome} Outcome */
+/** @typedef {import('./protocol.js').CallMessage} CallMessage */
+/** @typedef {import('./protocol.js').StartMessage} StartMessage */
+/** @typedef {import('./protocol.js').StepMessage} StepMessage */
+/** @typedef {import('./protocol.js').ToHostMessage} ToHostMessage */
+/** @typedef {import('./protocol.js').FromHostMessage} FromHostMessage */
+
+// A table lookup that ignores Object.prototype ('constructor', '__proto__' are not messages).
+const own = (table, key) => typeof key === 'string' && Object.prototype.hasOwnProperty.call(table, key);
+
 const now = () => (typeof performance === 'object' ? performance.now() : Date.now());
 
 // Units per slice adapt so that one slice takes about targetMs of work.
@@ -28,7 +38,8 @@ export function createHost(post, {
   let activeId = null;
   let scheduled = false;
 
-  const send = (message) => post(message);
+  /** @type {(message: FromHostMessage, transfer?: Transferable[]) => void} */
+  const send = (message, transfer = []) => post(message, transfer);
 
   // Posts the result as the core's JSON text; the page parses it once (runner.js).
   function publish(run) {
@@ -131,19 +142,25 @@ export function createHost(post, {
     }
   }
 
+  /** @type {Record<CallMessage['fn'], (arg: any) => Outcome>} */
+  const calls = {
+    preset: (arg) => engine.preset(arg),
+    validate: (arg) => engine.validate(arg),
+    chapters: () => ({ ok: true, error: '', value: engine.chapters() }),
+    hasCells: () => ({ ok: true, error: '', value: engine.hasCells() }),
+    cells: (arg) => engine.cells(arg),
+    merge: (arg) => engine.merge(arg?.spec, arg?.results),
+    resultJson: (arg) => {
+      const run = runs.get(arg);
+      return run ? { ok: true, error: '', value: run.lab.resultJson() } : { ok: false, error: `no run ${arg}`, value: null };
+    },
+  };
+
+  /** @param {CallMessage} message */
   function call(message) {
     let outcome;
     if (!engine) outcome = { ok: false, error: 'engine not loaded', value: null };
-    else if (message.fn === 'preset') outcome = engine.preset(message.arg);
-    else if (message.fn === 'validate') outcome = engine.validate(message.arg);
-    else if (message.fn === 'chapters') outcome = { ok: true, error: '', value: engine.chapters() };
-    else if (message.fn === 'hasCells') outcome = { ok: true, error: '', value: engine.hasCells() };
-    else if (message.fn === 'cells') outcome = engine.cells(message.arg);
-    else if (message.fn === 'merge') outcome = engine.merge(message.arg?.spec, message.arg?.results);
-    else if (message.fn === 'resultJson') {
-      const run = runs.get(message.arg);
-      outcome = run ? { ok: true, error: '', value: run.lab.resultJson() } : { ok: false, error: `no run ${message.arg}`, value: null };
-    }
+    else if (own(calls, message.fn)) outcome = calls[message.fn](message.arg);
     else outcome = { ok: false, error: `unknown call ${message.fn}`, value: null };
     send({ type: fromHost.reply, reqId: message.reqId, outcome });
   }
@@ -165,24 +182,45 @@ export function createHost(post, {
     else activate(run);
   }
 
-  return function handle(message) {
-    if (!message || typeof message !== 'object') return;
-    if (message.type === toHost.init) return init(message);
-    if (message.type === toHost.call) return call(message);
-    if (!engine) {
-      send({ type: fromHost.error, runId: message.runId, error: 'engine not loaded' });
-      return;
-    }
-    if (message.type === toHost.start) return start(message);
-    const run = runs.get(message.runId);
-    if (!run) return;
-    if (message.type === toHost.resume && run.state === runState.paused) activate(run);
-    else if (message.type === toHost.pause && run.state === runState.running) {
+  // Dispatch by message type. Messages before the engine is loaded: init and call (which answers
+  // "engine not loaded" itself); start needs the engine; the rest act on an existing run, each
+  // only in the states where it means something.
+  /** @type {Record<string, (message: any) => void>} */
+  const always = { [toHost.init]: init, [toHost.call]: call };
+  /** @type {Record<string, (message: StartMessage) => void>} */
+  const withEngine = { [toHost.start]: start };
+  /** @type {Record<string, (run: any, message: any) => void>} */
+  const onRun = {
+    [toHost.resume](run) {
+      if (run.state === runState.paused) activate(run);
+    },
+    [toHost.pause](run) {
+      if (run.state !== runState.running) return;
       run.state = runState.paused;
       if (activeId === run.id) activeId = null;
       publish(run);
-    } else if (message.type === toHost.step && run.state !== runState.done && run.state !== runState.failed) {
+    },
+    /** @param {StepMessage} message */
+    [toHost.step](run, message) {
+      if (run.state === runState.done || run.state === runState.failed) return;
       step(run, Math.min(Math.max(Number(message.fraction) || 0.01, 0.001), 1));
-    } else if (message.type === toHost.cancel) dispose(run.id);
+    },
+    [toHost.cancel](run) {
+      dispose(run.id);
+    },
+  };
+
+  /** @param {ToHostMessage} message */
+  return function handle(message) {
+    if (!message || typeof message !== 'object') return;
+    const type = message.type;
+    if (own(always, type)) return always[type](message);
+    if (!engine) {
+      send({ type: fromHost.error, runId: /** @type {any} */ (message).runId, error: 'engine not loaded' });
+      return;
+    }
+    if (own(withEngine, type)) return withEngine[type](/** @type {StartMessage} */ (message));
+    const run = runs.get(/** @type {any} */ (message).runId);
+    if (run && own(onRun, type)) onRun[type](run, message);
   };
 }

@@ -15,6 +15,7 @@ export function defaultPoolSize() {
 let poolCounter = 0;
 
 // createPool({size, moduleUrl, prefer}) -> pool. `prefer` is passed to createRunner (tests).
+/** @param {{ size?: number, moduleUrl?: string, prefer?: string | null, make?: Function }} [options] */
 export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer = null, make = createRunner } = {}) {
   if (!Number.isInteger(size) || size < 1 || size > 16) throw new Error(`pool size must be a whole number in [1, 16], got ${size}`);
   const options = { prefer, ...(moduleUrl ? { moduleUrl } : {}) };
@@ -85,6 +86,7 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
   }
 
   // One run on the next free member; updates stream to onUpdate. -> {promise, cancel, pause, resume}
+  /** @param {any} spec @param {{ onUpdate?: Function }} [options] */
   function run(spec, { onUpdate } = {}) {
     const task = { runId: `${tag}-${++taskCounter}`, spec, onUpdate, started: false, finished: false, paused: false };
     task.promise = new Promise((resolve) => {
@@ -111,6 +113,7 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
 
   // A whole sweep through cells(spec) and merge(spec, results): onPartial(result, progress) after
   // every finished cell (a partial merge), resolves {ok, error, json, result} with the full merge.
+  /** @param {any} spec @param {{ onPartial?: Function }} [options] */
   function sweep(spec, { onPartial } = {}) {
     let cancelled = false;
     let paused = false;

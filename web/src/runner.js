@@ -91,11 +91,13 @@ async function mainThread(moduleUrl) {
 
 // Tries each way in turn; `prefer` ('worker' | 'blob-worker' | 'main-thread') forces one (tests).
 export async function createRunner({ moduleUrl = defaultModuleUrl, prefer = null } = {}) {
-  const attempts = [
+  /** @type {Array<[string, () => Promise<any>]>} */
+  const ways = [
     ['worker', () => tryWorker(workerUrl, moduleUrl)],
     ['blob-worker', () => blobWorker(moduleUrl)],
     ['main-thread', () => mainThread(moduleUrl)],
-  ].filter(([kind]) => !prefer || kind === prefer);
+  ];
+  const attempts = ways.filter(([kind]) => !prefer || kind === prefer);
   const problems = [];
   for (const [kind, attempt] of attempts) {
     try {

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <memory>
 #include <string>
 
 #include "bnlab/error.h"
+#include "bnlab/experiments/plumbing.h"
 #include "bnlab/loss.h"
 #include "bnlab/stats.h"
 
@@ -243,7 +243,7 @@ std::string sig(double v) {
 
 class IcsExperiment : public Experiment {
  public:
-  explicit IcsExperiment(const IcsSpec& s) : spec_(s), spec_json_(to_json(s)), layers_(s.measured_layers()) {
+  explicit IcsExperiment(const IcsSpec& s) : spec_(s), spec_json_(to_json(s)), seeds_(s.seeds), layers_(s.measured_layers()) {
     for (double f : spec_.landscape_factors) step_sizes_.push_back(f * spec_.train.optimizer.lr);
     measure_units_ = 1 + static_cast<long>(layers_.size()) +
                      (spec_.landscape ? static_cast<long>(spec_.landscape_factors.size()) + 1 : 0);
@@ -259,16 +259,16 @@ class IcsExperiment : public Experiment {
       const long cost = lock_step();
       left -= cost;
       units_done_ += cost;
-      if (step_ == spec_.steps || both_diverged()) finish_seed();
+      if (step_ == spec_.steps || both_diverged(nets_)) finish_seed();
     }
   }
 
-  bool done() const override { return seed_index_ >= spec_.seeds.seeds; }
+  bool done() const override { return seeds_.done(); }
 
   double progress() const override {
     if (done()) return 1.0;
-    const double total = static_cast<double>(seed_units_) * spec_.seeds.seeds;
-    return std::min(1.0, (static_cast<double>(seed_index_) * seed_units_ + units_done_) / total);
+    const double total = static_cast<double>(seed_units_) * seeds_.count();
+    return std::min(1.0, (static_cast<double>(seeds_.index()) * seed_units_ + units_done_) / total);
   }
 
   json result() const override {
@@ -276,7 +276,7 @@ class IcsExperiment : public Experiment {
     r["layers"] = layers_;
     const std::array<const char*, 2> keys{"plain", "bn"};
     const std::array<const char*, 2> labels{"without BN", "with BN"};
-    const std::array<NetRecord, 2>& rec = seed_index_ == 0 ? rec_ : first_;
+    const std::array<NetRecord, 2>& rec = rec_.shown();
     json nets = json::object();
     for (std::size_t k = 0; k < 2; ++k) {
       const NetRecord& c = rec[k];
@@ -287,7 +287,7 @@ class IcsExperiment : public Experiment {
                              {"cosine", series(l.cosine)},
                              {"grad_norm", series(l.grad_norm)},
                              {"relative", series(l.relative)}});
-      const long div = seed_index_ == 0 ? nets_[k]->diverged_at() : first_diverged_[k];
+      const long div = seeds_.first() ? nets_[k]->diverged_at() : first_diverged_[k];
       nets[keys[k]] = {{"label", labels[k]},
                        {"step", series(c.step)},
                        {"batch_loss", series(c.batch_loss)},
@@ -320,17 +320,13 @@ class IcsExperiment : public Experiment {
     ++c.window_n;
   }
   bool measured(long t) const { return t == 1 || t % spec_.measure_every == 0; }
-  bool both_diverged() const { return nets_[0]->diverged() && nets_[1]->diverged(); }
-  std::uint64_t seed() const { return spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_); }
 
   void start_seed() {
-    train_ = make_train_set(spec_.data, seed());
-    for (std::size_t k = 0; k < 2; ++k) {
-      MlpConfig m = spec_.model;
-      m.batch_norm = k == 1;
-      nets_[k] = std::make_unique<Trainer<Real>>(m, spec_.train, train_, seed());
-      rec_[k] = NetRecord{};
-      for (int i : layers_) rec_[k].layers.push_back(LayerSeries{i, {}, {}, {}, {}});
+    train_ = make_train_set(spec_.data, seeds_.seed());
+    nets_ = make_net_pair(spec_.model, spec_.train, train_, seeds_.seed());
+    for (NetRecord& c : rec_.at(seeds_)) {
+      c = NetRecord{};
+      for (int i : layers_) c.layers.push_back(LayerSeries{i, {}, {}, {}, {}});
     }
     step_ = 0;
     units_done_ = 0;
@@ -345,7 +341,7 @@ class IcsExperiment : public Experiment {
       Trainer<Real>& t = *nets_[k];
       if (t.diverged()) continue;
       cost += 1;
-      NetRecord& c = rec_[k];
+      NetRecord& c = rec_.at(seeds_)[k];
       if (!measure) {
         const StepReport s = t.step();
         if (!s.diverged) add_to_window(c, s.loss);
@@ -384,42 +380,43 @@ class IcsExperiment : public Experiment {
 
   void finish_seed() {
     const std::array<const char*, 2> keys{"plain", "bn"};
-    json run = {{"seed", seed()}};
+    json run = {{"seed", seeds_.seed()}};
+    std::array<NetRecord, 2>& rec = rec_.at(seeds_);
     for (std::size_t k = 0; k < 2; ++k) {
       Trainer<Real>& t = *nets_[k];
       if (!t.diverged()) {
         const EvalReport e = t.evaluate(train_, BnStats::Running);
-        rec_[k].final_eval = {{"train_loss", e.loss}, {"train_accuracy", e.accuracy}};
+        rec[k].final_eval = {{"train_loss", e.loss}, {"train_accuracy", e.accuracy}};
       }
-      const Summary s = summarize(rec_[k]);
+      const Summary s = summarize(rec[k]);
       summaries_[k].push_back(s);
       run[keys[k]] = summary_json(s);
     }
-    const long until = race_until(rec_[0], rec_[1]);
+    const long until = race_until(rec[0], rec[1]);
     run["race_until"] = until > 0 ? json(until) : json(nullptr);
     for (std::size_t k = 0; k < 2; ++k) {
-      const Summary s = summarize(rec_[k], until > 0 ? until : -1.0);
+      const Summary s = summarize(rec[k], until > 0 ? until : -1.0);
       if (until > 0) race_summaries_[k].push_back(s);
       run[std::string("race_") + keys[k]] = summary_json(s);
     }
     seed_runs_.push_back(run);
-    if (seed_index_ == 0) {
-      first_ = rec_;
+    if (seeds_.first())
       for (std::size_t k = 0; k < 2; ++k) first_diverged_[k] = nets_[k]->diverged_at();
-    }
-    ++seed_index_;
+    seeds_.next();
     if (!done()) start_seed();
   }
 
   // Means over the finished seeds, or the running seed's numbers while the first one runs.
   std::array<Summary, 2> overall() const {
-    if (summaries_[0].empty()) return {summarize(rec_[0]), summarize(rec_[1])};
+    const std::array<NetRecord, 2>& rec = rec_.shown();  // the first seed is running
+    if (summaries_[0].empty()) return {summarize(rec[0]), summarize(rec[1])};
     return {mean_of(summaries_[0]), mean_of(summaries_[1])};
   }
   std::array<Summary, 2> overall_race() const {
     if (summaries_[0].empty()) {
-      const long until = race_until(rec_[0], rec_[1]);
-      return {summarize(rec_[0], until > 0 ? until : -1.0), summarize(rec_[1], until > 0 ? until : -1.0)};
+      const std::array<NetRecord, 2>& rec = rec_.shown();
+      const long until = race_until(rec[0], rec[1]);
+      return {summarize(rec[0], until > 0 ? until : -1.0), summarize(rec[1], until > 0 ? until : -1.0)};
     }
     return {mean_of(race_summaries_[0]), mean_of(race_summaries_[1])};
   }
@@ -442,17 +439,17 @@ class IcsExperiment : public Experiment {
     const std::array<Summary, 2> m = overall(), race = overall_race();
     const Summary &p = m[0], &b = m[1];
     if (!std::isfinite(p.l2_diff) || !std::isfinite(b.l2_diff)) return "Measuring...";
-    const NetRecord& pr = (seed_index_ == 0 ? rec_ : first_)[0];
-    const NetRecord& br = (seed_index_ == 0 ? rec_ : first_)[1];
+    const NetRecord& pr = rec_.shown()[kPlain];
+    const NetRecord& br = rec_.shown()[kBn];
     const std::string target = "mean batch loss " + fixed(spec_.target_loss, 2);
-    const std::string horizon = with_commas(seed_index_ > 0 ? spec_.steps : step_) + " steps";
+    const std::string horizon = with_commas(!seeds_.first() ? spec_.steps : step_) + " steps";
     auto at = [&](long k) { return k > 0 ? "step " + with_commas(k) : "not in " + horizon; };
     std::string t =
         "Santurkar et al. (2018) measure internal covariate shift as the change in a layer's gradient when the "
         "layers before it take their step; they found BN does not reduce it. Here (BN vs no BN" +
-        (seed_index_ > 1 ? ", mean over " + std::to_string(seed_index_) + " seeds" : std::string()) + "): ";
+        (seeds_.index() > 1 ? ", mean over " + std::to_string(seeds_.index()) + " seeds" : std::string()) + "): ";
     if (std::isfinite(race[0].l2_diff) && std::isfinite(race[1].l2_diff)) {
-      t += "until the first net reached " + target + " (" + (seed_index_ > 1 ? "first seed: " : "") + "BN " +
+      t += "until the first net reached " + target + " (" + (seeds_.index() > 1 ? "first seed: " : "") + "BN " +
            at(br.steps_to_target) + ", without BN " +
            at(pr.steps_to_target) + "), BN's shift was " + verdict(race[1], race[0]) + ": " + numbers(race[1], race[0]) +
            ". Over the whole run it was " + verdict(b, p) + ": " + numbers(b, p) + ".";
@@ -461,7 +458,7 @@ class IcsExperiment : public Experiment {
            " in " + horizon + ".";
     }
     for (std::size_t k = 0; k < 2; ++k) {
-      const long div = seed_index_ == 0 ? nets_[k]->diverged_at() : first_diverged_[k];
+      const long div = seeds_.first() ? nets_[k]->diverged_at() : first_diverged_[k];
       if (div > 0) t += std::string(k == 0 ? " Without" : " With") + " BN the net diverged at step " + with_commas(div) + ".";
     }
     if (std::isfinite(b.loss_range) && std::isfinite(p.loss_range)) {
@@ -476,16 +473,16 @@ class IcsExperiment : public Experiment {
 
   IcsSpec spec_;
   json spec_json_;
+  SeedLoop seeds_;
   std::vector<int> layers_;
   std::vector<double> step_sizes_;
   Dataset train_;
-  std::array<std::unique_ptr<Trainer<Real>>, 2> nets_;
-  std::array<NetRecord, 2> rec_, first_;
+  NetPair nets_;
+  FirstSeed<std::array<NetRecord, 2>> rec_;  // the first seed's records are the ones shown
   std::array<long, 2> first_diverged_{0, 0};
   std::array<std::vector<Summary>, 2> summaries_, race_summaries_;
   json seed_runs_ = json::array();
   long measure_units_ = 1, seed_units_ = 1, units_done_ = 0, step_ = 0;
-  int seed_index_ = 0;
 };
 
 }  // namespace

@@ -1,9 +1,9 @@
 #include "bnlab/experiments/speed.h"
 
 #include <array>
-#include <memory>
 
 #include "bnlab/error.h"
+#include "bnlab/experiments/plumbing.h"
 
 namespace bnlab {
 
@@ -55,20 +55,20 @@ struct NetRecord {
 
 class SpeedExperiment : public Experiment {
  public:
-  explicit SpeedExperiment(const SpeedSpec& s) : spec_(s), spec_json_(to_json(s)) { start_seed(); }
+  explicit SpeedExperiment(const SpeedSpec& s) : spec_(s), spec_json_(to_json(s)), seeds_(s.seeds) { start_seed(); }
 
   void advance(long units) override {
     for (long u = 0; u < units && !done(); ++u) {
       lock_step();
-      if (step_ == spec_.steps || both_diverged()) finish_seed();
+      if (step_ == spec_.steps || both_diverged(nets_)) finish_seed();
     }
   }
 
-  bool done() const override { return seed_index_ >= spec_.seeds.seeds; }
+  bool done() const override { return seeds_.done(); }
 
   double progress() const override {
     const double per_seed = spec_.steps;
-    return done() ? 1.0 : (seed_index_ * per_seed + step_) / (spec_.seeds.seeds * per_seed);
+    return done() ? 1.0 : (seeds_.index() * per_seed + step_) / (seeds_.count() * per_seed);
   }
 
   json result() const override {
@@ -77,7 +77,7 @@ class SpeedExperiment : public Experiment {
     const std::array<const char*, 2> labels{"without BN", "with BN"};
     json nets = json::object();
     for (int k = 0; k < 2; ++k) {
-      const NetRecord& c = first_[static_cast<std::size_t>(k)];
+      const NetRecord& c = rec_.shown()[static_cast<std::size_t>(k)];
       const long div = first_diverged(k);
       nets[keys[static_cast<std::size_t>(k)]] = {
           {"label", labels[static_cast<std::size_t>(k)]},
@@ -97,32 +97,25 @@ class SpeedExperiment : public Experiment {
     r["points"] = points_json(train_, 600);
     r["target_loss"] = spec_.target_loss;
     r["takeaway"] = takeaway();
-    if (spec_.seeds.seeds > 1) r["seed_runs"] = seed_runs_;
+    if (seeds_.count() > 1) r["seed_runs"] = seed_runs_;
     return r;
   }
 
  private:
   void start_seed() {
-    const std::uint64_t seed = spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_);
-    train_ = make_train_set(spec_.data, seed);
-    test_ = make_test_set(spec_.data, seed);
-    for (int k = 0; k < 2; ++k) {
-      MlpConfig m = spec_.model;
-      m.batch_norm = k == 1;
-      nets_[static_cast<std::size_t>(k)] = std::make_unique<Trainer<Real>>(m, spec_.train, train_, seed);
-      records()[static_cast<std::size_t>(k)] = NetRecord{};
-    }
+    train_ = make_train_set(spec_.data, seeds_.seed());
+    test_ = make_test_set(spec_.data, seeds_.seed());
+    nets_ = make_net_pair(spec_.model, spec_.train, train_, seeds_.seed());
+    rec_.at(seeds_) = {};
     step_ = 0;
     evaluate();
   }
-
-  bool both_diverged() const { return nets_[0]->diverged() && nets_[1]->diverged(); }
 
   void lock_step() {
     ++step_;
     for (int k = 0; k < 2; ++k) {
       Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
-      NetRecord& c = records()[static_cast<std::size_t>(k)];
+      NetRecord& c = rec_.at(seeds_)[static_cast<std::size_t>(k)];
       if (t.diverged()) continue;
       const StepReport s = t.step();
       if (s.diverged) continue;  // the curve ends where the net blew up
@@ -136,7 +129,7 @@ class SpeedExperiment : public Experiment {
   void evaluate() {
     for (int k = 0; k < 2; ++k) {
       Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
-      NetRecord& c = records()[static_cast<std::size_t>(k)];
+      NetRecord& c = rec_.at(seeds_)[static_cast<std::size_t>(k)];
       if (t.diverged()) continue;
       const EvalReport tr = t.evaluate(train_, BnStats::Running);
       const EvalReport te = t.evaluate(test_, BnStats::Running);
@@ -146,37 +139,39 @@ class SpeedExperiment : public Experiment {
       c.test_loss.push_back(te.loss);
       c.test_accuracy.push_back(te.accuracy);
       if (c.steps_to_target == 0 && tr.loss <= spec_.target_loss) c.steps_to_target = step_ > 0 ? step_ : 0;
-      if (spec_.grid >= 2 && seed_index_ == 0) c.boundary = decision_grid(t.model(), BnStats::Running, spec_.grid);
+      if (spec_.grid >= 2 && seeds_.first()) c.boundary = decision_grid(t.model(), BnStats::Running, spec_.grid);
     }
   }
 
   void finish_seed() {
-    if (seed_index_ == 0)
-      for (int k = 0; k < 2; ++k) first_diverged_[static_cast<std::size_t>(k)] = nets_[static_cast<std::size_t>(k)]->diverged_at();
+    if (seeds_.first())
+      for (std::size_t k = 0; k < 2; ++k) first_diverged_[k] = nets_[k]->diverged_at();
     auto opt = [](long v) { return v > 0 ? json(v) : json(nullptr); };
-    seed_runs_.push_back({{"seed", spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_)},
-                          {"plain_steps_to_target", opt(records()[0].steps_to_target)},
-                          {"bn_steps_to_target", opt(records()[1].steps_to_target)},
-                          {"plain_diverged_at", opt(nets_[0]->diverged_at())},
-                          {"bn_diverged_at", opt(nets_[1]->diverged_at())}});
-    ++seed_index_;
+    const std::array<NetRecord, 2>& rec = rec_.at(seeds_);
+    seed_runs_.push_back({{"seed", seeds_.seed()},
+                          {"plain_steps_to_target", opt(rec[kPlain].steps_to_target)},
+                          {"bn_steps_to_target", opt(rec[kBn].steps_to_target)},
+                          {"plain_diverged_at", opt(nets_[kPlain]->diverged_at())},
+                          {"bn_diverged_at", opt(nets_[kBn]->diverged_at())}});
+    seeds_.next();
     if (!done()) start_seed();
   }
 
   std::string describe(int k) const {
-    const NetRecord& c = first_[static_cast<std::size_t>(k)];
+    const NetRecord& c = rec_.shown()[static_cast<std::size_t>(k)];
     const long div = first_diverged(k);
     if (c.steps_to_target > 0) return "reached loss " + fixed(spec_.target_loss, 2) + " in " + with_commas(c.steps_to_target) + " steps";
     if (div > 0) return "diverged at step " + with_commas(div);
-    return "had not reached loss " + fixed(spec_.target_loss, 2) + " after " + with_commas(done() || seed_index_ > 0 ? spec_.steps : step_) + " steps";
+    return "had not reached loss " + fixed(spec_.target_loss, 2) + " after " + with_commas(done() || !seeds_.first() ? spec_.steps : step_) + " steps";
   }
 
   std::string takeaway() const {
     std::string t = "With BN the net " + describe(1) + "; without BN it " + describe(0) + ".";
-    const long a = first_[1].steps_to_target, b = first_[0].steps_to_target;
+    const std::array<NetRecord, 2>& first = rec_.shown();
+    const long a = first[kBn].steps_to_target, b = first[kPlain].steps_to_target;
     if (a > 0 && b > 0 && a < b) t += " BN was " + fixed(static_cast<double>(b) / a, 1) + "x faster.";
     // Reaching the target once is not staying there: a too-large step can undo it later.
-    const std::vector<double>&lb = first_[1].train_loss, &lp = first_[0].train_loss;
+    const std::vector<double>&lb = first[kBn].train_loss, &lp = first[kPlain].train_loss;
     if (!lb.empty() && !lp.empty() && first_diverged(0) == 0 && first_diverged(1) == 0)
       t += " Latest training loss: " + fixed(lb.back(), 3) + " with BN, " + fixed(lp.back(), 3) + " without.";
     return t;
@@ -185,18 +180,17 @@ class SpeedExperiment : public Experiment {
   SpeedSpec spec_;
   json spec_json_;
   Dataset train_, test_;
-  std::array<std::unique_ptr<Trainer<Real>>, 2> nets_;
+  SeedLoop seeds_;
+  NetPair nets_;
   // The first seed's curves are the ones shown; later seeds only add to seed_runs_.
-  std::array<NetRecord, 2>& records() { return seed_index_ == 0 ? first_ : rec_; }
+  FirstSeed<std::array<NetRecord, 2>> rec_;
   // While the first seed runs its nets know; afterwards the value saved when it finished.
   long first_diverged(int k) const {
-    return seed_index_ == 0 ? nets_[static_cast<std::size_t>(k)]->diverged_at() : first_diverged_[static_cast<std::size_t>(k)];
+    return seeds_.first() ? nets_[static_cast<std::size_t>(k)]->diverged_at() : first_diverged_[static_cast<std::size_t>(k)];
   }
 
-  std::array<NetRecord, 2> rec_, first_;
   std::array<long, 2> first_diverged_{0, 0};
   json seed_runs_ = json::array();
-  int seed_index_ = 0;
   long step_ = 0;
 };
 

@@ -181,6 +181,7 @@ export default {
       ],
     },
   ],
+  /** @param {any} result @param {any} charts @param {{ visits?: Map<number, any> }} [view] */
   render(result, charts, { visits } = {}) {
     const live = visitPoints(visits);
     const liveSummary = live.length ? ` Live points (one seed): ${[...visits.values()].sort((a, z) => a.key - z.key).map((v) => `${v.key}: BN ${num(v.gap.bn)}, no BN ${num(v.gap.none)}`).join('; ')}.` : '';

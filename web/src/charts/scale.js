@@ -20,6 +20,7 @@ function niceStep(span, count) {
   return nice * power;
 }
 
+/** @param {number[]} domain [lo, hi] */
 export function niceDomain([lo, hi], { log = false, zero = false } = {}) {
   if (log) {
     const a = 10 ** Math.floor(Math.log10(lo) + 1e-9);

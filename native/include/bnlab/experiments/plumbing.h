@@ -1,0 +1,96 @@
+// The plumbing every chapter experiment repeats, once: the loop over seeds, the first seed's
+// records (the ones the page draws; later seeds only add to the seed table), the pair of nets
+// without and with BN trained side by side, and a queue of work units that makes progress()
+// exact by construction (units done / units planned).
+//
+// Usage (see speed.cpp, ics.cpp):
+//   SeedLoop seeds_{spec.seeds};          seeds_.seed() is the current seed, seeds_.first() is
+//                                         true while the first seed runs, seeds_.next() moves on
+//   FirstSeed<Record> rec_;               rec_.at(seeds_) is what the current seed writes into;
+//                                         rec_.shown() what the result shows (the first seed's)
+//   NetPair nets_ = make_net_pair(model, train, train_set, seed);   nets_[kPlain], nets_[kBn]
+//   WorkQueue work_;                      work_.plan(n) units in all; work_.push(task) queues one;
+//                                         work_.run_one() runs the next; work_.progress()
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+
+#include "bnlab/experiments/common.h"
+
+namespace bnlab {
+
+// The seeds seed, seed + 1, ..., seed + seeds - 1, one after the other.
+class SeedLoop {
+ public:
+  explicit SeedLoop(const SeedFields& s) : base_(s.seed), count_(s.seeds) {}
+  std::uint64_t seed() const { return base_ + static_cast<std::uint64_t>(index_); }
+  int index() const { return index_; }
+  int count() const { return count_; }
+  bool first() const { return index_ == 0; }
+  bool done() const { return index_ >= count_; }
+  void next() { ++index_; }
+
+ private:
+  std::uint64_t base_;
+  int count_;
+  int index_ = 0;
+};
+
+// The first seed records straight into the records it shows; later seeds into a scratch copy
+// (reset by the chapter when a seed starts), so nothing is copied at the end of a seed.
+template <typename Record>
+class FirstSeed {
+ public:
+  Record& at(const SeedLoop& seeds) { return seeds.first() ? first_ : later_; }
+  const Record& at(const SeedLoop& seeds) const { return seeds.first() ? first_ : later_; }
+  const Record& shown() const { return first_; }
+
+ private:
+  Record first_{}, later_{};
+};
+
+// Two nets on the same data and seed: index kPlain without BN, kBn with (the only difference).
+constexpr std::size_t kPlain = 0, kBn = 1;
+using NetPair = std::array<std::unique_ptr<Trainer<Real>>, 2>;
+
+inline NetPair make_net_pair(const MlpConfig& model, const TrainConfig& train, const Dataset& data,
+                             std::uint64_t seed) {
+  NetPair nets;
+  for (std::size_t k = 0; k < 2; ++k) {
+    MlpConfig m = model;
+    m.batch_norm = k == kBn;
+    nets[k] = std::make_unique<Trainer<Real>>(m, train, data, seed);
+  }
+  return nets;
+}
+
+inline bool both_diverged(const NetPair& nets) { return nets[kPlain]->diverged() && nets[kBn]->diverged(); }
+
+// Work as units: a chapter plans the total once, queues tasks (one unit each) and runs them in
+// order; progress is units done over units planned, so it reaches 1 exactly when the work ends.
+class WorkQueue {
+ public:
+  void plan(long total_units) { total_ = total_units; }
+  void push(std::function<void()> task) { tasks_.push_back(std::move(task)); }
+  bool empty() const { return tasks_.empty(); }
+  void run_one() {
+    std::function<void()> task = std::move(tasks_.front());
+    tasks_.pop_front();
+    task();
+    ++done_;
+  }
+  void count(long units = 1) { done_ += units; }  // work done outside the queue (a training step)
+  long units_done() const { return done_; }
+  double progress() const { return total_ > 0 ? std::min(1.0, static_cast<double>(done_) / total_) : 0.0; }
+
+ private:
+  std::deque<std::function<void()>> tasks_;
+  long total_ = 0, done_ = 0;
+};
+
+}  // namespace bnlab

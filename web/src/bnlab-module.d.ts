@@ -1,0 +1,48 @@
+// The handle the wasm module gives JS (bindings/embind.cpp), written by hand; engine.js wraps it.
+// Every call that can fail returns a RawOutcome: errors are values, the module never throws.
+
+/** ok: the call worked; error: one line naming the field when it did not; value: JSON text. */
+export interface RawOutcome {
+  ok: boolean;
+  error: string;
+  value: string | null;
+}
+
+/** A steppable run (embind class: free it with delete()). */
+export interface Lab {
+  start(spec: string): RawOutcome;
+  /** Does about `units` units of work (a slice); value is empty. */
+  advance(units: number): RawOutcome;
+  running(): boolean;
+  done(): boolean;
+  /** In [0, 1]. */
+  progress(): number;
+  cancel(): void;
+  /** The result so far as the core's JSON text (partial while running); the page parses it once. */
+  resultJson(): string;
+  delete(): void;
+}
+
+export interface BnlabModule {
+  Lab: { new (): Lab };
+  chapters(): string[];
+  preset(chapter: string): RawOutcome;
+  validate(spec: string): RawOutcome;
+  /** The whole run at once; onProgress(fraction) after every slice. */
+  run(spec: string, onProgress: ((fraction: number) => void) | null): RawOutcome;
+  /** The spec split into independent cells: value is a JSON array of complete specs. */
+  cells(spec: string): RawOutcome;
+  /** cellResults: JSON array in cells() order, each a finished cell result or null; value is the
+   * chapter's result JSON (byte-identical to the full run once every cell is present). */
+  merge(spec: string, cellResults: string): RawOutcome;
+  /** Training throughput: value is a JSON list of {name, steps, batch, seconds, samples_per_second}. */
+  bench(steps: number): RawOutcome;
+}
+
+export interface BnlabModuleOptions {
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  locateFile?: (path: string, prefix: string) => string;
+}
+
+/** The factory the module exports (default export of bnlab.mjs; global createBnlab of bnlab-single.js). */
+export type BnlabFactory = (options?: BnlabModuleOptions) => Promise<BnlabModule>;

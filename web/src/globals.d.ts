@@ -1,0 +1,15 @@
+// Globals the page's modules read or set, for tsc --checkJs (npm run test:types).
+export {};
+
+declare global {
+  /** Defined in a worker (WorkerGlobalScope); the page checks for it before calling. */
+  function importScripts(...urls: string[]): void;
+  /** Set by bnlab-single.js when loaded as a classic script. */
+  var createBnlab: import('./bnlab-module').BnlabFactory | undefined;
+  interface Window {
+    /** The embedding API of a page that hosts the lab in a frame (embed-demo.js). */
+    bnlabHost?: any;
+    /** The lab's console handle (main.js). */
+    bnlab?: any;
+  }
+}
