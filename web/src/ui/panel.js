@@ -15,7 +15,7 @@ function paragraphs(list, cls) {
   return (list || []).map((text) => h('p', { class: cls, text }));
 }
 
-export function createChapterPanel(chapter, index, { runner, preset, announce, onValuesChange, onRunState }) {
+export function createChapterPanel(chapter, index, { runner, preset, announce, onValuesChange, onRunState, onProgress }) {
   const defaults = defaultsFrom(chapter.controls, preset);
   let values = { ...defaults };
   let runId = null;
@@ -159,6 +159,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   function updateProgress(fraction, text) {
     progress.value = Math.max(0, Math.min(1, fraction || 0));
     progressText.textContent = text;
+    onProgress?.(chapter, state, progress.value);
     const quarter = Math.floor(progress.value * 4);
     if (quarter < progressQuarter) progressQuarter = 0;
     if (quarter > progressQuarter && quarter < 4) {
@@ -286,6 +287,11 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     showMessage(text) {
       errorLine.hidden = false;
       errorLine.textContent = text;
+    },
+    // Page option controls=lock: the settings stay visible but cannot be changed; Run still works.
+    lockSettings(flag) {
+      controls.disable(flag || locked);
+      defaultsButton.hidden = flag;
     },
     disable(flag) {
       locked = flag;
