@@ -54,6 +54,7 @@ build_wasm() {
   fi
   say "build wasm (-j$jobs)"
   cmake --build --preset wasm -j "$jobs"
+  node scripts/build-single.mjs  # classic worker script + dist/bnlab-lab.html (the one-file lab)
   say "wasm ready: web/generated/bnlab.mjs, bnlab.wasm, bnlab-single.js"
 }
 

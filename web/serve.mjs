@@ -14,7 +14,14 @@ const types = {
   '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.json': 'application/json',
 };
-export const csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; img-src 'self'; object-src 'none'; base-uri 'none'";
+// The one source of the lab's CSP is the <meta http-equiv="Content-Security-Policy"> in index.html;
+// the server sends the same policy as a header (which also covers the scripts and the wasm).
+export function readCsp(html = fs.readFileSync(path.join(root, 'index.html'), 'utf8')) {
+  const match = html.match(/<meta http-equiv="Content-Security-Policy" content="([^"]+)">/);
+  if (!match) throw new Error('web/index.html has no Content-Security-Policy meta tag');
+  return match[1];
+}
+export const csp = readCsp();
 
 // gzip for text and wasm (the wasm shrinks ~3x); each file compressed once per modification time.
 const compressible = new Set(['.html', '.css', '.js', '.mjs', '.wasm', '.svg', '.json']);

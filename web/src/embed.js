@@ -1,5 +1,16 @@
-// Embedding: post the page's height to the parent (plus Canvas's lti.frameResize) and accept
-// play / pause / set-preset messages from the host page.
+// Embedding: the page options of the URL (nav, controls) and the postMessage protocol with the
+// page around the frame. Protocol version 1 (docs/web.md, "Embedding"):
+//   lab -> parent  {type: 'bnlab:ready', version, chapter, chapters}
+//                  {type: 'bnlab:resize', version, height}   (+ Canvas's lti.frameResize); shrinks too
+//                  {type: 'bnlab:progress', version, chapter, state, progress}   (state changes, 10% steps)
+//                  {type: 'bnlab:result', version, chapter, takeaway}            (a run finished)
+//                  {type: 'bnlab:error', version, message}                       (a message was refused)
+//   parent -> lab  {type: 'bnlab:play'}  {type: 'bnlab:pause'}  {type: 'bnlab:resume'}
+//                  {type: 'bnlab:load', chapter, settings: {key: value}}  ('bnlab:set-preset' is the same)
+// Only messages whose source is the parent window are obeyed; nothing the host sends moves the
+// host's focus or scroll (the lab never calls focus() or scrolls for a host message).
+export const protocolVersion = 1;
+
 export function isEmbedded() {
   try {
     return window.parent !== window;
@@ -8,35 +19,103 @@ export function isEmbedded() {
   }
 }
 
-export function startEmbed({ onPlay, onPause, onPreset }) {
-  if (!isEmbedded()) return () => {};
-  let last = 0;
-  const post = () => {
-    const height = Math.ceil(document.documentElement.scrollHeight);
-    if (Math.abs(height - last) < 2) return;
-    last = height;
+// Page options share the hash with the chapter's settings: #noise?inspect=64&nav=0&controls=lock
+export const pageOptionSpecs = Object.freeze({
+  nav: { values: ['1', '0'], fallback: '1', meaning: 'chapter links and pager: 1 shown, 0 hidden (one chapter only)' },
+  controls: { values: ['show', 'lock', 'hide'], fallback: 'show', meaning: 'the chapter\'s settings: shown, locked (visible, not changeable) or hidden; Run stays' },
+});
+
+// Splits hash params into page options and the chapter's own; bad option values are reported.
+export function readPageOptions(params) {
+  const options = Object.fromEntries(Object.entries(pageOptionSpecs).map(([k, spec]) => [k, spec.fallback]));
+  const rest = [];
+  const problems = [];
+  for (const [key, value] of params) {
+    const spec = pageOptionSpecs[key];
+    if (!spec) rest.push([key, value]);
+    else if (spec.values.includes(value)) options[key] = value;
+    else problems.push(`page option ${key} "${value}" must be one of ${spec.values.join(', ')}; using ${spec.fallback}`);
+  }
+  return { options, rest, problems };
+}
+
+// The options that differ from their defaults, as a query string fragment ('' if none).
+export function writePageOptions(options) {
+  const params = new URLSearchParams();
+  for (const [key, spec] of Object.entries(pageOptionSpecs)) {
+    if (options[key] !== undefined && options[key] !== spec.fallback) params.set(key, options[key]);
+  }
+  return params.toString();
+}
+
+export function applyPageOptions(options, root = document.documentElement) {
+  root.dataset.nav = options.nav === '0' ? 'hidden' : 'shown';
+  root.dataset.controls = options.controls;
+}
+
+export function startEmbed({ onPlay, onPause, onResume, onLoad, chapters = [], current = () => '' }) {
+  if (!isEmbedded()) return { progress() {}, result() {}, stop() {} };
+  const send = (message) => {
     try {
-      window.parent.postMessage({ type: 'bnlab:resize', height }, '*');
-      window.parent.postMessage(JSON.stringify({ subject: 'lti.frameResize', height }), '*');
+      window.parent.postMessage({ ...message, version: protocolVersion }, '*');
     } catch {
       // the parent may refuse messages; the page works without them
     }
   };
+  let last = 0;
+  const post = () => {
+    // The document's own height (not scrollHeight, which never drops below the frame's height).
+    const height = Math.ceil(document.documentElement.getBoundingClientRect().height);
+    if (Math.abs(height - last) < 2) return;
+    last = height;
+    send({ type: 'bnlab:resize', height });
+    try {
+      window.parent.postMessage(JSON.stringify({ subject: 'lti.frameResize', height }), '*');
+    } catch {
+      // as above
+    }
+  };
   const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(post) : null;
+  observer?.observe(document.documentElement);
   observer?.observe(document.body);
   post();
   const onMessage = (event) => {
+    if (event.source !== window.parent) return;
     const data = event.data;
-    if (!data || typeof data !== 'object' || typeof data.type !== 'string') return;
+    if (!data || typeof data !== 'object' || typeof data.type !== 'string' || !data.type.startsWith('bnlab:')) return;
+    if (data.version !== undefined && data.version !== protocolVersion) {
+      send({ type: 'bnlab:error', message: `protocol version ${data.version} is not supported (this lab speaks version ${protocolVersion})` });
+      return;
+    }
     if (data.type === 'bnlab:play') onPlay?.();
     else if (data.type === 'bnlab:pause') onPause?.();
-    else if (data.type === 'bnlab:set-preset') onPreset?.(String(data.chapter || ''), data.settings || {});
+    else if (data.type === 'bnlab:resume') onResume?.();
+    else if (data.type === 'bnlab:load' || data.type === 'bnlab:set-preset') {
+      const settings = data.settings && typeof data.settings === 'object' ? data.settings : {};
+      const problem = onLoad?.(String(data.chapter || ''), settings);
+      if (problem) send({ type: 'bnlab:error', message: problem });
+    } else send({ type: 'bnlab:error', message: `unknown message type "${data.type}"` });
   };
   window.addEventListener('message', onMessage);
   document.documentElement.classList.add('embedded');
-  return () => {
-    observer?.disconnect();
-    window.removeEventListener('message', onMessage);
+  send({ type: 'bnlab:ready', chapter: current(), chapters });
+  let lastProgress = null;
+  return {
+    // Called on every run update; passed on at state changes and 10% steps.
+    progress(chapter, state, fraction) {
+      const step = Math.floor((fraction || 0) * 10);
+      const key = `${chapter}|${state}|${step}`;
+      if (key === lastProgress) return;
+      lastProgress = key;
+      send({ type: 'bnlab:progress', chapter, state, progress: Math.round((fraction || 0) * 1000) / 1000 });
+    },
+    result(chapter, takeaway) {
+      send({ type: 'bnlab:result', chapter, takeaway });
+    },
+    stop() {
+      observer?.disconnect();
+      window.removeEventListener('message', onMessage);
+    },
   };
 }
 

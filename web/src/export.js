@@ -22,7 +22,42 @@ export function serializeSvg(svg) {
   return `<?xml version="1.0" encoding="UTF-8"?>\n${new XMLSerializer().serializeToString(copy)}`;
 }
 
-function download(blob, filename) {
+// A sandboxed frame without allow-same-origin has origin "null"; whether it also lacks
+// allow-downloads cannot be read, and a blocked download fails silently (a console line only).
+export function downloadsMayBeBlocked() {
+  try {
+    return window.parent !== window && window.origin === 'null';
+  } catch {
+    return true;
+  }
+}
+
+// Copies text: the Clipboard API where the frame may use it, else a selected textarea + execCommand.
+export async function copyText(text, textarea) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    if (!textarea) return false;
+    textarea.value = text;
+    textarea.select();
+    try {
+      return document.execCommand('copy');
+    } catch {
+      return false;
+    }
+  }
+}
+
+// Opens the data in a new tab (needs allow-popups in a sandboxed frame); false when refused.
+export function openInTab(blob) {
+  const url = URL.createObjectURL(blob);
+  const win = window.open(url, '_blank', 'noopener');
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  return !!win;
+}
+
+export function download(blob, filename) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
@@ -32,11 +67,13 @@ function download(blob, filename) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10000);
+  return blob;
 }
 
 export const downloadCsv = (data, filename) => download(new Blob([toCsv(data)], { type: 'text/csv' }), filename);
 export const downloadJson = (data, filename) => download(new Blob([toJson(data)], { type: 'application/json' }), filename);
 export const downloadSvg = (svg, filename) => download(new Blob([serializeSvg(svg)], { type: 'image/svg+xml' }), filename);
+export const downloadText = (text, type, filename) => download(new Blob([text], { type }), filename);
 
 export function downloadPng(svg, filename, scale = 2) {
   const canvas = svgToCanvas(svg, scale);

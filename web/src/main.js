@@ -6,7 +6,7 @@ import { createRunner } from './runner.js';
 import { createPool } from './pool.js';
 import { createChapterPanel } from './ui/panel.js';
 import { parseHash, readValues, writeHash } from './state.js';
-import { startEmbed } from './embed.js';
+import { applyPageOptions, readPageOptions, startEmbed, writePageOptions } from './embed.js';
 
 const statusLine = document.getElementById('status');
 const noticeList = document.getElementById('notices');
@@ -31,6 +31,8 @@ function getPool() {
   });
   return poolPromise;
 }
+let pageOptions = readPageOptions([]).options;
+let embed = null;
 
 function announce(message, level = 'info') {
   statusLine.textContent = message;
@@ -98,8 +100,13 @@ function applyHash({ focus = false } = {}) {
     id = chapters[0].id;
   }
   const panel = panels.get(id);
+  const { options, rest, problems: optionProblems } = readPageOptions(params);
+  optionProblems.forEach((p) => notice(`Link: ${p}.`));
+  pageOptions = options;
+  applyPageOptions(options);
+  for (const p of panels.values()) p.lockSettings?.(options.controls === 'lock');
   if (panel) {
-    const { values, problems } = readValues(panel.chapter.controls, params, panel.defaults);
+    const { values, problems } = readValues(panel.chapter.controls, rest, panel.defaults);
     problems.forEach((p) => notice(`Link: ${p}.`));
     const same = JSON.stringify(values) === JSON.stringify(panel.values);
     if (!same) panel.setValues(values, { silent: true });
@@ -109,7 +116,9 @@ function applyHash({ focus = false } = {}) {
 }
 
 function replaceHash(id, controls, values) {
-  const next = writeHash(id, controls, values);
+  const options = writePageOptions(pageOptions);
+  const base = writeHash(id, controls, values);
+  const next = options ? `${base}${base.includes('?') ? '&' : '?'}${options}` : base;
   if (window.location.hash !== next) {
     applyingHash = true;
     history.replaceState(null, '', next);
@@ -127,6 +136,11 @@ function onRunState(chapter, state) {
   activity.hidden = !running;
   document.documentElement.dataset.busy = running ? 'true' : 'false';
   if (state === 'failed') activity.hidden = !running;
+  if (state === 'done') embed?.result(chapter.id, panels.get(chapter.id)?.section.querySelector('.takeaway')?.textContent || '');
+}
+
+function onProgress(chapter, state, fraction) {
+  embed?.progress(chapter.id, state, fraction);
 }
 
 // The skip link goes to the heading of the chapter on screen (without touching the hash).
@@ -169,7 +183,7 @@ async function boot() {
       if (outcome.ok) preset = outcome.value;
       else missing = true;
     }
-    const panel = createChapterPanel(chapter, index, { runner, preset, announce, onValuesChange, onRunState, getPool, reducedMotion });
+    const panel = createChapterPanel(chapter, index, { runner, preset, announce, onValuesChange, onRunState, onProgress, getPool, reducedMotion });
     if (missing) {
       panel.disable(true);
       panel.showMessage('This chapter\'s experiment is not in this build of the engine yet; the explanation is here, the plots will follow.');
@@ -183,13 +197,28 @@ async function boot() {
   window.addEventListener('hashchange', () => {
     if (!applyingHash) applyHash({ focus: true });
   });
-  startEmbed({
+  // Host commands never move the host's focus or scroll: a chapter is loaded by rewriting the
+  // hash in place (no hashchange, no focus()).
+  embed = startEmbed({
+    chapters: chapters.map((c) => c.id),
+    current: () => current,
     onPlay: () => panels.get(current)?.run(),
     onPause: () => panels.get(current)?.pause(),
-    onPreset: (chapter, settings) => {
-      const params = Object.entries(settings).map(([k, v]) => [k, String(v)]);
-      const query = new URLSearchParams(params).toString();
-      window.location.hash = `#${chapter}${query ? `?${query}` : ''}`;
+    onResume: () => {
+      const panel = panels.get(current);
+      if (panel?.state === 'paused') panel.run();
+    },
+    onLoad: (chapter, settings) => {
+      if (!chapters.some((c) => c.id === chapter)) return `unknown chapter "${chapter}" (one of ${chapters.map((c) => c.id).join(', ')})`;
+      const params = new URLSearchParams(Object.entries(settings).map(([k, v]) => [k, String(v)]));
+      // page options (nav, controls) stay as they are unless the host names them
+      for (const [k, v] of new URLSearchParams(writePageOptions(pageOptions))) if (!params.has(k)) params.set(k, v);
+      const query = params.toString();
+      applyingHash = true;
+      history.replaceState(null, '', `#${chapter}${query ? `?${query}` : ''}`);
+      applyingHash = false;
+      applyHash({ focus: false });
+      return '';
     },
   });
   window.bnlab = { panels, runner, chapters, getPool };

@@ -1,5 +1,6 @@
-// The page's handle on the engine host: a module worker if one can be made, else a Blob worker
-// (sandboxed iframes with an opaque origin), else the main thread in short time slices.
+// The page's handle on the engine host: a module worker if one can be made, else a classic Blob
+// worker (sandboxed iframes with an opaque origin, where URL workers and module Blob workers fail;
+// the one-file build), else the main thread in short time slices.
 import { fromHost, toHost } from './protocol.js';
 import { defaultModuleUrl } from './engine.js';
 
@@ -15,6 +16,14 @@ function withResult(message) {
 }
 
 const workerUrl = new URL('./worker.js', import.meta.url).href;
+// The engine host as one classic script (scripts/build-single.mjs): the one-file engine + worker.js.
+const classicWorkerUrl = new URL('../generated/bnlab-worker.js', import.meta.url).href;
+// The one-file build carries both texts in the page itself.
+const inlineSource = () => {
+  const engine = typeof document === 'object' && document.getElementById('bnlab-engine');
+  const host = typeof document === 'object' && document.getElementById('bnlab-worker-host');
+  return engine && host ? `${engine.textContent}\n;${host.textContent}` : null;
+};
 const readyTimeoutMs = 20000;
 
 function waitReady(target, listen) {
@@ -35,8 +44,9 @@ function waitReady(target, listen) {
   });
 }
 
-async function tryWorker(url, moduleUrl) {
-  const worker = new Worker(url, { type: 'module' });
+/** @param {string} url @param {string} moduleUrl @param {WorkerType} [type] */
+async function tryWorker(url, moduleUrl, type = 'module') {
+  const worker = new Worker(url, { type });
   const listeners = new Set();
   worker.addEventListener('message', (event) => listeners.forEach((fn) => fn(event.data)));
   const chapters = await waitReady(worker, (onMessage, onError) => {
@@ -58,11 +68,18 @@ async function tryWorker(url, moduleUrl) {
   };
 }
 
+async function classicSource() {
+  const inline = inlineSource();
+  if (inline) return inline;
+  const response = await fetch(classicWorkerUrl);
+  if (!response.ok) throw new Error(`${classicWorkerUrl}: HTTP ${response.status}`);
+  return response.text();
+}
+
 async function blobWorker(moduleUrl) {
-  const source = `import ${JSON.stringify(workerUrl)};`;
-  const url = URL.createObjectURL(new Blob([source], { type: 'text/javascript' }));
+  const url = URL.createObjectURL(new Blob([await classicSource()], { type: 'text/javascript' }));
   try {
-    return await tryWorker(url, moduleUrl);
+    return await tryWorker(url, moduleUrl, 'classic');
   } finally {
     URL.revokeObjectURL(url);
   }
@@ -71,11 +88,16 @@ async function blobWorker(moduleUrl) {
 async function mainThread(moduleUrl) {
   const { createHost } = await import('./host.js');
   const listeners = new Set();
-  // Parsed here, inside the host's publish, so that its cost counts against the publish budget
-  // (on the main thread it takes time from training).
+  // Messages are numbered as the host sends them: timers fired from a deep setTimeout chain (the
+  // training ticks) are clamped to 4 ms while one set from a click is not, so a "paused" update
+  // can overtake an older "running" one. wrapChannel drops an update older than one it has seen.
+  // The result is parsed here, inside the host's publish, so that its cost counts against the
+  // publish budget (on the main thread it takes time from training).
+  let sent = 0;
   const handle = createHost((message) => {
-    const delivered = message?.type === fromHost.update ? withResult(message) : message;
-    setTimeout(() => listeners.forEach((fn) => fn(delivered)), 0);
+    const parsed = message?.type === fromHost.update ? withResult(message) : message;
+    const numbered = { ...parsed, seq: ++sent };
+    setTimeout(() => listeners.forEach((fn) => fn(numbered)), 0);
   }, { targetMs: 16, postEveryMs: 120 });
   const chapters = await waitReady(null, (onMessage) => {
     listeners.add(onMessage);
@@ -91,12 +113,15 @@ async function mainThread(moduleUrl) {
 
 // Tries each way in turn; `prefer` ('worker' | 'blob-worker' | 'main-thread') forces one (tests).
 export async function createRunner({ moduleUrl = defaultModuleUrl, prefer = null } = {}) {
+  const single = inlineSource() !== null;
   /** @type {Array<[string, () => Promise<any>]>} */
   const ways = [
     ['worker', () => tryWorker(workerUrl, moduleUrl)],
     ['blob-worker', () => blobWorker(moduleUrl)],
     ['main-thread', () => mainThread(moduleUrl)],
   ];
+  // The one-file build has no worker.js to load: its engine is inlined.
+  if (single) ways.shift();
   const attempts = ways.filter(([kind]) => !prefer || kind === prefer);
   const problems = [];
   for (const [kind, attempt] of attempts) {
@@ -114,7 +139,12 @@ function wrapChannel(kind, channel, problems) {
   let nextReq = 1;
   const pending = new Map();
   const subscribers = new Set();
+  const lastSeq = new Map();
   channel.listen((message) => {
+    if (message?.seq !== undefined && message.runId !== undefined && (message.type === fromHost.update || message.type === fromHost.error)) {
+      if (message.seq < (lastSeq.get(message.runId) ?? 0)) return;
+      lastSeq.set(message.runId, message.seq);
+    }
     if (message?.type === fromHost.reply) {
       pending.get(message.reqId)?.(message.outcome);
       pending.delete(message.reqId);

@@ -1,7 +1,7 @@
 // The frame every chart lives in: title, legend, the SVG, a tooltip, a text summary, a data table
 // alternative and export buttons (CSV, JSON, SVG, PNG).
 import { append, clear, h, s, uid } from '../dom.js';
-import { downloadCsv, downloadJson, downloadPng, downloadSvg } from '../export.js';
+import { copyText, downloadPng, downloadsMayBeBlocked, downloadText, openInTab, serializeSvg, toCsv, toJson } from '../export.js';
 import { markerPath } from './marker.js';
 
 const maxTableRows = 60;
@@ -37,17 +37,50 @@ export function createFrame(el, { title, name, description = '' }) {
 
   const button = (label, onclick, hint) => h('button', { type: 'button', class: 'small', onclick, title: hint, 'aria-label': `${hint}: ${title}` }, [label]);
   const fileBase = () => `bnlab-${name}`;
+  // Where downloads may be blocked (a sandboxed frame without allow-downloads), each export also
+  // says so and offers the text to copy or to open in a new tab.
+  const fallbackText = h('p', { class: 'export-fallback-text' });
+  const fallbackArea = h('textarea', { readonly: true, rows: 4, class: 'export-fallback-area', 'aria-label': `Exported data: ${title}` });
+  const copyButton = h('button', { type: 'button', class: 'small', text: 'Copy to clipboard' });
+  const tabButton = h('button', { type: 'button', class: 'small', text: 'Open in a new tab' });
+  const fallbackStatus = h('span', { class: 'export-fallback-status', role: 'status' });
+  const fallback = h('div', { class: 'export-fallback', hidden: true }, [fallbackText, fallbackArea, h('div', { class: 'export' }, [copyButton, tabButton, fallbackStatus])]);
+  let fallbackBlob = null;
+  copyButton.addEventListener('click', async () => {
+    fallbackStatus.textContent = (await copyText(fallbackArea.value, fallbackArea)) ? 'Copied.' : 'Copying was refused here: select the text above and copy it.';
+  });
+  tabButton.addEventListener('click', () => {
+    fallbackStatus.textContent = fallbackBlob && openInTab(fallbackBlob) ? 'Opened in a new tab.' : 'This frame may not open tabs either: copy the text above.';
+  });
+  const exportText = (text, type, ext) => {
+    const blob = downloadText(text, type, `${fileBase()}.${ext}`);
+    if (!downloadsMayBeBlocked()) return;
+    fallbackBlob = blob;
+    fallbackText.textContent = `This lab is in a sandboxed frame: if no ${ext.toUpperCase()} file was saved, the page around it does not allow downloads (the frame needs sandbox="allow-downloads"). The data is here to copy:`;
+    fallbackArea.value = text;
+    fallbackStatus.textContent = '';
+    fallback.hidden = false;
+  };
+  const exportPng = () => {
+    if (!svg) return;
+    downloadPng(svg, `${fileBase()}.png`);
+    if (!downloadsMayBeBlocked()) return;
+    fallbackBlob = null;
+    fallbackText.textContent = 'This lab is in a sandboxed frame: if no PNG file was saved, the page around it does not allow downloads (the frame needs sandbox="allow-downloads"). The chart as SVG text, to copy:';
+    fallbackArea.value = serializeSvg(svg);
+    fallback.hidden = false;
+  };
   const exports = h('div', { class: 'export', role: 'group', 'aria-label': `Export ${title}` }, [
     h('span', { class: 'export-label', text: 'Export' }),
-    button('CSV', () => downloadCsv(getExport(), `${fileBase()}.csv`), 'Download the data as CSV'),
-    button('JSON', () => downloadJson(getExport(), `${fileBase()}.json`), 'Download the data as JSON'),
-    button('SVG', () => svg && downloadSvg(svg, `${fileBase()}.svg`), 'Download the chart as SVG'),
-    button('PNG', () => svg && downloadPng(svg, `${fileBase()}.png`), 'Download the chart as PNG'),
+    button('CSV', () => exportText(toCsv(getExport()), 'text/csv', 'csv'), 'Download the data as CSV'),
+    button('JSON', () => exportText(toJson(getExport()), 'application/json', 'json'), 'Download the data as JSON'),
+    button('SVG', () => svg && exportText(serializeSvg(svg), 'image/svg+xml', 'svg'), 'Download the chart as SVG'),
+    button('PNG', exportPng, 'Download the chart as PNG'),
   ]);
 
   const figure = h('figure', { class: 'chart', id, 'data-chart': name }, [
     h('figcaption', {}, [h('span', { class: 'chart-title', text: title }), description ? h('span', { class: 'chart-desc', text: description }) : null]),
-    legend, plot, readout, note, summary, table, exports,
+    legend, plot, readout, note, summary, table, exports, fallback,
   ]);
   plot.appendChild(tooltip);
   el.appendChild(figure);

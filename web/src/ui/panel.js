@@ -24,7 +24,7 @@ const now = () => performance.now();
 //           visit(parts, values) -> {key, ...} | null (kept in `visits`, passed to chapter.render) }
 // A chapter with `pooled: true` runs its sweep through the pool's cells/merge when the engine has them.
 // On open (`open()`), a chapter shows a result by itself: the live view, else its preset's run.
-export function createChapterPanel(chapter, index, { runner, preset, announce, onValuesChange, onRunState, getPool, reducedMotion = false }) {
+export function createChapterPanel(chapter, index, { runner, preset, announce, onValuesChange, onRunState, getPool, reducedMotion = false, onProgress }) {
   const defaults = defaultsFrom(chapter.controls, preset);
   let values = { ...defaults };
   let runId = null;
@@ -340,6 +340,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   function updateProgress(fraction, text) {
     progress.value = Math.max(0, Math.min(1, fraction || 0));
     progressText.textContent = text;
+    onProgress?.(chapter, state, progress.value);
     const quarter = Math.floor(progress.value * 4);
     if (quarter < progressQuarter) progressQuarter = 0;
     if (quarter > progressQuarter && quarter < 4) {
@@ -508,6 +509,11 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     showMessage(text) {
       errorLine.hidden = false;
       errorLine.textContent = text;
+    },
+    // Page option controls=lock: the settings stay visible but cannot be changed; Run still works.
+    lockSettings(flag) {
+      controls.disable(flag || locked);
+      defaultsButton.hidden = flag;
     },
     disable(flag) {
       locked = flag;
