@@ -93,7 +93,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   let liveError = null;
   function liveArea() {
     if (!chapter.live) return null;
-    liveText = h('p', { class: 'takeaway live-takeaway', 'data-live-takeaway': chapter.id, 'aria-live': 'polite', text: 'Starting the live pair…' });
+    liveText = h('p', { class: 'live-takeaway', 'data-live-takeaway': chapter.id, 'aria-live': 'polite', text: 'Starting the live pair…' });
     liveError = h('p', { class: 'run-error', role: 'alert', hidden: true });
     const grid = h('div', { class: 'charts live-charts' });
     const groups = new Map();
