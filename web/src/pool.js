@@ -85,12 +85,15 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
   }
 
   // One run on the next free member; updates stream to onUpdate. -> {promise, cancel, pause, resume}
-  function run(spec, { onUpdate } = {}) {
+  // `first`: ahead of the queued runs (the live view must not wait behind a sweep's cells).
+  function run(spec, { onUpdate, first = false } = {}) {
     const task = { runId: `${tag}-${++taskCounter}`, spec, onUpdate, started: false, finished: false, paused: false };
     task.promise = new Promise((resolve) => {
       task.resolve = resolve;
     });
-    queue.push(task);
+    if (first) queue.splice(queue.findIndex((t) => !t.first && !t.started) >>> 0, 0, task);
+    else queue.push(task);
+    task.first = first;
     dispatch();
     return {
       promise: task.promise,

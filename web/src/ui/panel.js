@@ -169,6 +169,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     liveText.textContent = chapter.live.pending?.(values) || 'Training…';
     const outcomes = await Promise.all(specs.map((one, i) => {
       const handle = pool.run(one, {
+        first: true,
         onUpdate(message) {
           if (seq !== liveSeq || !message.result) return;
           parts[i] = message.result;
