@@ -92,3 +92,11 @@ test('pool sizes are checked and the default is capped', async () => {
   await assert.rejects(createPool({ size: 0, make: fakeMaker({ delays: [1], cellCount: 1 }) }), /pool size must be a whole number in \[1, 16\], got 0/);
   assert.ok(defaultPoolSize() >= 1 && defaultPoolSize() <= maxPoolSize);
 });
+
+test('a run asked for first goes ahead of the queued ones (the live view before a sweep\'s cells)', async () => {
+  const log = [];
+  const pool = await createPool({ size: 1, make: fakeMaker({ delays: [5], cellCount: 3, log }) });
+  const runs = [pool.run({ cell: 0 }), pool.run({ cell: 1 }), pool.run({ cell: 2 }, { first: true })];
+  await Promise.all(runs.map((r) => r.promise));
+  assert.deepEqual(log.map((l) => l.cell), [0, 2, 1]);
+});

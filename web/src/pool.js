@@ -86,13 +86,16 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
   }
 
   // One run on the next free member; updates stream to onUpdate. -> {promise, cancel, pause, resume}
-  /** @param {any} spec @param {{ onUpdate?: Function }} [options] */
-  function run(spec, { onUpdate } = {}) {
+  // `first`: ahead of the queued runs (the live view must not wait behind a sweep's cells).
+  /** @param {any} spec @param {{ onUpdate?: Function, first?: boolean }} [options] */
+  function run(spec, { onUpdate, first = false } = {}) {
     const task = { runId: `${tag}-${++taskCounter}`, spec, onUpdate, started: false, finished: false, paused: false };
     task.promise = new Promise((resolve) => {
       task.resolve = resolve;
     });
-    queue.push(task);
+    if (first) queue.splice(queue.findIndex((t) => !t.first && !t.started) >>> 0, 0, task);
+    else queue.push(task);
+    task.first = first;
     dispatch();
     return {
       promise: task.promise,

@@ -20,6 +20,10 @@ const visitSeries = [
   { key: 'visit-bn', label: 'BN, live (one seed)', color: colors.blue, dash: '1 3', marker: 'diamond' },
 ];
 const regionClasses = ['label 0', 'label 1', 'label 0, flipped', 'label 1, flipped'];
+const regionCharts = [
+  { id: 'regions-none', kind: 'field', group: 'regions', title: 'Decision regions without BN', description: 'The training set as the net saw it; squares and diamonds are the flipped labels.', classes: regionClasses, x: { label: 'x0' }, y: { label: 'x1' } },
+  { id: 'regions-bn', kind: 'field', group: 'regions', title: 'Decision regions with BN', description: 'The training set as the net saw it; squares and diamonds are the flipped labels.', classes: regionClasses, x: { label: 'x0' }, y: { label: 'x1' } },
+];
 
 const first = (metric) => arr(metric?.mean)[0];
 
@@ -83,7 +87,8 @@ export default {
       });
     },
     pending: (values) => `Training both nets at batch ${values.batch}…`,
-    charts: [
+    // Decision regions only from an engine that can draw them (its specs have "grid").
+    charts: (preset) => [
       {
         id: 'live-curves', title: 'Training and test loss at this batch size',
         description: 'Training loss below test loss is the overfitting; the gap at the end is the point added below.',
@@ -95,8 +100,7 @@ export default {
           { key: 'bn-test', label: 'BN, test', color: netStyles.bn.color, dash: '6 3', marker: 'triangle' },
         ],
       },
-      { id: 'regions-none', kind: 'field', group: 'regions', title: 'Decision regions without BN', description: 'The training set as the net saw it; squares and diamonds are the flipped labels.', classes: regionClasses, x: { label: 'x0' }, y: { label: 'x1' } },
-      { id: 'regions-bn', kind: 'field', group: 'regions', title: 'Decision regions with BN', description: 'The training set as the net saw it; squares and diamonds are the flipped labels.', classes: regionClasses, x: { label: 'x0' }, y: { label: 'x1' } },
+      ...('grid' in (preset || {}) ? regionCharts : []),
     ],
     render(parts, charts, { values, done }) {
       const batch = values.batch;
@@ -118,9 +122,7 @@ export default {
         const part = partOf(parts, c.key);
         const grid = arr(part?.regions?.[c.key])[0];
         const chart = charts.get(`regions-${c.key}`);
-        const figure = chart.frame?.figure;
-        if (figure) figure.hidden = !grid;
-        if (!grid) continue;
+        if (!chart || !grid) continue;
         const tp = part.train_points;
         const points = tp ? {
           x0: arr(tp.x0), x1: arr(tp.x1),

@@ -97,11 +97,12 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   let liveError = null;
   function liveArea() {
     if (!chapter.live) return null;
-    liveText = h('p', { class: 'takeaway live-takeaway', 'data-live-takeaway': chapter.id, 'aria-live': 'polite', text: 'Starting the live pair…' });
+    liveText = h('p', { class: 'live-takeaway', 'data-live-takeaway': chapter.id, 'aria-live': 'polite', text: 'Starting the live pair…' });
     liveError = h('p', { class: 'run-error', role: 'alert', hidden: true });
     const grid = h('div', { class: 'charts live-charts' });
     const groups = new Map();
-    for (const def of chapter.live.charts) {
+    const defs = typeof chapter.live.charts === 'function' ? chapter.live.charts(preset) : chapter.live.charts;
+    for (const def of defs) {
       const groupKey = def.group || def.id;
       if (!groups.has(groupKey)) {
         const group = h('div', { class: `chart-group${def.group ? ' side-by-side' : ''}` });
@@ -172,6 +173,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     liveText.textContent = chapter.live.pending?.(values) || 'Training…';
     const outcomes = await Promise.all(specs.map((one, i) => {
       const handle = pool.run(one, {
+        first: true,
         onUpdate(message) {
           if (seq !== liveSeq || !message.result) return;
           parts[i] = message.result;
@@ -300,7 +302,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     if (visits.size) draw(null);
     setState(paused ? 'paused' : 'running');
     updateProgress(0, paused ? 'Ready to step' : 'Starting…');
-    announce(`Chapter ${chapter.number}: ${paused ? 'stepping' : auto ? 'showing its preset' : 'training started'}.`);
+    // A run the page starts by itself leaves the status line alone ("Ready…" stays readable).
+    if (!auto) announce(`Chapter ${chapter.number}: ${paused ? 'stepping' : 'training started'}.`);
     const pool = !paused && chapter.pooled ? await getPool?.() : null;
     if (runId !== id) return true;
     if (pool && await pool.hasCells()) {
