@@ -197,7 +197,7 @@ TEST_CASE("Images: BN is far ahead after 1000 steps, its inputs drift less, and 
   if (!have_data()) return;
   // Three seeds of the preset (all 60000 / 10000 images), fewer evaluations to save time.
   const json r = run_images({{"chapter", "images"}, {"seed", 1}, {"seeds", 3}, {"eval_every", 1000},
-                             {"test_batch_sizes", {1}}});
+                             {"probe_every", 10}, {"test_batch_sizes", {1}}});
   REQUIRE(r["seed_runs"].size() == 3);
   // Measured on seeds 1-5 (docs/chapters/images.md): BN - plain test accuracy 0.239 to 0.336,
   // mean 0.283, sd 0.043 over seeds. Bounds: mean - 4 sd for one seed, mean - 4 sd / sqrt(3) for

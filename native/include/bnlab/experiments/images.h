@@ -34,7 +34,7 @@
 //    "model":{"hidden":[100,100,100],"activation":"sigmoid","init_std":0.1,"dropout":0,
 //             "bn_momentum":0.1,"bn_eps":1e-05,"ghost_batch":0}   (no batch_norm: both run),
 //    "train":{"optimizer":"sgd","lr":0.1,"momentum":0,"weight_decay":0,"batch_size":60},
-//    "steps":1000,"eval_every":50,"probe_unit":0,"probe_size":256,"probe_every":10,
+//    "steps":1000,"eval_every":100,"probe_unit":0,"probe_size":256,"probe_every":20,
 //    "probe_stats":"batch","test_batch_sizes":[1,2,8,60],"examples":10}
 // Result (after the envelope: chapter, spec, progress, complete):
 //   "data": {"source", "n_train", "n_test", "rows", "cols"} (the sizes used), "classes": [names],
@@ -83,10 +83,10 @@ struct ImagesSpec {
     return t;
   }();
   int steps = 1000;
-  int eval_every = 50;
+  int eval_every = 100;
   int probe_unit = 0;
   int probe_size = 256;
-  int probe_every = 10;
+  int probe_every = 20;
   std::string probe_stats = "batch";
   std::vector<int> test_batch_sizes{1, 2, 8, 60};
   int examples = 10;
