@@ -54,6 +54,7 @@ build_wasm() {
   say "build wasm (-j$jobs)"
   cmake --build "$dir" -j "$jobs"
   say "wasm ready: web/generated/bnlab.mjs, bnlab.wasm, bnlab-single.js"
+  node scripts/build-data.mjs  # the images chapter's Fashion-MNIST subset (says what to install if absent)
 }
 
 start=$SECONDS

@@ -164,6 +164,7 @@ cmd_bench() {
   rule "wasm throughput (node, web/generated/bnlab.mjs)"
   if ((wasm_ok)); then
     node scripts/bench-wasm.mjs
+    node scripts/bench-images.mjs  # the images chapter in Chromium's worker (BNLAB_BENCH_QUICK=1: shorter)
   else
     say "skipped: the wasm build failed"
   fi

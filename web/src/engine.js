@@ -49,10 +49,14 @@ export function wrapModule(module) {
     preset: (chapter) => outcomeOf(module.preset(String(chapter))),
     validate: (spec) => outcomeOf(module.validate(stringify(spec))),
     run: (spec, onProgress) => outcomeOf(module.run(stringify(spec), onProgress || null)),
+    // The data a chapter needs from the host ('' = none), e.g. 'fashion-mnist' for images.
+    requiredData: (chapter) => module.requiredData(String(chapter)),
     createLab() {
       const lab = new module.Lab();
       return {
         start: (spec) => outcomeOf(lab.start(stringify(spec)), false),
+        // bytes: a Uint8Array (copied into the module); kept for every later start of this lab.
+        provideData: (name, bytes) => outcomeOf(lab.provideData(String(name), bytes), false),
         advance: (units) => outcomeOf(lab.advance(Math.max(1, Math.floor(units))), false),
         running: () => lab.running(),
         done: () => lab.done(),

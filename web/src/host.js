@@ -16,6 +16,7 @@ export function adaptUnits(units, elapsedMs, targetMs) {
 export function createHost(post, { targetMs = 40, postEveryMs = 100, engineOptions = {} } = {}) {
   let engine = null;
   const runs = new Map();
+  const data = new Map();  // name -> Uint8Array: handed to every lab before it starts (provideData)
   let activeId = null;
   let scheduled = false;
 
@@ -120,8 +121,19 @@ export function createHost(post, { targetMs = 40, postEveryMs = 100, engineOptio
     else if (message.fn === 'preset') outcome = engine.preset(message.arg);
     else if (message.fn === 'validate') outcome = engine.validate(message.arg);
     else if (message.fn === 'chapters') outcome = { ok: true, error: '', value: engine.chapters() };
+    else if (message.fn === 'provideData') outcome = keepData(message.arg);
     else outcome = { ok: false, error: `unknown call ${message.fn}`, value: null };
     send({ type: fromHost.reply, reqId: message.reqId, outcome });
+  }
+
+  // Checks the name against the chapters' needs; the contents are checked when a run starts.
+  function keepData(arg) {
+    const name = String(arg?.name);
+    const needed = engine.chapters().map((c) => engine.requiredData(c)).filter(Boolean);
+    if (!needed.includes(name)) return { ok: false, error: `data name "${name}": must be one a chapter needs (${needed.join(', ')})`, value: null };
+    if (!(arg.bytes instanceof Uint8Array)) return { ok: false, error: `data ${name}: bytes must be a Uint8Array`, value: null };
+    data.set(name, arg.bytes);
+    return { ok: true, error: '', value: null };
   }
 
   function start(message) {
@@ -129,6 +141,7 @@ export function createHost(post, { targetMs = 40, postEveryMs = 100, engineOptio
     const lab = engine.createLab();
     const run = { id: message.runId, lab, state: runState.paused, units: 4, elapsedMs: 0, lastPost: 0 };
     runs.set(run.id, run);
+    for (const [name, bytes] of data) lab.provideData(name, bytes);
     const outcome = lab.start(message.spec);
     if (!outcome.ok) {
       fail(run, outcome.error);

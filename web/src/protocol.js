@@ -2,7 +2,7 @@
 // page -> host: {type, runId?, reqId?, ...}; host -> page: {type, runId?, reqId?, ...}.
 export const toHost = Object.freeze({
   init: 'init',           // {moduleUrl}
-  call: 'call',           // {reqId, fn: 'preset'|'validate'|'chapters', arg}
+  call: 'call',           // {reqId, fn: 'preset'|'validate'|'chapters'|'provideData', arg} (provideData: arg = {name, bytes})
   start: 'start',         // {runId, spec}
   resume: 'resume',       // {runId}
   pause: 'pause',         // {runId}

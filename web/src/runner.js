@@ -126,6 +126,7 @@ function wrapChannel(kind, channel, problems) {
     chapters: channel.chapters,
     preset: (chapter) => call('preset', chapter),
     validate: (spec) => call('validate', typeof spec === 'string' ? spec : JSON.stringify(spec)),
+    provideData: (name, bytes) => call('provideData', { name, bytes }),
     start: (runId, spec, { paused = false } = {}) =>
       channel.post({ type: toHost.start, runId, spec: JSON.stringify(spec), paused }),
     resume: (runId) => channel.post({ type: toHost.resume, runId }),
