@@ -25,6 +25,8 @@ val outcome(const bnlab::Outcome& result) {
 class Lab {
  public:
   val start(const std::string& spec) { return outcome(session_.start(spec)); }
+  // bytes: a Uint8Array (embind copies it into a std::string).
+  val provideData(const std::string& name, const std::string& bytes) { return outcome(session_.provide_data(name, bytes)); }
   val advance(double units) { return outcome(session_.advance(static_cast<long>(units))); }
   bool running() const { return session_.running(); }
   bool done() const { return session_.done(); }
@@ -43,6 +45,7 @@ val chapters() {
 }
 
 val preset(const std::string& chapter) { return outcome(bnlab::preset(chapter)); }
+std::string requiredData(const std::string& chapter) { return bnlab::required_data(chapter); }
 val validate(const std::string& spec) { return outcome(bnlab::validate(spec)); }
 val cells(const std::string& spec) { return outcome(bnlab::cells(spec)); }
 val merge(const std::string& spec, const std::string& results) { return outcome(bnlab::merge(spec, results)); }
@@ -70,6 +73,7 @@ EMSCRIPTEN_BINDINGS(bnlab) {
   emscripten::class_<Lab>("Lab")
       .constructor<>()
       .function("start", &Lab::start)
+      .function("provideData", &Lab::provideData)
       .function("advance", &Lab::advance)
       .function("running", &Lab::running)
       .function("done", &Lab::done)
@@ -78,6 +82,7 @@ EMSCRIPTEN_BINDINGS(bnlab) {
       .function("resultJson", &Lab::resultJson);
   emscripten::function("chapters", &chapters);
   emscripten::function("preset", &preset);
+  emscripten::function("requiredData", &requiredData);
   emscripten::function("validate", &validate);
   emscripten::function("cells", &cells);
   emscripten::function("merge", &merge);

@@ -56,6 +56,7 @@ build_wasm() {
   cmake --build --preset wasm -j "$jobs"
   node scripts/build-single.mjs  # classic worker script + dist/bnlab-lab.html (the one-file lab)
   say "wasm ready: web/generated/bnlab.mjs, bnlab.wasm, bnlab-single.js"
+  node scripts/build-data.mjs  # the images chapter's Fashion-MNIST subset (says what to install if absent)
 }
 
 start=$SECONDS

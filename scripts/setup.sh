@@ -11,6 +11,8 @@
 #                        catch2                        Catch2 2.13, the native tests
 #                        nlohmann-json3-dev            JSON specs and results
 #                        libcli11-dev                  the bnlab command line
+#                        zlib1g-dev                    the CLI gunzips the Fashion-MNIST files
+#                        dataset-fashion-mnist         the images chapter's data (30 MB)
 #                        emscripten                    em++ for the WebAssembly build
 #                        chromium fonts-liberation     headless browser for the page's tests
 #                        nodejs npm                    only if `node` is absent
@@ -45,6 +47,8 @@ requirements=(
   "catch2:pkg"
   "nlohmann-json3-dev:pkg"
   "libcli11-dev:pkg"
+  "zlib1g-dev:pkg"
+  "dataset-fashion-mnist:pkg"
   "emscripten:cmd:em++"
 )
 if [[ $want_browser == 1 ]]; then

@@ -2,7 +2,9 @@
 //   bnlab chapters                 list the chapters
 //   bnlab preset CHAPTER           print a chapter's default spec
 //   bnlab validate SPEC.json|-     print the normalized spec, or one line naming the bad field
-//   bnlab run SPEC.json|- [--seeds N] [--out FILE] [--quiet]
+//   bnlab run SPEC.json|- [--seeds N] [--out FILE] [--quiet] [--jobs N] [--data DIR|FILE]
+//                                  (--data: where a chapter's data are; images: Fashion-MNIST,
+//                                  default $BNLAB_FASHION_MNIST or /usr/share/datasets/fashion-mnist)
 //   bnlab bench [--steps N] [--json]  training throughput of DESIGN's benchmark net (samples/s)
 // Exit status: 0 success, 2 bad spec or arguments (one line on stderr), 1 a run that failed.
 #include <unistd.h>
@@ -21,6 +23,7 @@
 #include "bnlab/api.h"
 #include "bnlab/bench.h"
 #include "bnlab/spec.h"
+#include "data_files.h"
 
 namespace {
 
@@ -85,6 +88,13 @@ struct ProgressBar {
   }
 };
 
+// The spec's "chapter", or "" (start then words the problem).
+std::string chapter_name(const std::string& text) {
+  const nlohmann::json spec = nlohmann::json::parse(text, nullptr, false);
+  if (!spec.is_object() || !spec.contains("chapter") || !spec["chapter"].is_string()) return "";
+  return spec["chapter"].get<std::string>();
+}
+
 int fail(const std::string& message, int code = kBadInput) {
   std::cerr << "bnlab: " << message << "\n";
   return code;
@@ -100,7 +110,7 @@ int main(int argc, char** argv) {
 
   auto* preset_cmd = app.add_subcommand("preset", "Print a chapter's default spec (JSON)");
   std::string chapter;
-  preset_cmd->add_option("chapter", chapter, "speed, distribution, shift, noise, regularization, inference or ics")
+  preset_cmd->add_option("chapter", chapter, "speed, distribution, shift, noise, regularization, inference, ics or images")
       ->required();
 
   auto* validate_cmd = app.add_subcommand("validate", "Print the normalized spec, or the first problem in it");
@@ -116,6 +126,10 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1000));
   run_cmd->add_option("--out", out_path, "write the result to FILE instead of stdout");
   run_cmd->add_flag("--quiet,-q", quiet, "no progress on stderr");
+  std::string data_path;
+  run_cmd->add_option("--data", data_path,
+                      "the chapter's data: for images a directory of the Fashion-MNIST IDX files (.gz or not) or a "
+                      "bundle file (default: $BNLAB_FASHION_MNIST or /usr/share/datasets/fashion-mnist)");
 
   auto* bench_cmd = app.add_subcommand("bench", "Measure training throughput (samples/s) of a 2-64-64-64-2 MLP");
   int bench_steps = 3000;
@@ -182,6 +196,16 @@ int main(int argc, char** argv) {
       text = spec.dump();
     }
     bnlab::Session session;
+    const std::string needed = bnlab::required_data(chapter_name(text));
+    if (!needed.empty()) {
+      const bnlab::Outcome checked = bnlab::validate(text);  // a bad spec is named before any data is read
+      if (!checked.ok) return fail(checked.error);
+      std::string bundle;
+      if (!bnlab_cli::read_fashion_mnist(data_path.empty() ? bnlab_cli::default_fashion_dir() : data_path, bundle, error))
+        return fail(error, 1);
+      const bnlab::Outcome given = session.provide_data(needed, std::move(bundle));
+      if (!given.ok) return fail(given.error);
+    }
     bnlab::Outcome o = session.start(text);
     if (!o.ok) return fail(o.error);
     ProgressBar bar;

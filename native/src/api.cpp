@@ -42,6 +42,12 @@ std::vector<std::string> chapters() {
   return names;
 }
 
+std::string required_data(const std::string& chapter) {
+  for (const Chapter& c : all_chapters())
+    if (c.name == chapter) return c.data;
+  return "";
+}
+
 Outcome preset(const std::string& chapter) {
   return guarded([&] { return Outcome{true, "", find_chapter(chapter).preset().dump(2)}; });
 }
@@ -90,9 +96,23 @@ Outcome Session::start(const std::string& spec_json) {
   failure_.clear();
   return guarded([&] {
     const json spec = parse_json(spec_json);
-    experiment_ = chapter_of(spec).make(spec);
+    const Chapter& c = chapter_of(spec);
+    experiment_ = c.data.empty() ? c.make(spec) : c.make_with_data(spec, data_);
     return Outcome{};
   });
+}
+
+Outcome Session::provide_data(const std::string& name, std::string bytes) {
+  std::string known;
+  for (const Chapter& c : all_chapters()) {
+    if (c.data.empty()) continue;
+    if (c.data == name) {
+      data_[name] = std::make_shared<const std::string>(std::move(bytes));
+      return Outcome{};
+    }
+    known += (known.empty() ? "" : ", ") + c.data;
+  }
+  return failure("data name \"" + name + "\": must be one a chapter needs (" + known + ")");
 }
 
 Outcome Session::advance(long units) {

@@ -125,9 +125,15 @@ void gather(const Dataset& d, const std::vector<int>& idx, std::size_t begin, st
   const Eigen::Index n = static_cast<Eigen::Index>(end - begin);
   x.resize(d.dims(), n);
   y.resize(static_cast<std::size_t>(n));
+  const T inv255 = static_cast<T>(1.0 / 255.0);
   for (Eigen::Index j = 0; j < n; ++j) {
     const int i = idx[begin + static_cast<std::size_t>(j)];
-    x.col(j) = d.x.col(i).template cast<T>();
+    if (d.pixels.empty()) {
+      x.col(j) = d.x.col(i).template cast<T>();
+    } else {
+      const std::uint8_t* p = d.pixels.data() + static_cast<std::size_t>(i) * static_cast<std::size_t>(d.pixel_dims);
+      for (int r = 0; r < d.pixel_dims; ++r) x(r, j) = static_cast<T>(p[r]) * inv255;
+    }
     y[static_cast<std::size_t>(j)] = d.y[static_cast<std::size_t>(i)];
   }
 }

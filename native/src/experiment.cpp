@@ -7,7 +7,8 @@ namespace bnlab {
 const std::vector<Chapter>& all_chapters() {
   static const std::vector<Chapter> chapters = {speed_chapter(),          distribution_chapter(), shift_chapter(),
                                                 noise_chapter(),          regularization_chapter(),
-                                                inference_chapter(),      ics_chapter()};
+                                                inference_chapter(),      ics_chapter(),
+                                                images_chapter()};
   return chapters;
 }
 

@@ -19,7 +19,11 @@ Linear<T>::Linear(int in, int out, bool bias) : bias_(bias) {
 template <typename T>
 void Linear<T>::init(InitKind kind, Rng& rng) {
   const double fan_in = static_cast<double>(W.cols()), fan_out = static_cast<double>(W.rows());
-  const double stddev = kind == InitKind::He ? std::sqrt(2.0 / fan_in) : std::sqrt(2.0 / (fan_in + fan_out));
+  init_normal(kind == InitKind::He ? std::sqrt(2.0 / fan_in) : std::sqrt(2.0 / (fan_in + fan_out)), rng);
+}
+
+template <typename T>
+void Linear<T>::init_normal(double stddev, Rng& rng) {
   for (Eigen::Index i = 0; i < W.rows(); ++i)
     for (Eigen::Index j = 0; j < W.cols(); ++j) W(i, j) = static_cast<T>(stddev * rng.normal());
   b.setZero();

@@ -21,6 +21,7 @@ void MlpConfig::validate() const {
   require(bn_eps > 0.0 && bn_eps <= 1.0, "model.bn_eps", bn_eps, "must be in (0, 1]");
   require(ghost_batch == 0 || ghost_batch >= 2, "model.ghost_batch", ghost_batch, "must be 0 (off) or >= 2");
   require(ghost_batch == 0 || batch_norm, "model.ghost_batch", ghost_batch, "needs batch_norm = true");
+  require(init_std >= 0.0 && init_std <= 10.0, "model.init_std", init_std, "must be in [0, 10] (0 = He / Glorot)");
 }
 
 long MlpConfig::num_params() const {
@@ -47,14 +48,16 @@ Mlp<T>::Mlp(const MlpConfig& config, Rng& init_rng)
   int in = config.inputs;
   for (int w : config.hidden) {
     Block b{Linear<T>(in, w, !config.batch_norm), std::nullopt, Activation<T>(config.activation), std::nullopt};
-    b.linear.init(init, init_rng);
+    if (config.init_std > 0.0) b.linear.init_normal(config.init_std, init_rng);
+    else b.linear.init(init, init_rng);
     if (config.batch_norm) b.bn.emplace(w, config.bn_momentum, config.bn_eps, config.ghost_batch);
     if (config.dropout > 0.0) b.drop.emplace(config.dropout);
     blocks_.push_back(std::move(b));
     in = w;
   }
   // The output layer feeds softmax, not a nonlinearity: Glorot keeps the initial logits small.
-  out_.init(InitKind::Glorot, init_rng);
+  if (config.init_std > 0.0) out_.init_normal(config.init_std, init_rng);
+  else out_.init(InitKind::Glorot, init_rng);
 }
 
 template <typename T>

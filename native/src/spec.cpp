@@ -221,6 +221,7 @@ MlpConfig read_model(SpecReader r, MlpConfig m, const DataConfig& data, bool wit
   m.bn_eps = r.positive("bn_eps", m.bn_eps, 0.0, 1.0);
   m.ghost_batch = r.integer("ghost_batch", m.ghost_batch, 0, 100000);
   if (m.ghost_batch == 1) throw Error(r.field("ghost_batch") + " = 1: must be 0 (off) or >= 2");
+  m.init_std = r.number("init_std", m.init_std, 0.0, 10.0);
   r.finish();
   if (with_bn) m.validate();
   return m;
@@ -231,6 +232,7 @@ json to_json(const MlpConfig& m, bool with_bn) {
             {"dropout", m.dropout},       {"bn_momentum", m.bn_momentum},
             {"bn_eps", m.bn_eps},         {"ghost_batch", m.ghost_batch}};
   if (with_bn) j["batch_norm"] = m.batch_norm;
+  if (m.init_std > 0.0) j["init_std"] = m.init_std;  // written only when set: 0 (He / Glorot) is every other chapter's default
   return j;
 }
 

@@ -33,10 +33,25 @@ export function cliJson(args, input) {
   return JSON.parse(execFileSync(cliPath(), args, { input, encoding: 'utf8', maxBuffer: 1 << 30 }));
 }
 
-// Runs a spec to the end through the steppable session, as the page does.
-export function runToEnd(e, spec, { units = 2000, maxSlices = 1e6 } = {}) {
+// The images chapter's data: the page's Fashion-MNIST subset (scripts/build-data.mjs writes it
+// during the wasm build), or null when it is absent (the package is not installed).
+export const fashionSubsetPath = process.env.BNLAB_FASHION_SUBSET || path.join(generated, 'fashion-mnist-subset.bin');
+export function chapterData(e, chapter) {
+  const name = e.requiredData(chapter);
+  if (!name) return {};
+  if (!fs.existsSync(fashionSubsetPath)) return null;
+  return { [name]: new Uint8Array(fs.readFileSync(fashionSubsetPath)) };
+}
+
+// Runs a spec to the end through the steppable session, as the page does; `data` (name -> bytes)
+// is provided to the lab first.
+export function runToEnd(e, spec, { units = 2000, maxSlices = 1e6, data = {} } = {}) {
   const lab = e.createLab();
   try {
+    for (const [name, bytes] of Object.entries(data)) {
+      const given = lab.provideData(name, bytes);
+      if (!given.ok) throw new Error(given.error);
+    }
     const started = lab.start(spec);
     if (!started.ok) throw new Error(started.error);
     let slices = 0;

@@ -5,11 +5,12 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { cliJson, cliPath, compareNumbers, engine, modulePath, runCli, runToEnd, wasmPath } from './helpers.js';
+import { chapterData, cliJson, cliPath, compareNumbers, engine, fashionSubsetPath, modulePath, runCli, runToEnd, wasmPath } from './helpers.js';
 import { createHost } from '../../web/src/host.js';
 import { fromHost, toHost } from '../../web/src/protocol.js';
 
-const chapterNames = ['speed', 'distribution', 'shift', 'noise', 'regularization', 'inference', 'ics'];
+const chapterNames = ['speed', 'distribution', 'shift', 'noise', 'regularization', 'inference', 'ics', 'images'];
+const noData = `${fashionSubsetPath} is missing: install dataset-fashion-mnist (bash scripts/setup.sh), then build the wasm (it writes the subset)`;
 // wasm and native share the Eigen configuration (CMakeLists.txt), so results should agree to the
 // last bit; the tolerance leaves room only for printing/parsing of doubles in JSON.
 const tolerance = 1e-9;
@@ -22,6 +23,7 @@ function shrink(spec) {
   if (typeof s.epochs === 'number') s.epochs = Math.min(s.epochs, 4);
   if (typeof s.seeds === 'number') s.seeds = 1;
   for (const key of ['probe_every', 'frame_every', 'eval_every']) if (typeof s[key] === 'number') s[key] = Math.min(s[key], 25);
+  if (s.chapter === 'images') s.data = { ...s.data, n_train: 2000, n_test: 500 };
   return s;
 }
 
@@ -66,7 +68,13 @@ for (const name of chapterNames) {
     assert.equal(normalized.ok, true, normalized.error);
     assert.deepEqual(normalized.value, preset.value);
 
+    const data = chapterData(e, name);
+    if (!data) {
+      t.skip(noData);
+      return;
+    }
     const lab = e.createLab();
+    for (const [dataName, bytes] of Object.entries(data)) assert.equal(lab.provideData(dataName, bytes).ok, true);
     const started = lab.start(preset.value);
     assert.equal(started.ok, true, started.error);
     const first = lab.result();
@@ -97,12 +105,19 @@ for (const name of chapterNames) {
       return;
     }
     const e = await engine();
+    const data = chapterData(e, name);
+    if (!data) {
+      t.skip(noData);
+      return;
+    }
     const spec = shrink(e.preset(name).value);
     spec.seed = 3;
     const normalized = e.validate(spec);
     assert.equal(normalized.ok, true, normalized.error);
-    const wasm = runToEnd(e, normalized.value);
-    const native = cliJson(['run', '-', '--quiet'], JSON.stringify(normalized.value));
+    const wasm = runToEnd(e, normalized.value, { data });
+    // The CLI reads the same bytes (a bundle file) when the chapter needs data.
+    const dataArgs = Object.keys(data).length ? ['--data', fashionSubsetPath] : [];
+    const native = cliJson(['run', '-', '--quiet', ...dataArgs], JSON.stringify(normalized.value));
     const cmp = compareNumbers(wasm, native);
     assert.equal(cmp.mismatch, null, cmp.mismatch);
     console.log(`# ${name}: ${cmp.leaves} numbers compared, largest |wasm - native| = ${cmp.maxDiff}${cmp.at ? ` at ${cmp.at}` : ''} (tolerance ${tolerance})`);

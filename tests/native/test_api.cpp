@@ -29,7 +29,7 @@ bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == std::
 
 TEST_CASE("chapters() lists the chapters in lecture order", "[api]") {
   CHECK(chapters() ==
-        std::vector<std::string>{"speed", "distribution", "shift", "noise", "regularization", "inference", "ics"});
+        std::vector<std::string>{"speed", "distribution", "shift", "noise", "regularization", "inference", "ics", "images"});
 }
 
 TEST_CASE("preset returns the chapter's default spec, and an error for an unknown chapter", "[api]") {

@@ -10,6 +10,8 @@ export interface RawOutcome {
 
 /** A steppable run (embind class: free it with delete()). */
 export interface Lab {
+  /** Data a chapter needs (the library does no I/O), e.g. ('fashion-mnist', the IDX bytes); kept for later starts. */
+  provideData(name: string, bytes: Uint8Array): RawOutcome;
   start(spec: string): RawOutcome;
   /** Does about `units` units of work (a slice); value is empty. */
   advance(units: number): RawOutcome;
@@ -28,6 +30,8 @@ export interface BnlabModule {
   chapters(): string[];
   preset(chapter: string): RawOutcome;
   validate(spec: string): RawOutcome;
+  /** The name of the data a chapter needs from the host ('' = none). */
+  requiredData(chapter: string): string;
   /** The whole run at once; onProgress(fraction) after every slice. */
   run(spec: string, onProgress: ((fraction: number) => void) | null): RawOutcome;
   /** The spec split into independent cells: value is a JSON array of complete specs. */

@@ -50,10 +50,14 @@ export function wrapModule(module) {
       : { ok: false, error: 'this build of the engine has no cells()', value: null }),
     merge: (spec, results) => (typeof module.merge === 'function' ? outcomeOf(module.merge(stringify(spec), stringify(results)), false)
       : { ok: false, error: 'this build of the engine has no merge()', value: null }),
+    // The data a chapter needs from the host ('' = none), e.g. 'fashion-mnist' for images.
+    requiredData: (chapter) => module.requiredData(String(chapter)),
     createLab() {
       const lab = new module.Lab();
       return {
         start: (spec) => outcomeOf(lab.start(stringify(spec)), false),
+        // bytes: a Uint8Array (copied into the module); kept for every later start of this lab.
+        provideData: (name, bytes) => outcomeOf(lab.provideData(String(name), bytes), false),
         advance: (units) => outcomeOf(lab.advance(Math.max(1, Math.floor(units))), false),
         running: () => lab.running(),
         done: () => lab.done(),

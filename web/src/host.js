@@ -35,6 +35,7 @@ export function createHost(post, {
 } = {}) {
   let engine = null;
   const runs = new Map();
+  const data = new Map();  // name -> Uint8Array: handed to every lab before it starts (provideData)
   let activeId = null;
   let scheduled = false;
 
@@ -147,6 +148,7 @@ export function createHost(post, {
     preset: (arg) => engine.preset(arg),
     validate: (arg) => engine.validate(arg),
     chapters: () => ({ ok: true, error: '', value: engine.chapters() }),
+    provideData: (arg) => keepData(arg),
     hasCells: () => ({ ok: true, error: '', value: engine.hasCells() }),
     cells: (arg) => engine.cells(arg),
     merge: (arg) => engine.merge(arg?.spec, arg?.results),
@@ -165,6 +167,16 @@ export function createHost(post, {
     send({ type: fromHost.reply, reqId: message.reqId, outcome });
   }
 
+  // Checks the name against the chapters' needs; the contents are checked when a run starts.
+  function keepData(arg) {
+    const name = String(arg?.name);
+    const needed = engine.chapters().map((c) => engine.requiredData(c)).filter(Boolean);
+    if (!needed.includes(name)) return { ok: false, error: `data name "${name}": must be one a chapter needs (${needed.join(', ')})`, value: null };
+    if (!(arg.bytes instanceof Uint8Array)) return { ok: false, error: `data ${name}: bytes must be a Uint8Array`, value: null };
+    data.set(name, arg.bytes);
+    return { ok: true, error: '', value: null };
+  }
+
   function start(message) {
     dispose(message.runId);
     const lab = engine.createLab();
@@ -173,6 +185,7 @@ export function createHost(post, {
       publishMs: 0, publishes: 0, publishCost: 0, postEveryMs,
     };
     runs.set(run.id, run);
+    for (const [name, bytes] of data) lab.provideData(name, bytes);
     const outcome = lab.start(message.spec);
     if (!outcome.ok) {
       fail(run, outcome.error);

@@ -170,6 +170,7 @@ function wrapChannel(kind, channel, problems) {
     cells: (spec) => call('cells', typeof spec === 'string' ? spec : JSON.stringify(spec)),
     merge: (spec, results) => call('merge', { spec: typeof spec === 'string' ? spec : JSON.stringify(spec), results }),
     resultJson: (runId) => call('resultJson', runId),
+    provideData: (name, bytes) => call('provideData', { name, bytes }),
     start: (runId, spec, { paused = false } = {}) =>
       channel.post({ type: toHost.start, runId, spec: JSON.stringify(spec), paused }),
     resume: (runId) => channel.post({ type: toHost.resume, runId }),

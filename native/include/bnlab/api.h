@@ -9,6 +9,7 @@
 // browser can keep frames flowing), result() is the partial result so far (final once done()).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,8 +26,13 @@ struct Outcome {
   std::string json;   // the payload when ok
 };
 
-// Chapter names in lecture order: speed, distribution, shift, noise, regularization, inference, ics.
+// Chapter names in lecture order: speed, distribution, shift, noise, regularization, inference, ics,
+// images.
 std::vector<std::string> chapters();
+
+// The data a chapter needs from the host before it can start ("" = none; "fashion-mnist" for
+// images: an IDX bundle, see idx.h). Unknown chapters give "".
+std::string required_data(const std::string& chapter);
 
 // The chapter's default spec (the protocol of DESIGN section 2), as JSON.
 Outcome preset(const std::string& chapter);
@@ -54,6 +60,9 @@ class Session {
 
   // Validates the spec and prepares the run; replaces any run in progress.
   Outcome start(const std::string& spec_json);
+  // Hands over data a chapter needs (the library does no I/O): kept for every later start.
+  // `name` must be one a chapter asks for (required_data); contents are checked at start.
+  Outcome provide_data(const std::string& name, std::string bytes);
   // Does at most `units` units of work; returns an error outcome if the run failed, or if units
   // is outside [1, kMaxAdvanceUnits] (the largest long in wasm32; more than any run has).
   Outcome advance(long units);
@@ -66,6 +75,7 @@ class Session {
 
  private:
   std::unique_ptr<Experiment> experiment_;
+  std::map<std::string, std::shared_ptr<const std::string>> data_;
   bool cancelled_ = false;
   std::string failure_;
 };

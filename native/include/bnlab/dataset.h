@@ -24,11 +24,15 @@
 namespace bnlab {
 
 struct Dataset {
-  MatD x;              // dims x N
+  MatD x;              // dims x N (empty for an image set: see pixels)
   std::vector<int> y;  // N labels in [0, classes)
   int classes = 2;
+  // An image set keeps its bytes instead of x (60000 x 784 doubles would be 376 MB): example i is
+  // pixels[i * pixel_dims, (i + 1) * pixel_dims), and its input is byte / 255 (gather converts).
+  std::vector<std::uint8_t> pixels;
+  int pixel_dims = 0;
   int size() const { return static_cast<int>(y.size()); }
-  int dims() const { return static_cast<int>(x.rows()); }
+  int dims() const { return pixels.empty() ? static_cast<int>(x.rows()) : pixel_dims; }
   std::vector<int> flipped;  // indices whose label was flipped (training set only)
 };
 
@@ -59,7 +63,7 @@ struct InputTransform {
 };
 Dataset transform(const Dataset& d, const InputTransform& t);
 
-// Columns `idx` of d.x as a T matrix, and their labels.
+// Columns `idx` of d.x (or of the image bytes, scaled to [0, 1]) as a T matrix, and their labels.
 template <typename T>
 void gather(const Dataset& d, const std::vector<int>& idx, std::size_t begin, std::size_t end, Mat<T>& x,
             std::vector<int>& y);

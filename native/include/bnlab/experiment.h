@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,10 @@ class Experiment {
   virtual json result() const = 0;
 };
 
+// Data a host hands over as bytes (the library does no I/O): name -> contents. Sessions share
+// the bytes with the experiments they start; nothing copies them until a chapter parses them.
+using DataStore = std::map<std::string, std::shared_ptr<const std::string>>;
+
 struct Chapter {
   std::string name;   // "speed"
   std::string title;  // "Normalizing speeds up learning"
@@ -37,6 +42,10 @@ struct Chapter {
   // cell. cells(spec) -> array of cell specs; merge(spec, [cell result | null ...]) -> the result.
   std::function<json(const json&)> cells;
   std::function<json(const json&, const json&)> merge;
+  // Chapters on real data: the name of the data they need from the host ("" = none) and a make
+  // that receives it (make then fails with a message saying what is missing and how to get it).
+  std::string data;
+  std::function<std::unique_ptr<Experiment>(const json&, const DataStore&)> make_with_data;
 };
 
 // All chapters in lecture order.
@@ -57,6 +66,7 @@ Chapter noise_chapter();
 Chapter regularization_chapter();
 Chapter inference_chapter();
 Chapter ics_chapter();
+Chapter images_chapter();
 
 // Helper for chapter files: a Chapter from a typed spec S with
 //   S parse(const json&), json to_json(const S&), and an experiment class E(const S&).

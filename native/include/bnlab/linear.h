@@ -24,6 +24,7 @@ class Linear {
  public:
   Linear(int in, int out, bool bias);
   void init(InitKind kind, Rng& rng);  // draws W row by row; b = 0
+  void init_normal(double stddev, Rng& rng);  // W ~ N(0, stddev^2), row by row; b = 0
 
   const Mat<T>& forward(const Mat<T>& x);
   // x must be the input of the last forward. Fills dW, db; returns dX unless skip_dx.

@@ -32,6 +32,9 @@ struct MlpConfig {
   double bn_momentum = 0.1;  // PyTorch convention: weight of the new batch
   double bn_eps = 1e-5;
   int ghost_batch = 0;       // 0 = BN over the whole mini-batch
+  // 0: He (ReLU) / Glorot (tanh, sigmoid) by layer; > 0: every weight, the output layer's too,
+  // from N(0, init_std^2) (Ioffe & Szegedy's Figure 1 uses 0.1). Biases start at 0 either way.
+  double init_std = 0.0;
 
   void validate() const;  // throws Error naming the field
   long num_params() const;

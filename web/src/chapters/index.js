@@ -6,5 +6,6 @@ import noise from './noise.js';
 import regularization from './regularization.js';
 import inference from './inference.js';
 import ics from './ics.js';
+import images from './images.js';
 
-export const chapters = [speed, distribution, shift, noise, regularization, inference, ics];
+export const chapters = [speed, distribution, shift, noise, regularization, inference, ics, images];

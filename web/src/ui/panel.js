@@ -5,10 +5,11 @@ import { pct } from '../format.js';
 import { lineChart } from '../charts/line-chart.js';
 import { scatterChart } from '../charts/scatter-chart.js';
 import { fieldChart } from '../charts/field-chart.js';
+import { imageGrid } from '../charts/image-grid.js';
 import { buildControls } from './controls.js';
 import { defaultsFrom, specFrom } from '../state.js';
 
-const chartKinds = { line: lineChart, scatter: scatterChart, field: fieldChart };
+const chartKinds = { line: lineChart, scatter: scatterChart, field: fieldChart, images: imageGrid };
 let runCounter = 0;
 
 function paragraphs(list, cls) {
@@ -284,6 +285,13 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   }
 
   async function start({ paused = false, auto = false } = {}) {
+    // A chapter on real data fetches it first (once); `prepare` returns null or the message to show.
+    const problem = chapter.prepare ? await chapter.prepare(runner) : null;
+    if (problem) {
+      showError(problem);
+      setState('failed');
+      return false;
+    }
     const wanted = spec();
     const check = await runner.validate(wanted);
     if (!check.ok) {

@@ -1,0 +1,145 @@
+// Real images: Ioffe & Szegedy's Figure 1 on Fashion-MNIST. The data (a subset built by
+// scripts/build-data.mjs into generated/) are fetched when the chapter first runs and handed to the
+// engine (runner.provideData); without them the chapter says what to install.
+import { int, num, pct } from '../format.js';
+import { colors } from '../palette.js';
+import { arr, isNum, lastFinite, netStyles, seedControl } from './common.js';
+
+const nets = ['plain', 'bn'];
+const dataName = 'fashion-mnist';
+export const dataUrl = new URL('../../generated/fashion-mnist-subset.bin', import.meta.url).href;
+const howTo = 'install dataset-fashion-mnist (bash scripts/setup.sh) and rebuild (npm start builds web/generated/fashion-mnist-subset.bin)';
+
+// One fetch per runner; a failure is not cached, so a later Run tries again.
+const provided = new WeakMap();
+async function fetchAndProvide(runner) {
+  let response;
+  try {
+    response = await fetch(dataUrl);
+  } catch (error) {
+    return `the Fashion-MNIST images could not be fetched (${error?.message || error}): ${howTo}.`;
+  }
+  if (!response.ok) return `the Fashion-MNIST images are not on this server (generated/fashion-mnist-subset.bin: HTTP ${response.status}): ${howTo}.`;
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const outcome = await runner.provideData(dataName, bytes);
+  return outcome?.ok ? null : `the Fashion-MNIST images were refused: ${outcome?.error || 'no answer from the engine'}.`;
+}
+
+const sizeAxis = { label: 'test batch size (log scale)', log: true, ticks: [1, 2, 8, 60], tickFormat: (v) => String(v) };
+
+export default {
+  id: 'images',
+  number: 'R',
+  short: 'Real images',
+  title: 'Real images: Ioffe & Szegedy\'s Figure 1',
+  claim: 'On real images the effect is large: with batch norm the same network learns far faster, and the input to a last-layer sigmoid holds still instead of drifting.',
+  intro: [
+    'Ioffe and Szegedy (2015, Figure 1) trained three fully connected hidden layers of 100 sigmoid units on MNIST, mini-batches of 60, plain SGD, weights drawn from N(0, 0.1²). Here the same net learns Fashion-MNIST (28 × 28 grey images of clothes, 10 classes), with and without BN, from the same initial weights and the same mini-batches in the same order. The page trains on the first 10,000 training images and tests on the first 2,000 test images; the command line uses all 60,000 / 10,000.',
+    'The middle plots are their panels (b) and (c): the 15th, 50th and 85th percentiles of one unit\'s input to its sigmoid over a fixed set of test images. The unit is unit 0 of the last hidden layer (the weights start i.i.d., so any fixed index is a unit drawn at random); the drift figure beside it averages all 100 units. The last plot repeats chapter 4 on these images: with its own statistics, a test batch of one gets one answer for every image.',
+  ],
+  controls: [
+    { key: 'lr', label: 'Learning rate', kind: 'choice', options: [0.01, 0.03, 0.1, 0.3, 1], path: 'train.lr', fallback: 0.1 },
+    { key: 'steps', label: 'Training steps', kind: 'choice', options: [250, 500, 1000, 2000, 5000], path: 'steps', fallback: 1000 },
+    { key: 'unit', label: 'Unit shown (last hidden layer)', kind: 'integer', min: 0, max: 99, path: 'probe_unit', fallback: 0 },
+    seedControl,
+  ],
+  stepFraction: 0.02,
+  async prepare(runner) {
+    if (!provided.has(runner)) provided.set(runner, fetchAndProvide(runner));
+    const problem = await provided.get(runner);
+    if (problem) provided.delete(runner);
+    return problem;
+  },
+  charts: [
+    {
+      id: 'accuracy', title: 'Test accuracy (Figure 1a)',
+      description: 'Share of the test images classified correctly, every 100 steps (BN with its running averages).',
+      x: { label: 'training step' }, y: { label: 'test accuracy', domain: [0, 1], tickFormat: (v) => pct(v, 0) },
+      yFormat: (v) => pct(v, 1),
+      series: [{ key: 'plain', ...netStyles.plain }, { key: 'bn', ...netStyles.bn }],
+    },
+    {
+      id: 'bands-plain', title: 'Input to one sigmoid: without BN (Figure 1b)', group: 'bands',
+      description: 'Median and 15th-85th percentile band of z over 256 test images.',
+      x: { label: 'training step' }, y: { label: 'sigmoid input' },
+      series: [{ key: 'plain', ...netStyles.plain, label: 'without BN: median, band 15th-85th', band: true }],
+    },
+    {
+      id: 'bands-bn', title: 'Input to one sigmoid: with BN (Figure 1c)', group: 'bands',
+      description: 'Median and 15th-85th percentile band of gamma·zhat + beta over the same images.',
+      x: { label: 'training step' }, y: { label: 'sigmoid input' },
+      series: [{ key: 'bn', ...netStyles.bn, label: 'with BN: median, band 15th-85th', band: true }],
+    },
+    {
+      id: 'test-time', title: 'Test time: running averages vs the test batch\'s own statistics',
+      description: 'The trained BN net on the test images, normalised with the statistics of test batches of m images; the lines are its running-average accuracy and chance.',
+      x: sizeAxis, y: { label: 'test accuracy', domain: [0, 1], tickFormat: (v) => pct(v, 0) }, yFormat: (v) => pct(v, 1),
+      series: [
+        { key: 'batch', label: 'batch statistics', color: colors.blue, marker: 'circle' },
+        { key: 'running', label: 'running averages', color: colors.black, dash: '6 3' },
+        { key: 'chance', label: 'chance (10%)', color: colors.vermillion, dash: '2 3' },
+      ],
+    },
+    {
+      id: 'examples', kind: 'images', title: 'Test images and the two nets\' answers',
+      description: 'One test image of each class, with each net\'s predicted class and its probability at the latest evaluation (✓ right, ✗ wrong).',
+    },
+  ],
+  render(result, charts) {
+    const data = result?.nets || {};
+    const classes = arr(result?.classes);
+    const bandOf = (key) => {
+      const p = data[key]?.percentiles || {};
+      return { key, x: arr(p.step), y: arr(p.p50), lo: arr(p.p15), hi: arr(p.p85), diverged: isNum(data[key]?.diverged_at) };
+    };
+    const acc = (k) => lastFinite(data[k]?.test_accuracy);
+    charts.get('accuracy').update({
+      series: nets.map((k) => ({ key: k, x: arr(data[k]?.eval_step), y: arr(data[k]?.test_accuracy), diverged: isNum(data[k]?.diverged_at) })),
+      summary: nets.map((k) => `${netStyles[k].label}: ${isNum(data[k]?.diverged_at) ? 'diverged' : pct(acc(k))}`).join('; ') + ' test accuracy at the latest evaluation.',
+    });
+    const unit = result?.probe_unit ?? 0;
+    for (const k of nets) {
+      const n = data[k] || {};
+      charts.get(`bands-${k}`).update({
+        series: [bandOf(k)],
+        summary: `Unit ${unit} ${netStyles[k].label}: percentiles moved ${num(n.band_drift)} band widths (rank ${isNum(n.unit_rank) ? int(n.unit_rank) : '–'} of 100 by drift); the mean over all 100 units is ${num(n.band_drift_all_units)}.`,
+      });
+    }
+    const tt = result?.test_time;
+    const batches = arr(tt?.batch);
+    const sizes = batches.map((b) => b.size);
+    const span = sizes.length ? [Math.min(...sizes), Math.max(...sizes)] : [1, 60];
+    charts.get('test-time').update({
+      series: tt ? [{ key: 'batch', x: sizes, y: batches.map((b) => b.accuracy) }] : [],
+      hlines: tt ? [{ key: 'running', y: tt.running, label: `running ${pct(tt.running, 1)}` }, { key: 'chance', y: tt.chance, label: 'chance' }] : [],
+      summary: tt
+        ? `Batch of one: ${pct(batches.find((b) => b.size === 1)?.accuracy)}${tt.batch1_one_answer ? ` (one answer, ${classes[tt.batch1_class] || 'one class'}, for every image)` : ''}; batch of ${span[1]}: ${pct(batches.at(-1)?.accuracy)}; running averages ${pct(tt.running)}.`
+        : 'Computed when training ends.',
+    });
+    const ex = result?.examples || {};
+    const labels = arr(ex.label);
+    const name = (c) => classes[c] ?? String(c);
+    const images = arr(ex.pixels).map((pixels, i) => ({
+      id: arr(ex.index)[i],
+      pixels,
+      lines: [
+        { text: name(labels[i]) },
+        ...nets.map((k) => {
+          const c = arr(ex[k]?.class)[i];
+          const p = arr(ex[k]?.probability)[i];
+          const ok = c === labels[i];
+          return { text: isNum(c) ? `${k === 'bn' ? 'BN' : 'no BN'}: ${ok ? '✓' : '✗'} ${name(c)} ${pct(p, 0)}` : '', color: netStyles[k].color };
+        }),
+      ],
+    }));
+    const right = (k) => labels.filter((y, i) => arr(ex[k]?.class)[i] === y).length;
+    charts.get('examples').update({
+      images, rows: result?.data?.rows, cols: result?.data?.cols,
+      summary: labels.length ? `Of these ${labels.length} images, with BN ${right('bn')} are right, without BN ${right('plain')}.` : '',
+      columns: ['test image', 'class', 'with BN', 'p (BN)', 'without BN', 'p (no BN)'],
+      exportRows: labels.map((y, i) => [arr(ex.index)[i], name(y), name(arr(ex.bn?.class)[i]), arr(ex.bn?.probability)[i], name(arr(ex.plain?.class)[i]), arr(ex.plain?.probability)[i]]),
+    });
+    if (typeof result?.takeaway === 'string' && result.takeaway) return result.takeaway;
+    return 'Training…';
+  },
+};
