@@ -62,7 +62,7 @@ test('keyboard walk during a run: the chart keeps focus, the read-out follows th
   await page.close();
 });
 
-test('decision regions: a few paths, arrow keys move a cursor that reads class and confidence, a tap reads a value', async () => {
+test('decision regions: a few paths, arrow keys move a cursor that reads class and confidence, the table names the class', async () => {
   const { page, problems } = await openPage(browser.context, `${server.url}#speed`, server.url);
   await page.click(`${visible} [data-action="run"]`);
   await waitState(page, ['done']);
@@ -81,6 +81,7 @@ test('decision regions: a few paths, arrow keys move a cursor that reads class a
   assert.notEqual(one, two);
   // the data table and CSV name the class
   await page.click(`${field} details.data-table summary`);
+  await page.waitForSelector(`${field} table tbody tr td:nth-child(4)`);
   const cell = await page.$eval(`${field} table tbody tr td:nth-child(4)`, (td) => td.textContent);
   assert.match(cell, /^class [01]$/);
   assert.deepEqual(problems, []);
@@ -96,6 +97,7 @@ test('category axes give names in tables; a tap on a chart reads a value at 320 
     const chart = `${visible} [data-chart="shift-accuracy"]`;
     const target = chart;
     await page.click(`${target} details.data-table summary`);
+    await page.waitForSelector(`${target} table tbody tr td:nth-child(2)`);
     const xs = await page.$$eval(`${target} table tbody tr td:nth-child(2)`, (tds) => tds.map((td) => td.textContent));
     assert.ok(xs.some((x) => /[a-z]/i.test(x)), `category names in the table: ${xs.slice(0, 5).join(', ')}`);
     const svg = page.locator(`${target} svg.chart-svg`);

@@ -162,3 +162,18 @@ test('only the parent is obeyed; loading a chapter from the host moves neither i
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('without allow-downloads, an export says so on the page and offers the data to copy', async () => {
+  const { page, labFrame, problems } = await openHost('/exports.html', hostPage(`${lab.url}#noise`));
+  await labFrame.click('section.chapter:not([hidden]) [data-action="run"]');
+  await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });
+  const chart = 'section.chapter:not([hidden]) [data-chart="noise-mean-noise"]';
+  assert.equal(await labFrame.isVisible(`${chart} .export-fallback`), false);
+  await labFrame.click(`${chart} .export button:text-is("CSV")`);
+  await labFrame.waitForSelector(`${chart} .export-fallback:not([hidden])`);
+  assert.match(await labFrame.textContent(`${chart} .export-fallback-text`), /allow-downloads/);
+  assert.match(await labFrame.inputValue(`${chart} .export-fallback-area`), /^series,mini-batch size m,/);
+  assert.ok(await labFrame.isVisible(`${chart} .export-fallback button:text-is("Copy to clipboard")`));
+  assert.deepEqual(problems.filter((p) => !/[Dd]ownload/.test(p)), []);
+  await page.close();
+});

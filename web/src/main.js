@@ -7,6 +7,7 @@ import { createPool } from './pool.js';
 import { createChapterPanel } from './ui/panel.js';
 import { parseHash, readValues, writeHash } from './state.js';
 import { applyPageOptions, readPageOptions, startEmbed, writePageOptions } from './embed.js';
+import { createEmbedDialog } from './ui/embed-dialog.js';
 
 const statusLine = document.getElementById('status');
 const noticeList = document.getElementById('notices');
@@ -143,6 +144,25 @@ function onProgress(chapter, state, fraction) {
   embed?.progress(chapter.id, state, fraction);
 }
 
+// "Embed…": a snippet for the chapter on screen and its state (ui/embed-dialog.js).
+function setUpEmbedDialog() {
+  const dialog = createEmbedDialog({
+    getState: () => {
+      const panel = panels.get(current);
+      const chapter = panel.chapter;
+      const hash = writeHash(chapter.id, chapter.controls, panel.values);
+      const base = `${window.location.origin === 'null' ? window.location.href.split('#')[0] : `${window.location.origin}${window.location.pathname}`}`;
+      return {
+        base, chapter: chapter.id, query: hash.split('?')[1] || '', title: `BN Lab, chapter ${chapter.number}: ${chapter.short}`,
+        fromFile: window.location.protocol === 'file:',
+      };
+    },
+  });
+  const button = h('button', { type: 'button', class: 'small embed-open', 'data-action': 'embed', text: 'Embed…', 'aria-haspopup': 'dialog' });
+  button.addEventListener('click', () => dialog.open());
+  document.querySelector('.status-bar')?.appendChild(button);
+}
+
 // The skip link goes to the heading of the chapter on screen (without touching the hash).
 function setUpSkipLink() {
   document.querySelector('[data-skip]')?.addEventListener('click', (event) => {
@@ -193,6 +213,7 @@ async function boot() {
   }
   const where = runner.kind === 'main-thread' ? 'on the main thread in short slices (no worker available)' : `in a ${runner.kind === 'blob-worker' ? 'blob ' : ''}web worker`;
   announce(`Ready. Training runs ${where}.`);
+  setUpEmbedDialog();
   applyHash();
   window.addEventListener('hashchange', () => {
     if (!applyingHash) applyHash({ focus: true });

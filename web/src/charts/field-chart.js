@@ -32,7 +32,7 @@ export function fieldChart(el, opts) {
   let geometry = null;
   let cursor = null; // {i, j}: the grid cell the keyboard or a tap reads
   frame.setLegend(classNames.map((label, c) => ({
-    label: `${label} (shape; shade: predicted ${label}, darker = more confident)`, color: styleOf(c).color, marker: styleOf(c).marker, band: true,
+    label: `${label}: points, and the region predicted as ${label} (darker = more confident)`, color: styleOf(c).color, marker: styleOf(c).marker, band: true,
   })));
 
   const svg = s('svg', {

@@ -1,0 +1,92 @@
+// The "Embed" dialog: a ready-to-paste <iframe> snippet for the chapter on screen and its state
+// (sized, titled, sandboxed), with the page options of the URL (one chapter only, settings shown,
+// locked or hidden), and a plain link. The same options are documented in docs/web.md.
+import { h } from '../dom.js';
+import { copyText } from '../export.js';
+
+const escapeAttr = (text) => String(text).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+// The address of the lab for a chapter, its settings query (e.g. "lr=0.3&seed=1") and options.
+export function embedUrl({ base, chapter, query = '', nav = '1', controls = 'show' }) {
+  const params = new URLSearchParams(query);
+  if (nav === '0') params.set('nav', '0');
+  if (controls !== 'show') params.set('controls', controls);
+  const q = params.toString();
+  return `${base}#${chapter}${q ? `?${q}` : ''}`;
+}
+
+// <iframe> for a course page: no host script needed (the frame scrolls if the page is shorter).
+export function embedSnippet({ url, title, height = 1400, downloads = true }) {
+  const sandbox = downloads ? 'allow-scripts allow-downloads' : 'allow-scripts';
+  return `<iframe src="${escapeAttr(url)}" title="${escapeAttr(title)}" width="100%" height="${Math.round(height)}" `
+    + `style="width: 100%; max-width: 72rem; border: 1px solid #c9c9c9;" sandbox="${sandbox}" loading="lazy"></iframe>`;
+}
+
+export function createEmbedDialog({ getState }) {
+  const titleId = 'embed-dialog-title';
+  const only = h('input', { type: 'checkbox', id: 'embed-only', checked: true });
+  const withSettings = h('input', { type: 'checkbox', id: 'embed-settings', checked: true });
+  const downloads = h('input', { type: 'checkbox', id: 'embed-downloads', checked: true });
+  const controls = h('select', { id: 'embed-controls' }, [
+    h('option', { value: 'show', text: 'shown' }), h('option', { value: 'lock', text: 'locked (visible, not changeable)' }),
+    h('option', { value: 'hide', text: 'hidden (Run stays)' }),
+  ]);
+  const height = h('input', { type: 'number', id: 'embed-height', min: 300, max: 20000, step: 50, value: 1400 });
+  const snippet = h('textarea', { id: 'embed-snippet', readonly: true, rows: 5, 'aria-describedby': 'embed-snippet-hint' });
+  const link = h('a', { id: 'embed-link', href: '#', target: '_blank', rel: 'noopener' });
+  const status = h('p', { class: 'embed-status', role: 'status' });
+  const where = h('p', { class: 'embed-where', hidden: true });
+  const copySnippet = h('button', { type: 'button', class: 'primary', text: 'Copy snippet' });
+  const copyLink = h('button', { type: 'button', text: 'Copy link' });
+  const close = h('button', { type: 'button', text: 'Close' });
+  const field = (input, label, hint) => h('div', { class: 'control' }, [h('label', { for: input.id, text: label }), input, hint ? h('span', { class: 'hint', text: hint }) : null]);
+  const check = (input, label) => h('div', { class: 'control toggle' }, [input, h('label', { for: input.id, text: label })]);
+
+  const dialog = h('dialog', { class: 'embed-dialog', 'aria-labelledby': titleId }, [
+    h('h2', { id: titleId, text: 'Embed this chapter in a course page' }),
+    where,
+    h('div', { class: 'control-group' }, [
+      check(only, 'This chapter only (hide the chapter links and pager)'),
+      check(withSettings, 'With the settings shown now'),
+      field(controls, 'Settings in the frame'),
+      field(height, 'Frame height (px)'),
+      check(downloads, 'Allow exports (sandbox allow-downloads)'),
+    ]),
+    h('label', { for: snippet.id, text: 'Snippet to paste into the HTML (source) view of the course page' }),
+    snippet,
+    h('p', { id: 'embed-snippet-hint', class: 'hint', text: 'The frame needs no script on the course page. The README has the steps for Canvas, Moodle, Open edX and Jupyter Book / Quarto.' }),
+    h('p', {}, ['Plain link: ', link]),
+    h('div', { class: 'runbar' }, [copySnippet, copyLink, close]),
+    status,
+  ]);
+
+  let url = '';
+  function refresh() {
+    const { base, chapter, title, query, fromFile } = getState();
+    url = embedUrl({ base, chapter, query: withSettings.checked ? query : '', nav: only.checked ? '0' : '1', controls: controls.value });
+    const rows = Number(height.value);
+    snippet.value = embedSnippet({ url, title, height: Number.isFinite(rows) && rows >= 300 ? Math.min(rows, 20000) : 1400, downloads: downloads.checked });
+    link.href = url;
+    link.textContent = url;
+    where.hidden = !fromFile;
+    where.textContent = fromFile ? 'This lab is opened from a file, so the address below works on this computer only: host the lab (or upload bnlab-lab.html to the course) and open this dialog from there.' : '';
+    status.textContent = '';
+  }
+  for (const input of [only, withSettings, downloads, controls, height]) input.addEventListener('input', refresh);
+  copySnippet.addEventListener('click', async () => {
+    status.textContent = (await copyText(snippet.value, snippet)) ? 'Snippet copied.' : 'Copying was refused here: select the snippet and copy it.';
+  });
+  copyLink.addEventListener('click', async () => {
+    status.textContent = (await copyText(url, null)) ? 'Link copied.' : 'Copying was refused here: copy the link above.';
+  });
+  close.addEventListener('click', () => dialog.close());
+  document.body.appendChild(dialog);
+
+  return {
+    dialog,
+    open() {
+      refresh();
+      dialog.showModal();
+    },
+  };
+}
