@@ -119,10 +119,14 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     ]);
   }
 
+  // The previous pair is cancelled at once (its late updates must not draw with the new values);
+  // the new one starts when the control has been still for the debounce time.
   function scheduleLive(delay = chapter.live?.debounceMs ?? 150) {
     if (!chapter.live || disabled) return;
+    const seq = ++liveSeq;
+    cancelLive();
     clearTimeout(liveTimer);
-    liveTimer = setTimeout(startLive, delay);
+    liveTimer = setTimeout(() => startLive(seq), delay);
   }
 
   function cancelLive() {
@@ -130,9 +134,9 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     liveHandles = [];
   }
 
-  function drawLive(parts, done) {
+  function drawLive(parts, done, runValues) {
     try {
-      const text = chapter.live.render(parts, liveCharts, { values, done });
+      const text = chapter.live.render(parts, liveCharts, { values: runValues, done });
       if (text) liveText.textContent = text;
       markDrawn();
     } catch (error) {
@@ -141,10 +145,10 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     }
   }
 
-  async function startLive() {
-    const seq = ++liveSeq;
-    cancelLive();
-    const specs = chapter.live.specs(spec(), values);
+  async function startLive(seq) {
+    if (seq !== liveSeq) return;
+    const runValues = values;
+    const specs = chapter.live.specs(spec(), runValues);
     const t0 = now();
     section.dataset.live = 'running';
     const check = await runner.validate(specs[0]);
@@ -166,14 +170,14 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     }
     const parts = specs.map(() => null);
     liveParts = parts;
-    liveText.textContent = chapter.live.pending?.(values) || 'Training…';
+    liveText.textContent = chapter.live.pending?.(runValues) || 'Training…';
     const outcomes = await Promise.all(specs.map((one, i) => {
       const handle = pool.run(one, {
         first: true,
         onUpdate(message) {
           if (seq !== liveSeq || !message.result) return;
           parts[i] = message.result;
-          if (!reducedMotion && message.state !== 'done') drawLive(parts, false);
+          if (!reducedMotion && message.state !== 'done') drawLive(parts, false, runValues);
         },
       });
       liveHandles.push(handle);
@@ -191,8 +195,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       parts[i] = o.result;
     });
     liveHandles = [];
-    drawLive(parts, true);
-    const visit = chapter.live.visit?.(parts, values);
+    drawLive(parts, true, runValues);
+    const visit = chapter.live.visit?.(parts, runValues);
     if (visit) visits.set(visit.key, visit);
     draw(lastResult);
     section.dataset.liveMs = String(Math.round(now() - t0));
