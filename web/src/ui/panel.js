@@ -134,7 +134,10 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     liveHandles = [];
   }
 
+  let liveDrawTimer = null;
+  let liveDrawMs = 0;
   function drawLive(parts, done, runValues) {
+    const t0 = now();
     try {
       const text = chapter.live.render(parts, liveCharts, { values: runValues, done });
       if (text) liveText.textContent = text;
@@ -143,6 +146,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       liveText.textContent = `The live plots could not be drawn (${error.message}).`;
       console.warn(`chapter ${chapter.id}: live render failed`, error);
     }
+    liveDrawMs = now() - t0;
   }
 
   async function startLive(seq) {
@@ -177,7 +181,11 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
         onUpdate(message) {
           if (seq !== liveSeq || !message.result) return;
           parts[i] = message.result;
-          if (!reducedMotion && message.state !== 'done') drawLive(parts, false, runValues);
+          if (reducedMotion || message.state === 'done' || liveDrawTimer) return;
+          liveDrawTimer = setTimeout(() => {
+            liveDrawTimer = null;
+            if (seq === liveSeq) drawLive(parts, false, runValues);
+          }, liveDrawMs > 0 ? Math.max(100, 2 * liveDrawMs) : 0);
         },
       });
       liveHandles.push(handle);
@@ -195,6 +203,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       parts[i] = o.result;
     });
     liveHandles = [];
+    clearTimeout(liveDrawTimer);
+    liveDrawTimer = null;
     drawLive(parts, true, runValues);
     const visit = chapter.live.visit?.(parts, runValues);
     if (visit) visits.set(visit.key, visit);
@@ -349,7 +359,24 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     onValuesChange?.(chapter, values);
   }
 
+  // Intermediate results are drawn at most about a third of the time: a redraw that takes d ms waits
+  // at least 2d (and 100 ms) after the last, so a busy machine still answers clicks and keys.
+  let drawTimer = null;
+  let lastDrawEnd = 0;
+  let lastDrawMs = 0;
+  function drawSoon() {
+    if (drawTimer) return;
+    const wait = Math.max(0, lastDrawEnd + Math.max(100, 2 * lastDrawMs) - now());
+    drawTimer = setTimeout(() => {
+      drawTimer = null;
+      if (lastResult) draw(lastResult);
+    }, wait);
+  }
+
   function draw(result) {
+    clearTimeout(drawTimer);
+    drawTimer = null;
+    const t0 = now();
     try {
       const text = chapter.render(result, charts, { values, spec: result?.spec, visits });
       if (text && result) takeaway.textContent = text;
@@ -358,6 +385,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       takeaway.textContent = `The plots could not be drawn from this result (${error.message}).`;
       console.warn(`chapter ${chapter.id}: render failed`, error);
     }
+    lastDrawEnd = now();
+    lastDrawMs = lastDrawEnd - t0;
   }
 
   function onUpdate(message) {
@@ -372,7 +401,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     if (message.result) {
       lastResult = message.result;
       // Under prefers-reduced-motion a run the page started by itself is computed, then drawn once.
-      if (!(autoRun && reducedMotion && message.state !== 'done')) draw(message.result);
+      if (message.state === 'done') draw(message.result);
+      else if (!(autoRun && reducedMotion)) drawSoon();
     }
     const rate = message.elapsedMs > 0 ? ` · ${(message.elapsedMs / 1000).toFixed(1)} s of compute` : '';
     const label = message.state === 'done' ? 'Done' : message.state === 'paused' ? 'Paused' : 'Running';
