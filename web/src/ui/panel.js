@@ -271,7 +271,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     runButton.textContent = next === 'paused' ? 'Resume' : next === 'done' ? 'Run again' : 'Run';
     runButton.disabled = next === 'running' && !autoRun;
     pauseButton.disabled = next !== 'running';
-    stepButton.disabled = next === 'running' || next === 'done';
+    // While the page's own run plays, Run and Step stay live: the user takes it over.
+    stepButton.disabled = (next === 'running' && !autoRun) || next === 'done';
     onRunState?.(chapter, next);
   }
 
@@ -507,6 +508,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       else if (state === 'paused' && autoRun) api.run();
     },
     async step() {
+      autoRun = false;
       if (sweepHandle) await start({ paused: true });
       if (!runId || state === 'idle' || state === 'failed' || state === 'done') {
         if (!(await start({ paused: true }))) return;
