@@ -181,7 +181,7 @@ test('pool sizes 1 and 3 give the same bytes, and the same bytes as one run of t
       });
       runner.start('whole', spec);
     });
-    const cells = JSON.parse((await runner.cells(spec)).value || '[]').length;
+    const cells = (await runner.cells(spec)).value?.length;
     return { merged, whole, sizes, cells };
   });
   if (out.skip) {
@@ -196,6 +196,29 @@ test('pool sizes 1 and 3 give the same bytes, and the same bytes as one run of t
   assert.ok(out.merged[0].length > 1000);
   assert.equal(out.merged[0], out.merged[1]);
   assert.equal(out.merged[0], out.whole);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('Run in chapter 3b sweeps over seeds (on the pool when the engine has cells) and keeps the live points', async () => {
+  const { page, problems } = await openPage(browser.context, `${server.url}#regularization?seeds=2&epochs=100`, server.url);
+  const live = await waitLive(page, 64);
+  assert.equal(live.live, 'done', live.error);
+  await page.click(`${chapterSel('regularization')} [data-action="run"]`);
+  await page.waitForFunction(() => ['done', 'failed'].includes(document.querySelector('section[data-chapter="regularization"]')?.dataset.state), null, { timeout, polling: 250 });
+  const out = await page.$eval(chapterSel('regularization'), (s) => ({
+    state: s.dataset.state,
+    pool: s.dataset.pool,
+    takeaway: s.querySelector('.takeaway').textContent,
+    gap: s.querySelector('figure[data-chart="regularization-gap"] .chart-summary').textContent,
+  }));
+  const hasCells = await page.evaluate(async () => (await window.bnlab.runner.hasCells()).value === true);
+  assert.equal(out.state, 'done');
+  if (hasCells) assert.ok(Number(out.pool) >= 1, `the sweep ran on the pool (${out.pool})`);
+  else assert.equal(out.pool, '');
+  assert.match(out.gap, /^Loss gap after 2 of 2 seeds: /);
+  assert.match(out.gap, /Live points \(one seed\): 64: BN/);
+  assert.ok(!/Press Run/.test(out.takeaway), out.takeaway);
   assert.deepEqual(problems, []);
   await page.close();
 });

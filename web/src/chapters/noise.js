@@ -42,7 +42,7 @@ export default {
   ],
   controls: [
     { key: 'inspect', label: 'Mini-batch size to inspect', kind: 'choice', options: [64, 128, 256, 512], view: true, fallback: 64, hint: 'Highlighted in the plots; its batch means are shown as a histogram.' },
-    { key: 'ntrain', label: 'Training-set size N', kind: 'choice', options: [512, 1024, 2048, 4096, 8192, 16384, 60000], path: 'data.n_train', fallback: 8192, hint: 'Batches are drawn from these N examples; at N = 512 a batch of 512 is the whole set.' },
+    { key: 'ntrain', label: 'Training-set size N', kind: 'choice', options: [512, 1024, 2048, 4096, 8192, 16384, 60000], path: 'data.n_train', fallback: 60000, hint: 'Batches are drawn from these N examples; at N = 512 a batch of 512 is the whole set.' },
     { key: 'bn', label: 'Net has batch norm', kind: 'toggle', path: 'model.batch_norm', fallback: true },
     { key: 'trainSteps', label: 'Train before freezing', kind: 'choice', options: [{ value: 0, label: 'no (at initialization)' }, { value: 500, label: '500 steps' }, { value: 2000, label: '2,000 steps' }], path: 'train_steps', fallback: 0 },
     seedControl,

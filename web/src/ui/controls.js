@@ -68,19 +68,22 @@ function sliderControl(control, value, onChange) {
   const input = h('input', {
     id, name: control.key, type: 'range', min: control.min, max: control.max, step: control.step ?? 1,
   });
-  input.value = String(value);
-  const shown = h('output', { for: id, class: 'slider-value', text: String(value) });
-  const report = () => {
+  const shown = h('output', { for: id, class: 'slider-value' });
+  const show = (v) => {
+    input.value = String(v);
     shown.textContent = input.value;
     input.setAttribute('aria-valuetext', `${input.value}${control.unit ? ` ${control.unit}` : ''}`);
+  };
+  show(value);
+  const report = () => {
+    show(input.value);
     onChange(control.key, Number(input.value));
   };
   input.addEventListener('input', report);
   return {
     node: h('div', { class: 'control slider' }, [h('label', { for: id, text: control.label }), h('div', { class: 'slider-row' }, [input, shown]), hint(control)]),
     set(v) {
-      input.value = String(v);
-      shown.textContent = String(v);
+      show(v);
     },
     input,
   };

@@ -124,10 +124,14 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     ]);
   }
 
+  // The previous pair is cancelled at once (its late updates must not draw with the new values);
+  // the new one starts when the control has been still for the debounce time.
   function scheduleLive(delay = chapter.live?.debounceMs ?? 150) {
     if (!chapter.live || locked) return;
+    const seq = ++liveSeq;
+    cancelLive();
     clearTimeout(liveTimer);
-    liveTimer = setTimeout(startLive, delay);
+    liveTimer = setTimeout(() => startLive(seq), delay);
   }
 
   function cancelLive() {
@@ -135,21 +139,25 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     liveHandles = [];
   }
 
-  function drawLive(parts, done) {
+  let liveDrawTimer = null;
+  let liveDrawMs = 0;
+  function drawLive(parts, done, runValues) {
+    const t0 = now();
     try {
-      const text = chapter.live.render(parts, liveCharts, { values, done });
+      const text = chapter.live.render(parts, liveCharts, { values: runValues, done });
       if (text) liveText.textContent = text;
       markDrawn();
     } catch (error) {
       liveText.textContent = `The live plots could not be drawn (${error.message}).`;
       console.warn(`chapter ${chapter.id}: live render failed`, error);
     }
+    liveDrawMs = now() - t0;
   }
 
-  async function startLive() {
-    const seq = ++liveSeq;
-    cancelLive();
-    const specs = chapter.live.specs(spec(), values);
+  async function startLive(seq) {
+    if (seq !== liveSeq) return;
+    const runValues = values;
+    const specs = chapter.live.specs(spec(), runValues);
     const t0 = now();
     section.dataset.live = 'running';
     const check = await runner.validate(specs[0]);
@@ -171,14 +179,18 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     }
     const parts = specs.map(() => null);
     liveParts = parts;
-    liveText.textContent = chapter.live.pending?.(values) || 'Training…';
+    liveText.textContent = chapter.live.pending?.(runValues) || 'Training…';
     const outcomes = await Promise.all(specs.map((one, i) => {
       const handle = pool.run(one, {
         first: true,
         onUpdate(message) {
           if (seq !== liveSeq || !message.result) return;
           parts[i] = message.result;
-          if (!reducedMotion && message.state !== 'done') drawLive(parts, false);
+          if (reducedMotion || message.state === 'done' || liveDrawTimer) return;
+          liveDrawTimer = setTimeout(() => {
+            liveDrawTimer = null;
+            if (seq === liveSeq) drawLive(parts, false, runValues);
+          }, liveDrawMs > 0 ? Math.max(100, 2 * liveDrawMs) : 0);
         },
       });
       liveHandles.push(handle);
@@ -196,8 +208,10 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       parts[i] = o.result;
     });
     liveHandles = [];
-    drawLive(parts, true);
-    const visit = chapter.live.visit?.(parts, values);
+    clearTimeout(liveDrawTimer);
+    liveDrawTimer = null;
+    drawLive(parts, true, runValues);
+    const visit = chapter.live.visit?.(parts, runValues);
     if (visit) visits.set(visit.key, visit);
     draw(lastResult);
     section.dataset.liveMs = String(Math.round(now() - t0));
@@ -270,7 +284,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     runButton.textContent = next === 'paused' ? 'Resume' : next === 'done' ? 'Run again' : 'Run';
     mark(runButton, next === 'running' && !autoRun);
     mark(pauseButton, next !== 'running');
-    mark(stepButton, next === 'running' || next === 'done');
+    // While the page's own run plays, Run and Step stay live: the user takes it over.
+    mark(stepButton, (next === 'running' && !autoRun) || next === 'done');
     onRunState?.(chapter, next);
   }
 
@@ -372,7 +387,24 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     onValuesChange?.(chapter, values);
   }
 
+  // Intermediate results are drawn at most about a third of the time: a redraw that takes d ms waits
+  // at least 2d (and 100 ms) after the last, so a busy machine still answers clicks and keys.
+  let drawTimer = null;
+  let lastDrawEnd = 0;
+  let lastDrawMs = 0;
+  function drawSoon() {
+    if (drawTimer) return;
+    const wait = Math.max(0, lastDrawEnd + Math.max(100, 2 * lastDrawMs) - now());
+    drawTimer = setTimeout(() => {
+      drawTimer = null;
+      if (lastResult) draw(lastResult);
+    }, wait);
+  }
+
   function draw(result) {
+    clearTimeout(drawTimer);
+    drawTimer = null;
+    const t0 = now();
     try {
       const text = chapter.render(result, charts, { values, spec: result?.spec, visits });
       if (text && result) takeaway.textContent = text;
@@ -381,6 +413,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       takeaway.textContent = `The plots could not be drawn from this result (${error.message}).`;
       console.warn(`chapter ${chapter.id}: render failed`, error);
     }
+    lastDrawEnd = now();
+    lastDrawMs = lastDrawEnd - t0;
   }
 
   function onUpdate(message) {
@@ -395,7 +429,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     if (message.result) {
       lastResult = message.result;
       // Under prefers-reduced-motion a run the page started by itself is computed, then drawn once.
-      if (!(autoRun && reducedMotion && message.state !== 'done')) draw(message.result);
+      if (message.state === 'done') draw(message.result);
+      else if (!(autoRun && reducedMotion)) drawSoon();
     }
     const rate = message.elapsedMs > 0 ? ` · ${(message.elapsedMs / 1000).toFixed(1)} s of compute` : '';
     const label = message.state === 'done' ? 'Done' : message.state === 'paused' ? 'Paused' : 'Running';
@@ -500,6 +535,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       else if (state === 'paused' && autoRun) api.run();
     },
     async step() {
+      autoRun = false;
       if (sweepHandle) await start({ paused: true });
       if (!runId || state === 'idle' || state === 'failed' || state === 'done') {
         if (!(await start({ paused: true }))) return;
