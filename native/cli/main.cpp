@@ -2,7 +2,7 @@
 //   bnlab chapters                 list the chapters
 //   bnlab preset CHAPTER           print a chapter's default spec
 //   bnlab validate SPEC.json|-     print the normalized spec, or one line naming the bad field
-//   bnlab run SPEC.json|- [--seeds N] [--out FILE] [--quiet]
+//   bnlab run SPEC.json|- [--seeds N] [--jobs N] [--out FILE] [--quiet]
 //   bnlab bench [--steps N]        training throughput of DESIGN's benchmark net (samples/s)
 // Exit status: 0 success, 2 bad spec or arguments (one line on stderr), 1 a run that failed.
 #include <unistd.h>
@@ -19,6 +19,7 @@
 
 #include "bnlab/api.h"
 #include "bnlab/bench.h"
+#include "jobs.h"
 
 namespace {
 
@@ -70,6 +71,18 @@ int fail(const std::string& message, int code = kBadInput) {
   return code;
 }
 
+int emit(const std::string& result, const std::string& out_path) {
+  if (out_path.empty()) {
+    std::cout << result << "\n";
+  } else {
+    std::ofstream out(out_path);
+    if (!out) return fail("cannot write \"" + out_path + "\"");
+    out << result << "\n";
+    if (!out) return fail("writing \"" + out_path + "\" failed", 1);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -94,6 +107,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("spec", run_path, "spec file, or - for standard input")->required();
   run_cmd->add_option("--seeds", seeds, "number of seeds (overrides the spec's \"seeds\")")
       ->check(CLI::Range(1, 1000));
+  int jobs = 1;
+  run_cmd->add_option("--jobs,-j", jobs, "run the spec's independent runs (sweep cells) on N threads; same output")
+      ->check(CLI::Range(1, 64));
   run_cmd->add_option("--out", out_path, "write the result to FILE instead of stdout");
   run_cmd->add_flag("--quiet,-q", quiet, "no progress on stderr");
 
@@ -151,6 +167,15 @@ int main(int argc, char** argv) {
       spec["seeds"] = seeds;
       text = spec.dump();
     }
+    if (jobs > 1) {
+      ProgressBar bar;
+      bar.quiet = quiet;
+      std::string result;
+      const int code = bnlab_cli::run_cells(text, jobs, [&bar](double p) { bar.show(p); }, result, error);
+      if (code != 0) return fail(error, code);
+      bar.show(1.0);
+      return emit(result, out_path);
+    }
     bnlab::Session session;
     bnlab::Outcome o = session.start(text);
     if (!o.ok) return fail(o.error);
@@ -163,16 +188,7 @@ int main(int argc, char** argv) {
       bar.show(session.progress());
     }
     bar.show(1.0);
-    const std::string result = session.result_json();
-    if (out_path.empty()) {
-      std::cout << result << "\n";
-    } else {
-      std::ofstream out(out_path);
-      if (!out) return fail("cannot write \"" + out_path + "\"");
-      out << result << "\n";
-      if (!out) return fail("writing \"" + out_path + "\" failed", 1);
-    }
-    return 0;
+    return emit(session.result_json(), out_path);
   } catch (const std::exception& e) {
     return fail(std::string("internal error: ") + e.what(), 1);
   }
