@@ -298,6 +298,9 @@ std::string takeaway(const RegularizationSpec& spec, const SweepState& st, const
   }
   if (t.empty()) return "Training the first nets...";
   t += ".";
+  if (spec.batch_sizes.back() >= spec.data.n_train && spec.mode != "population")
+    t += " Batch " + hi + " is all " + std::to_string(spec.data.n_train) +
+         " training examples: full-batch BN, no noise in its statistics.";
   const int seeds = at.seeds_done < spec.seeds.seeds ? at.seeds_done : spec.seeds.seeds;
   if (!at.complete) t += " (" + std::to_string(seeds) + " of " + std::to_string(spec.seeds.seeds) + " seeds done so far.)";
   else if (spec.seeds.seeds > 1) t += " Mean over " + std::to_string(seeds) + " paired seeds; +- is the 95% interval of the rise from batch " + lo + " to " + hi + ".";
