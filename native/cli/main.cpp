@@ -2,7 +2,7 @@
 //   bnlab chapters                 list the chapters
 //   bnlab preset CHAPTER           print a chapter's default spec
 //   bnlab validate SPEC.json|-     print the normalized spec, or one line naming the bad field
-//   bnlab run SPEC.json|- [--seeds N] [--out FILE] [--quiet] [--jobs N] [--data DIR|FILE]
+//   bnlab run SPEC.json|- [--seeds N] [--jobs N] [--out FILE] [--quiet] [--data DIR|FILE]
 //                                  (--data: where a chapter's data are; images: Fashion-MNIST,
 //                                  default $BNLAB_FASHION_MNIST or /usr/share/datasets/fashion-mnist)
 //   bnlab bench [--steps N] [--json]  training throughput of DESIGN's benchmark net (samples/s)
@@ -24,6 +24,7 @@
 #include "bnlab/bench.h"
 #include "bnlab/spec.h"
 #include "data_files.h"
+#include "jobs.h"
 
 namespace {
 
@@ -100,6 +101,18 @@ int fail(const std::string& message, int code = kBadInput) {
   return code;
 }
 
+int emit(const std::string& result, const std::string& out_path) {
+  if (out_path.empty()) {
+    std::cout << result << "\n";
+  } else {
+    std::ofstream out(out_path);
+    if (!out) return fail("cannot write " + shown_path(out_path));
+    out << result << "\n";
+    if (!out) return fail("writing " + shown_path(out_path) + " failed", 1);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -124,6 +137,9 @@ int main(int argc, char** argv) {
   run_cmd->add_option("spec", run_path, "spec file, or - for standard input")->required();
   run_cmd->add_option("--seeds", seeds, "number of seeds (overrides the spec's \"seeds\")")
       ->check(CLI::Range(1, 1000));
+  int jobs = 1;
+  run_cmd->add_option("--jobs,-j", jobs, "run the spec's independent runs (sweep cells) on N threads; same output")
+      ->check(CLI::Range(1, 64));
   run_cmd->add_option("--out", out_path, "write the result to FILE instead of stdout");
   run_cmd->add_flag("--quiet,-q", quiet, "no progress on stderr");
   std::string data_path;
@@ -195,8 +211,17 @@ int main(int argc, char** argv) {
       spec["seeds"] = seeds;
       text = spec.dump();
     }
-    bnlab::Session session;
     const std::string needed = bnlab::required_data(chapter_name(text));
+    if (jobs > 1 && needed.empty()) {
+      ProgressBar bar;
+      bar.quiet = quiet;
+      std::string result;
+      const int code = bnlab_cli::run_cells(text, jobs, [&bar](double p) { bar.show(p); }, result, error);
+      if (code != 0) return fail(error, code);
+      bar.show(1.0);
+      return emit(result, out_path);
+    }
+    bnlab::Session session;
     if (!needed.empty()) {
       const bnlab::Outcome checked = bnlab::validate(text);  // a bad spec is named before any data is read
       if (!checked.ok) return fail(checked.error);
@@ -217,16 +242,7 @@ int main(int argc, char** argv) {
       bar.show(session.progress());
     }
     bar.show(1.0);
-    const std::string result = session.result_json();
-    if (out_path.empty()) {
-      std::cout << result << "\n";
-    } else {
-      std::ofstream out(out_path);
-      if (!out) return fail("cannot write " + shown_path(out_path));
-      out << result << "\n";
-      if (!out) return fail("writing " + shown_path(out_path) + " failed", 1);
-    }
-    return 0;
+    return emit(session.result_json(), out_path);
   } catch (const std::exception& e) {
     return fail(bnlab::clip(std::string("the run stopped: ") + e.what(), 400), 1);
   }

@@ -40,7 +40,7 @@ std::string refusal(const json& spec) {
 // R = 4000. The 32 units of layer 1 are projections of the same 2-d inputs, so averaging over them
 // gains little; 5% is about 4 standard errors.
 TEST_CASE("The batch mean's noise matches the finite-population theory within 5%", "[noise]") {
-  const json r = run_noise({{"batch_sizes", {16, 64, 256}}, {"batches", 4000}});
+  const json r = run_noise({{"data", {{"n_train", 512}}}, {"batch_sizes", {16, 64, 256}}, {"batches", 4000}});
   const std::vector<double> measured = numbers(r["mean_noise"]), theory = numbers(r["mean_noise_theory"]);
   const int N = 512;
   const std::vector<int> m{16, 64, 256};
@@ -65,11 +65,32 @@ TEST_CASE("From batch 64 to 512 the batch mean's noise falls by the theory's rat
     CHECK_THAT(r["takeaway"].get<std::string>(), Contains("Batch 64 -> 512"));
   }
   SECTION("N = 512: 64 -> 256") {
-    const json r = run_noise({{"batch_sizes", {64, 256}}, {"batches", 2000}});
+    const json r = run_noise({{"data", {{"n_train", 512}}}, {"batch_sizes", {64, 256}}, {"batches", 2000}});
     const std::vector<double> mn = numbers(r["mean_noise"]), th = numbers(r["mean_noise_theory"]);
     CHECK_THAT(th[0] / th[1], WithinRel(std::sqrt(7.0), 0.001));
     CHECK_THAT(mn[0] / mn[1], WithinRel(th[0] / th[1], 0.10));
   }
+}
+
+// The default population is 60,000 examples: batch 512 is a real mini-batch, its noise the lecture's
+// 1/sqrt(512) = 0.044 sigma up to the correction sqrt((N-m)/(N-1)) = 0.996. Tolerance as above:
+// R = 4000 gives a standard error of ~1.1% on a std, 5% is about 4 of them.
+TEST_CASE("At the default population a batch of 512 is a real mini-batch with 1/sqrt(512) noise", "[noise]") {
+  const NoiseSpec s = parse_noise_spec({{"chapter", "noise"}});
+  REQUIRE(s.data.n_train == 60000);
+  const json r = run_noise({{"batch_sizes", {64, 512}}, {"batches", 4000}});
+  CHECK(r["population"] == 60000);
+  CHECK(r["full_batch"] == json({false, false}));
+  const std::vector<double> mn = numbers(r["mean_noise"]), th = numbers(r["mean_noise_theory"]);
+  const double fpc = std::sqrt((60000.0 - 512) / (60000.0 - 1));
+  CHECK_THAT(th[1], WithinRel(fpc / std::sqrt(512.0), 1e-12));
+  CHECK_THAT(mn[1], WithinRel(th[1], 0.05));
+  CHECK_THAT(mn[0] / mn[1], WithinRel(th[0] / th[1], 0.10));  // 2.82 (2.83 i.i.d.)
+  const std::string t = r["takeaway"].get<std::string>();
+  CHECK_THAT(t, Contains("Batch 64 -> 512"));
+  CHECK_THAT(t, Contains("At batch 512"));
+  CHECK_THAT(t, Contains("N = 60,000"));
+  CHECK_THAT(t, !Contains("full batch"));
 }
 
 TEST_CASE("The batch variance's noise follows the theory with the measured kurtosis, not the Gaussian one",
@@ -87,7 +108,7 @@ TEST_CASE("The batch variance's noise follows the theory with the measured kurto
 }
 
 TEST_CASE("The full batch has zero noise and is labelled as such", "[noise]") {
-  const json r = run_noise({{"batch_sizes", {64, 512}}, {"batches", 50}});
+  const json r = run_noise({{"data", {{"n_train", 512}}}, {"batch_sizes", {64, 512}}, {"batches", 50}});
   CHECK(r["full_batch"] == json({false, true}));
   CHECK(r["batches"] == json({50, 0}));
   CHECK(r["mean_noise"][1].get<double>() == 0.0);
@@ -99,7 +120,7 @@ TEST_CASE("The full batch has zero noise and is labelled as such", "[noise]") {
 }
 
 TEST_CASE("Dropout's noise does not depend on the batch size while BN's falls", "[noise]") {
-  const json r = run_noise({{"batch_sizes", {16, 64, 256, 512}}, {"batches", 400}});
+  const json r = run_noise({{"data", {{"n_train", 512}}}, {"batch_sizes", {16, 64, 256, 512}}, {"batches", 400}});
   const double p = 0.2, theory = std::sqrt(p / (1 - p));
   const std::vector<double> rel = numbers(r["dropout"]["relative_std"]),
                             drop_ex = numbers(r["dropout"]["example_noise"]), bn_ex = numbers(r["example_noise"]);
@@ -150,7 +171,8 @@ TEST_CASE("The noise explorer is a pure function of its spec and reports partial
 TEST_CASE("Bad noise specs are refused with the field's name", "[noise][errors]") {
   CHECK_THAT(refusal({{"layer", 3}}), Contains("spec.layer = 3"));
   CHECK_THAT(refusal({{"batch_sizes", {64, 32}}}), Contains("strictly increasing"));
-  CHECK_THAT(refusal({{"batch_sizes", {1024}}}), Contains("spec.batch_sizes[0] = 1024"));
+  CHECK_THAT(refusal({{"data", {{"n_train", 512}}}, {"batch_sizes", {1024}}}), Contains("spec.batch_sizes[0] = 1024"));
+  CHECK_THAT(refusal({{"batch_sizes", {64, 100000}}}), Contains("spec.batch_sizes[1] = 100000"));
   CHECK_THAT(refusal({{"model", {{"dropout", 0.5}}}}), Contains("spec.model.dropout"));
   CHECK_THAT(refusal({{"batches", 5}}), Contains("spec.batches = 5"));
   CHECK_THAT(refusal({{"batchs", 5}}), Contains("unknown field"));

@@ -492,6 +492,15 @@ class NoiseExperiment : public Experiment {
     } else {
       return "Drawing mini-batches...";
     }
+    // The largest real mini-batch beside the theory, and what the finite-population correction does.
+    if (have_hi && std::isfinite(mn[hi]) && std::isfinite(th[hi])) {
+      const int m = spec_.batch_sizes[hi];
+      const double fpc = std::sqrt(static_cast<double>(N - m) / (N - 1.0));
+      t += " At batch " + std::to_string(m) + ": " + fixed(mn[hi], 3) + " sigma measured, theory " + fixed(th[hi], 3) +
+           " = 1/sqrt(" + std::to_string(m) + ") x " + fixed(fpc, 3) +
+           ", the correction sqrt((N - m)/(N - 1)) for batches drawn without replacement from N = " +
+           with_commas(N) + " examples.";
+    }
     if (spec_.batch_sizes.back() >= N)
       t += " Batch " + std::to_string(N) + " is the whole training set (full batch): no noise at all.";
     std::vector<double> d;

@@ -1,5 +1,6 @@
 #include "bnlab/experiments/regularization.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -8,6 +9,7 @@
 #include <sstream>
 
 #include "bnlab/error.h"
+#include "bnlab/loss.h"
 #include "bnlab/stats.h"
 
 namespace bnlab {
@@ -206,6 +208,39 @@ double memorized_share(Mlp<Real>& net, const Dataset& train) {
   return static_cast<double>(hits) / static_cast<double>(train.flipped.size());
 }
 
+// The two test sets share their inputs (the flipped copy differs in labels only): one forward gives
+// both evaluations. Chunked exactly like Trainer::evaluate, so the numbers are the same bits.
+std::pair<EvalReport, EvalReport> evaluate_both(Trainer<Real>& trainer, const Dataset& flipped, const Dataset& clean) {
+  const int n = clean.size();
+  std::pair<EvalReport, EvalReport> r;
+  if (n == 0) return r;
+  std::vector<int> idx(static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) idx[static_cast<std::size_t>(i)] = i;
+  constexpr int kChunk = 1024;  // Trainer::evaluate's chunk
+  Mat<Real> x;
+  std::vector<int> y_clean, y_flipped(kChunk);
+  double loss_f = 0.0, correct_f = 0.0, loss_c = 0.0, correct_c = 0.0;
+  for (int begin = 0; begin < n; begin += kChunk) {
+    const int end = std::min(n, begin + kChunk);
+    gather(clean, idx, static_cast<std::size_t>(begin), static_cast<std::size_t>(end), x, y_clean);
+    y_flipped.assign(flipped.y.begin() + begin, flipped.y.begin() + end);
+    const Mat<Real>& logits = trainer.model().forward(x, Mode::Eval, BnStats::Running);
+    const double m = end - begin;
+    loss_f += m * softmax_cross_entropy<Real>(logits, y_flipped, nullptr);
+    correct_f += m * accuracy(logits, y_flipped);
+    loss_c += m * softmax_cross_entropy<Real>(logits, y_clean, nullptr);
+    correct_c += m * accuracy(logits, y_clean);
+  }
+  const double cap = trainer.config().diverge_loss;
+  r.first.loss = loss_f / n;
+  r.first.accuracy = correct_f / n;
+  r.second.loss = loss_c / n;
+  r.second.accuracy = correct_c / n;
+  if (!std::isfinite(r.first.loss)) r.first.loss = cap;
+  if (!std::isfinite(r.second.loss)) r.second.loss = cap;
+  return r;
+}
+
 // Everything a result is written from. The sweep fills it run by run; merge fills it from cells.
 struct SweepState {
   std::vector<std::vector<std::vector<RunResult>>> runs;  // [config][batch size][seed]
@@ -298,6 +333,9 @@ std::string takeaway(const RegularizationSpec& spec, const SweepState& st, const
   }
   if (t.empty()) return "Training the first nets...";
   t += ".";
+  if (spec.batch_sizes.back() >= spec.data.n_train && spec.mode != "population")
+    t += " Batch " + hi + " is all " + std::to_string(spec.data.n_train) +
+         " training examples: full-batch BN, no noise in its statistics.";
   const int seeds = at.seeds_done < spec.seeds.seeds ? at.seeds_done : spec.seeds.seeds;
   if (!at.complete) t += " (" + std::to_string(seeds) + " of " + std::to_string(spec.seeds.seeds) + " seeds done so far.)";
   else if (spec.seeds.seeds > 1) t += " Mean over " + std::to_string(seeds) + " paired seeds; +- is the 95% interval of the rise from batch " + lo + " to " + hi + ".";
@@ -464,16 +502,16 @@ class RegularizationExperiment : public Experiment {
     Curve& k = state_.curves[config_index_][size_index_];
     k.epoch.push_back(static_cast<double>(epoch));
     k.train_loss.push_back(trainer_->evaluate(train_, BnStats::Running).loss);
-    k.test_loss.push_back(trainer_->evaluate(test_, BnStats::Running).loss);
-    k.test_clean_loss.push_back(trainer_->evaluate(test_clean_, BnStats::Running).loss);
+    const auto [te, tc] = evaluate_both(*trainer_, test_, test_clean_);
+    k.test_loss.push_back(te.loss);
+    k.test_clean_loss.push_back(tc.loss);
   }
 
   void finish_run() {
     RunResult rr;
     rr.present = true;
     const EvalReport tr = trainer_->evaluate(train_, BnStats::Running);
-    const EvalReport te = trainer_->evaluate(test_, BnStats::Running);
-    const EvalReport tc = trainer_->evaluate(test_clean_, BnStats::Running);
+    const auto [te, tc] = evaluate_both(*trainer_, test_, test_clean_);
     rr.train_loss = tr.loss;
     rr.train_accuracy = tr.accuracy;
     rr.test_loss = te.loss;

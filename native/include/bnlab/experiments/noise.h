@@ -31,9 +31,11 @@
 //    below has pinned each batch's moments of z[layer] to (beta, gamma), so the batch mean of
 //    z[layer+1] is far steadier than 1/sqrt(m) (DESIGN's footnote). Null for the last hidden layer.
 //
-// Spec (defaults: P1's data and net, i.e. the regularization chapter's):
+// Spec (defaults: P1's data-generating process and net, i.e. the regularization chapter's, with a
+// population of 60,000 so that every batch size up to 512 is a real mini-batch):
 //   {"chapter":"noise","seed":1,"seeds":1,
-//    "data":{"kind":"moons","n_train":512,"n_test":5000,"noise":0.1,"label_flip":0.3,...},  (test set unused)
+//    "data":{"kind":"moons","n_train":60000,"n_test":5000,"noise":0.1,"label_flip":0.3,...},
+//                                (P1's moons as a population of N = n_train; test set unused)
 //    "model":{"hidden":[32,32],"activation":"relu","batch_norm":true,"dropout":0,...},  (dropout must be 0)
 //    "train":{"optimizer":"sgd","lr":0.05,"momentum":0.9,"batch_size":64,...},  (only if train_steps > 0)
 //    "train_steps":0,            frozen at initialization by default; > 0 trains first
@@ -67,9 +69,18 @@
 
 namespace bnlab {
 
+constexpr int kNoisePopulation = 60000;
+
 struct NoiseSpec {
   SeedFields seeds;
-  DataConfig data = RegularizationSpec{}.data;  // protocol P1's data (chapter 3b)
+  // Protocol P1's data (chapter 3b) drawn as a realistic population: N = 60,000 examples, so m =
+  // 512 is a real mini-batch (noise 1/sqrt(512) = 0.044 sigma) as in the lecture; n_train is the
+  // control (2 .. 100,000). At N = 512 (P1's own set) a batch of 512 is the full batch.
+  DataConfig data = [] {
+    DataConfig d = RegularizationSpec{}.data;
+    d.n_train = kNoisePopulation;
+    return d;
+  }();
   MlpConfig model = [] {
     MlpConfig m;
     m.hidden = {32, 32};
