@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <memory>
 
 #include "bnlab/detmath.h"
 #include "bnlab/error.h"
+#include "bnlab/experiments/plumbing.h"
 #include "bnlab/stats.h"
 
 namespace bnlab {
@@ -223,7 +223,7 @@ using PerSeed = std::array<std::vector<double>, kArms>;  // arm -> one value per
 // item 0 the unshifted reference, items 1..S the named shifts, then every sweep value in order.
 class ShiftExperiment : public Experiment {
  public:
-  explicit ShiftExperiment(const ShiftSpec& s) : spec_(s), spec_json_(to_json(s)) {
+  explicit ShiftExperiment(const ShiftSpec& s) : spec_(s), spec_json_(to_json(s)), seeds_(s.seeds) {
     for (const ShiftSweep& w : spec_.sweeps) {
       sweep_acc_.emplace_back(w.values.size());
       sweep_values_ += static_cast<int>(w.values.size());
@@ -258,12 +258,12 @@ class ShiftExperiment : public Experiment {
     }
   }
 
-  bool done() const override { return seed_index_ >= spec_.seeds.seeds; }
+  bool done() const override { return seeds_.done(); }
 
   double progress() const override {
     if (done()) return 1.0;
-    const double total = static_cast<double>(seed_units_) * spec_.seeds.seeds + grid_units_;
-    const double before = static_cast<double>(seed_index_) * seed_units_ + (seed_index_ > 0 ? grid_units_ : 0);
+    const double total = static_cast<double>(seed_units_) * seeds_.count() + grid_units_;
+    const double before = static_cast<double>(seeds_.index()) * seed_units_ + (seeds_.first() ? 0 : grid_units_);
     return std::min(1.0, (before + units_done_) / total);
   }
 
@@ -329,32 +329,27 @@ class ShiftExperiment : public Experiment {
 
  private:
   int items_after_reference() const { return static_cast<int>(spec_.shifts.size()) + sweep_values_; }
-  std::uint64_t seed() const { return spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_); }
 
   void start_seed() {
-    train_ = make_train_set(spec_.data, seed());
-    test_ = make_test_set(spec_.data, seed());
-    for (int k = 0; k < 2; ++k) {
-      MlpConfig m = spec_.model;
-      m.batch_norm = k == 1;
-      nets_[static_cast<std::size_t>(k)] = std::make_unique<Trainer<Real>>(m, spec_.train, train_, seed());
-    }
+    train_ = make_train_set(spec_.data, seeds_.seed());
+    test_ = make_test_set(spec_.data, seeds_.seed());
+    nets_ = make_net_pair(spec_.model, spec_.train, train_, seeds_.seed());
     // bn_batch: the test set in a random order, cut into full batches of test_batch (a remainder
     // is left out, as in training: a short last batch would have noisier statistics).
-    std::vector<int> order = Rng::stream(seed(), Stream::Probe).permutation(test_.size());
+    std::vector<int> order = Rng::stream(seeds_.seed(), Stream::Probe).permutation(test_.size());
     order.resize(static_cast<std::size_t>(test_.size() / spec_.test_batch * spec_.test_batch));
     batch_order_ = order;
-    if (seed_index_ == 0) first_points_ = compact_points(points_json(train_, kMaxPoints));
+    if (seeds_.first()) first_points_ = compact_points(points_json(train_, kMaxPoints));
     step_ = 0;
     item_ = 0;
     units_done_ = 0;
-    current_run_ = {{"seed", seed()}, {"shifts", json::object()}};
+    current_run_ = {{"seed", seeds_.seed()}, {"shifts", json::object()}};
   }
 
   void lock_step() {
     ++step_;
     for (auto& t : nets_) t->step();
-    if (step_ == spec_.steps && seed_index_ == 0) {
+    if (step_ == spec_.steps && seeds_.first()) {
       const std::array<const char*, 2> keys{"plain", "bn"};
       for (int k = 0; k < 2; ++k) {
         Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
@@ -403,8 +398,8 @@ class ShiftExperiment : public Experiment {
         shift_loss_[s][static_cast<std::size_t>(a)].push_back(loss[static_cast<std::size_t>(a)]);
       }
       current_run_["shifts"][spec_.shifts[s].name] = arm_object(acc);
-      if (seed_index_ == 0) draw(s, shifted);
-      return eval_units_ + (seed_index_ == 0 ? grid_units_ / static_cast<long>(spec_.shifts.size()) : 0);
+      if (seeds_.first()) draw(s, shifted);
+      return eval_units_ + (seeds_.first() ? grid_units_ / static_cast<long>(spec_.shifts.size()) : 0);
     }
     // A sweep value.
     int k = item - 1 - static_cast<int>(spec_.shifts.size());
@@ -444,7 +439,7 @@ class ShiftExperiment : public Experiment {
 
   void finish_seed() {
     seed_runs_.push_back(current_run_);
-    ++seed_index_;
+    seeds_.next();
     if (!done()) start_seed();
   }
 
@@ -518,13 +513,14 @@ class ShiftExperiment : public Experiment {
 
   ShiftSpec spec_;
   json spec_json_;
+  SeedLoop seeds_;
   Dataset train_, test_;
-  std::array<std::unique_ptr<Trainer<Real>>, 2> nets_;
+  NetPair nets_;
   std::array<long, 2> diverged_at_{0, 0};  // first seed: plain, bn
   std::vector<int> batch_order_;
   int sweep_values_ = 0;
   long eval_units_ = 1, grid_units_ = 0, seed_units_ = 1, units_done_ = 0;
-  int seed_index_ = 0, item_ = 0;
+  int item_ = 0;
   long step_ = 0;
   // Measurements: arm -> value per seed.
   PerSeed ref_acc_;
