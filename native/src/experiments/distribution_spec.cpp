@@ -21,10 +21,7 @@ int width_of(const MlpConfig& m, int layer_1based) { return m.hidden[static_cast
 DistributionSpec parse_distribution_spec(const json& j) {
   DistributionSpec s;
   SpecReader r(j, "spec");
-  s.seeds = read_seed_fields(r, "distribution", s.seeds, 10);
-  s.data = read_data(r.child("data"), s.data);
-  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
-  s.train = read_train(r.child("train"), s.train);
+  read_common_fields(r, "distribution", s, 10);
   s.steps = r.integer("steps", s.steps, 1, 100000);
   s.layer = r.integer("layer", s.layer, 1, 16);
   s.units = r.integers("units", s.units, 2, 2, 0, 1023);
@@ -37,12 +34,7 @@ DistributionSpec parse_distribution_spec(const json& j) {
   s.probe_stats = r.choice("probe_stats", s.probe_stats, {"batch", "running"});
   r.finish();
 
-  s.train.validate(s.data.n_train);
-  if (s.train.batch_size < 2)
-    throw Error("spec.train.batch_size = 1: must be >= 2 (the BN net needs a batch variance)");
-  MlpConfig bn = s.model;
-  bn.batch_norm = true;
-  bn.validate();
+  const MlpConfig bn = check_bn_pair(s.model, s.train, s.data);
   const int depth = static_cast<int>(s.model.hidden.size());
   if (s.layer > depth)
     throw Error("spec.layer = " + std::to_string(s.layer) + ": must be in [1, " + std::to_string(depth) +

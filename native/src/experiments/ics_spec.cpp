@@ -36,12 +36,7 @@ IcsSpec parse_ics_spec(const json& j) {
   s.landscape = r.boolean("landscape", s.landscape);
   s.landscape_factors = r.numbers("landscape_factors", s.landscape_factors, 1, 8, 1e-6, 100.0);
   r.finish();
-  s.train.validate(s.data.n_train);
-  if (s.train.batch_size < 2)
-    throw Error("spec.train.batch_size = 1: must be >= 2 (the BN net needs a batch variance)");
-  MlpConfig bn = s.model;
-  bn.batch_norm = true;
-  bn.validate();
+  const MlpConfig bn = check_bn_pair(s.model, s.train, s.data);
   // Per measurement and net: G, one G' per layer, the landscape's probes (forward + backward each).
   const double measurements = static_cast<double>(s.steps) / s.measure_every + 1.0;
   const double passes = 1.0 + s.layers.size() + (s.landscape ? s.landscape_factors.size() : 0.0);

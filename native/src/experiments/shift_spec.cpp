@@ -98,10 +98,7 @@ std::vector<ShiftSweep> ShiftSpec::default_sweeps() {
 ShiftSpec parse_shift_spec(const json& j) {
   ShiftSpec s;
   SpecReader r(j, "spec");
-  s.seeds = read_seed_fields(r, "shift", s.seeds, 20);
-  s.data = read_data(r.child("data"), s.data);
-  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
-  s.train = read_train(r.child("train"), s.train);
+  read_common_fields(r, "shift", s, 20);
   s.steps = r.integer("steps", s.steps, 1, 200000);
   s.test_batch = r.integer("test_batch", s.test_batch, 2, 100000);
   s.grid = r.integer("grid", s.grid, 0, 128);
@@ -127,15 +124,10 @@ ShiftSpec parse_shift_spec(const json& j) {
       s.sweeps.push_back(read_sweep((*v)[i], "spec.sweeps[" + std::to_string(i) + "]"));
   }
   r.finish();
-  s.train.validate(s.data.n_train);
-  if (s.train.batch_size < 2)
-    throw Error("spec.train.batch_size = 1: must be >= 2 (the BN net needs a batch variance)");
+  const MlpConfig bn = check_bn_pair(s.model, s.train, s.data);
   if (s.test_batch > s.data.n_test)
     throw Error("spec.test_batch = " + std::to_string(s.test_batch) + ": must be <= data.n_test (" +
                 std::to_string(s.data.n_test) + ")");
-  MlpConfig bn = s.model;
-  bn.batch_norm = true;
-  bn.validate();
   double evals = 1.0 + static_cast<double>(s.shifts.size());
   for (const ShiftSweep& w : s.sweeps) evals += static_cast<double>(w.values.size());
   const double grids = static_cast<double>(s.shifts.size()) * 3.0 * s.grid * s.grid;
