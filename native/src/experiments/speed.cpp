@@ -58,10 +58,7 @@ class SpeedExperiment : public Experiment {
 
   bool done() const override { return seeds_.done(); }
 
-  double progress() const override {
-    const double per_seed = spec_.steps;
-    return done() ? 1.0 : (seeds_.index() * per_seed + step_) / (seeds_.count() * per_seed);
-  }
+  double progress() const override { return seeds_.progress(step_, spec_.steps); }
 
   json result() const override {
     json r = result_envelope("speed", spec_json_, progress(), done());
