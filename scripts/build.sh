@@ -29,40 +29,34 @@ needs_configure() {
   ! grep -q "^CMAKE_BUILD_TYPE:STRING=${build_type}\$" "$dir/CMakeCache.txt"
 }
 
-build_native() {
-  local dir=build/native
+# build PRESET WHAT: configure (when needed) and build one preset of CMakePresets.json in build/PRESET.
+build() {
+  local preset=$1 what=$2 dir=build/$1
   if needs_configure "$dir"; then
-    say "configure native ($build_type) in $dir"
-    cmake --preset native -DCMAKE_BUILD_TYPE="$build_type" "${extra_args[@]}"
+    say "configure $preset ($build_type) in $dir"
+    cmake --preset "$preset" -DCMAKE_BUILD_TYPE="$build_type" "${extra_args[@]}"
   fi
-  say "build native (-j$jobs)"
-  cmake --build --preset native -j "$jobs"
-  say "native ready: $dir/bnlab, $dir/bnlab_tests"
+  say "build $preset (-j$jobs)"
+  cmake --build --preset "$preset" -j "$jobs"
+  say "$preset ready: $what"
 }
 
 build_wasm() {
-  local dir=build/wasm
   if ! command -v em++ >/dev/null 2>&1; then
     echo "[build] error: em++ not found; run bash scripts/setup.sh (installs Debian's emscripten)" >&2
     exit 1
   fi
   # Debian's emcc runs its JS optimizer under node, which must find acorn in /usr/share/nodejs.
   export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
-  if needs_configure "$dir"; then
-    say "configure wasm ($build_type) in $dir (Emscripten toolchain file)"
-    cmake --preset wasm -DCMAKE_BUILD_TYPE="$build_type" "${extra_args[@]}"
-  fi
-  say "build wasm (-j$jobs)"
-  cmake --build --preset wasm -j "$jobs"
+  build wasm "web/generated/bnlab.mjs, bnlab.wasm, bnlab-single.js"
   node scripts/build-single.mjs  # classic worker script + dist/bnlab-lab.html (the one-file lab)
-  say "wasm ready: web/generated/bnlab.mjs, bnlab.wasm, bnlab-single.js"
-  node scripts/build-data.mjs  # the images chapter's Fashion-MNIST subset (says what to install if absent)
+  node scripts/build-data.mjs    # the images chapter's Fashion-MNIST subset (says what to install if absent)
 }
 
 start=$SECONDS
 for t in "${targets[@]}"; do
   case "$t" in
-    native) build_native ;;
+    native) build native "build/native/bnlab, build/native/bnlab_tests" ;;
     wasm) build_wasm ;;
     *) echo "[build] unknown target '$t' (native or wasm)" >&2; exit 2 ;;
   esac

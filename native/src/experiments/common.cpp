@@ -17,6 +17,16 @@ SeedFields read_seed_fields(SpecReader& r, const std::string& name, SeedFields d
   return d;
 }
 
+MlpConfig check_bn_pair(const MlpConfig& model, const TrainConfig& train, const DataConfig& data) {
+  train.validate(data.n_train);
+  if (train.batch_size < 2)
+    throw Error("spec.train.batch_size = 1: must be >= 2 (the BN net needs a batch variance)");
+  MlpConfig bn = model;
+  bn.batch_norm = true;
+  bn.validate();
+  return bn;
+}
+
 void write_common_fields(json& j, const std::string& name, const SeedFields& s, const DataConfig& data,
                          const MlpConfig& model, bool with_bn, const TrainConfig& train) {
   j["chapter"] = name;

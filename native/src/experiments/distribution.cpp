@@ -3,91 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <memory>
 
 #include "bnlab/error.h"
+#include "bnlab/experiments/plumbing.h"
 
 namespace bnlab {
-
-namespace {
-
-std::string list_json(const std::vector<int>& v) { return json(v).dump(); }
-
-int width_of(const MlpConfig& m, int layer_1based) { return m.hidden[static_cast<std::size_t>(layer_1based - 1)]; }
-
-}  // namespace
-
-DistributionSpec parse_distribution_spec(const json& j) {
-  DistributionSpec s;
-  SpecReader r(j, "spec");
-  s.seeds = read_seed_fields(r, "distribution", s.seeds, 10);
-  s.data = read_data(r.child("data"), s.data);
-  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
-  s.train = read_train(r.child("train"), s.train);
-  s.steps = r.integer("steps", s.steps, 1, 100000);
-  s.layer = r.integer("layer", s.layer, 1, 16);
-  s.units = r.integers("units", s.units, 2, 2, 0, 1023);
-  s.trail_every = r.integer("trail_every", s.trail_every, 1, 100000);
-  s.frame_every = r.integer("frame_every", s.frame_every, 0, 100000);
-  s.probe_layer = r.integer("probe_layer", s.probe_layer, 0, 16);
-  s.probe_unit = r.integer("probe_unit", s.probe_unit, 0, 1023);
-  s.probe_size = r.integer("probe_size", s.probe_size, 2, 100000);
-  s.probe_every = r.integer("probe_every", s.probe_every, 1, 100000);
-  s.probe_stats = r.choice("probe_stats", s.probe_stats, {"batch", "running"});
-  r.finish();
-
-  s.train.validate(s.data.n_train);
-  if (s.train.batch_size < 2)
-    throw Error("spec.train.batch_size = 1: must be >= 2 (the BN net needs a batch variance)");
-  MlpConfig bn = s.model;
-  bn.batch_norm = true;
-  bn.validate();
-  const int depth = static_cast<int>(s.model.hidden.size());
-  if (s.layer > depth)
-    throw Error("spec.layer = " + std::to_string(s.layer) + ": must be in [1, " + std::to_string(depth) +
-                "] (a hidden layer of spec.model.hidden)");
-  const int w = width_of(s.model, s.layer);
-  if (s.units[0] == s.units[1] || s.units[0] >= w || s.units[1] >= w)
-    throw Error("spec.units = " + list_json(s.units) + ": must be two distinct units in [0, " +
-                std::to_string(w - 1) + "] of layer " + std::to_string(s.layer));
-  if (s.probe_layer > depth)
-    throw Error("spec.probe_layer = " + std::to_string(s.probe_layer) + ": must be 0 (the last hidden layer) or in [1, " +
-                std::to_string(depth) + "]");
-  const int probe_layer = s.probe_layer == 0 ? depth : s.probe_layer;
-  const int pw = width_of(s.model, probe_layer);
-  if (s.probe_unit >= pw)
-    throw Error("spec.probe_unit = " + std::to_string(s.probe_unit) + ": must be in [0, " + std::to_string(pw - 1) +
-                "] (a unit of hidden layer " + std::to_string(probe_layer) + ")");
-  if (s.probe_size > s.data.n_test)
-    throw Error("spec.probe_size = " + std::to_string(s.probe_size) + ": must be <= spec.data.n_test (" +
-                std::to_string(s.data.n_test) + ")");
-  const double frames = (s.frame_every > 0 ? s.steps / s.frame_every : 0) + 2.0;
-  if (frames * s.train.batch_size > 200000)
-    throw Error("spec.frame_every = " + std::to_string(s.frame_every) +
-                ": keeps more than 200000 points (frames x batch); keep frames less often");
-  const double probes = static_cast<double>(s.steps) / s.probe_every + 2.0;
-  check_work(s.seeds.seeds * 2.0 *
-                 (s.steps * s.train.batch_size * train_cost(bn) + probes * s.probe_size * eval_cost(bn) +
-                  s.data.n_test * eval_cost(bn)),
-             "distribution: seeds x 2 nets x (steps x batch + probes x probe_size)");
-  return s;
-}
-
-json to_json(const DistributionSpec& s) {
-  json j;
-  write_common_fields(j, "distribution", s.seeds, s.data, s.model, false, s.train);
-  j["steps"] = s.steps;
-  j["layer"] = s.layer;
-  j["units"] = s.units;
-  j["trail_every"] = s.trail_every;
-  j["frame_every"] = s.frame_every;
-  j["probe_layer"] = s.probe_layer;
-  j["probe_unit"] = s.probe_unit;
-  j["probe_size"] = s.probe_size;
-  j["probe_every"] = s.probe_every;
-  j["probe_stats"] = s.probe_stats;
-  return j;
-}
 
 namespace {
 
@@ -232,7 +152,7 @@ json rows_json(const std::array<std::vector<double>, 2>& r) { return json::array
 
 class DistributionExperiment : public Experiment {
  public:
-  explicit DistributionExperiment(const DistributionSpec& s) : spec_(s), spec_json_(to_json(s)) {
+  explicit DistributionExperiment(const DistributionSpec& s) : spec_(s), spec_json_(to_json(s)), seeds_(s.seeds) {
     probe_layer_ = spec_.probe_layer == 0 ? static_cast<int>(spec_.model.hidden.size()) : spec_.probe_layer;
     start_seed();
   }
@@ -240,23 +160,20 @@ class DistributionExperiment : public Experiment {
   void advance(long units) override {
     for (long u = 0; u < units && !done(); ++u) {
       lock_step();
-      if (step_ == spec_.steps || (nets_[0]->diverged() && nets_[1]->diverged())) finish_seed();
+      if (step_ == spec_.steps || both_diverged(nets_)) finish_seed();
     }
   }
 
-  bool done() const override { return seed_index_ >= spec_.seeds.seeds; }
+  bool done() const override { return seeds_.done(); }
 
-  double progress() const override {
-    const double per_seed = spec_.steps;
-    return done() ? 1.0 : (seed_index_ * per_seed + step_) / (spec_.seeds.seeds * per_seed);
-  }
+  double progress() const override { return seeds_.progress(step_, spec_.steps); }
 
   json result() const override {
     json r = result_envelope("distribution", spec_json_, progress(), done());
-    const bool live = seed_index_ == 0;  // the first seed is still running: its records are rec_
-    const std::array<NetRecord, 2>& shown = live ? rec_ : first_;
-    const Params& params = live ? params_ : first_params_;
-    const std::vector<double>& loss_step = live ? loss_step_ : first_loss_step_;
+    const bool live = seeds_.first();
+    const std::array<NetRecord, 2>& shown = rec_.shown().nets;
+    const Params& params = rec_.shown().params;
+    const std::vector<double>& loss_step = rec_.shown().loss_step;
     const NetRecord& p = shown[kPlain];
     const NetRecord& b = shown[kBn];
     r["layer"] = spec_.layer;
@@ -282,7 +199,7 @@ class DistributionExperiment : public Experiment {
                                          : first_diverged_;
     r["diverged_at"] = {{"plain", opt(div[kPlain])}, {"bn", opt(div[kBn])}};
     r["takeaway"] = takeaway(s, b, div);
-    if (spec_.seeds.seeds > 1) r["seed_runs"] = seed_runs_;
+    if (seeds_.count() > 1) r["seed_runs"] = seed_runs_;
     return r;
   }
 
@@ -290,6 +207,14 @@ class DistributionExperiment : public Experiment {
   struct Params {
     std::vector<double> step, gamma0, gamma1, beta0, beta1;
   };
+  // What one seed records; the first seed's are the ones shown.
+  struct SeedRecords {
+    std::array<NetRecord, 2> nets;
+    Params params;
+    std::vector<double> loss_step;
+  };
+  SeedRecords& cur() { return rec_.at(seeds_); }
+
   struct Summary {
     Drift plain_z, bn_z, bn_zt;
     std::array<double, 2> band{0, 0}, band_all{0, 0};
@@ -308,25 +233,22 @@ class DistributionExperiment : public Experiment {
   }
 
   void start_seed() {
-    const std::uint64_t seed = spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_);
+    const std::uint64_t seed = seeds_.seed();
     train_ = make_train_set(spec_.data, seed);
     test_ = make_test_set(spec_.data, seed);
     std::vector<int> idx(static_cast<std::size_t>(spec_.probe_size));
     for (int i = 0; i < spec_.probe_size; ++i) idx[static_cast<std::size_t>(i)] = i;
     std::vector<int> unused;
     gather(test_, idx, 0, idx.size(), probe_x_, unused);
+    nets_ = make_net_pair(spec_.model, spec_.train, train_, seed);
+    cur() = SeedRecords{};
     for (int k = 0; k < 2; ++k) {
-      MlpConfig m = spec_.model;
-      m.batch_norm = k == kBn;
-      auto& t = nets_[static_cast<std::size_t>(k)];
-      t = std::make_unique<Trainer<Real>>(m, spec_.train, train_, seed);
-      t->observer = [this, k](const StepReport& r, const Mlp<Real>& model) { observe(k, r, model); };
-      rec_[static_cast<std::size_t>(k)] = NetRecord{};
+      nets_[static_cast<std::size_t>(k)]->observer = [this, k](const StepReport& r, const Mlp<Real>& model) {
+        observe(k, r, model);
+      };
       pending_[static_cast<std::size_t>(k)] = FramePoints{};
     }
     remember_bn_params();
-    params_ = Params{};
-    loss_step_.clear();
     step_ = 0;
     probe();
   }
@@ -334,7 +256,7 @@ class DistributionExperiment : public Experiment {
   // gamma/beta of the chosen units now: the values the next forward pass will use.
   void remember_bn_params() {
     const BatchNorm1d<Real>* bn = nets_[kBn]->model().batch_norm(spec_.layer - 1);
-    NetRecord& r = rec_[kBn];
+    NetRecord& r = cur().nets[kBn];
     for (int i = 0; i < 2; ++i) {
       r.gamma_used[static_cast<std::size_t>(i)] = bn->gamma(spec_.units[static_cast<std::size_t>(i)], 0);
       r.beta_used[static_cast<std::size_t>(i)] = bn->beta(spec_.units[static_cast<std::size_t>(i)], 0);
@@ -349,7 +271,7 @@ class DistributionExperiment : public Experiment {
   // The observer: this step's cached activations, before anything else runs a forward pass.
   void observe(int k, const StepReport& r, const Mlp<Real>& model) {
     if (r.diverged) return;  // the records end where a net blew up
-    NetRecord& rec = rec_[static_cast<std::size_t>(k)];
+    NetRecord& rec = cur().nets[static_cast<std::size_t>(k)];
     const int l = spec_.layer - 1, u0 = spec_.units[0], u1 = spec_.units[1];
     const Mat<Real>& z = model.pre_activation(l);
     const Mat<Real>& zt = model.normalized(l);
@@ -358,7 +280,7 @@ class DistributionExperiment : public Experiment {
       if (k == kBn) rec.trail[1].push(static_cast<double>(r.step), moments(zt, u0, u1));
       rec.loss.push_back(r.loss);
     }
-    if (seed_index_ == 0 && frame_step(r.step)) {
+    if (seeds_.first() && frame_step(r.step)) {
       FramePoints& f = pending_[static_cast<std::size_t>(k)];
       f.present = true;
       for (int i = 0; i < 2; ++i) {
@@ -375,19 +297,20 @@ class DistributionExperiment : public Experiment {
 
   void lock_step() {
     ++step_;
-    const std::array<double, 2> g = rec_[kBn].gamma_used, b = rec_[kBn].beta_used;
+    const std::array<double, 2> g = cur().nets[kBn].gamma_used, b = cur().nets[kBn].beta_used;
     for (auto& t : nets_)
       if (!t->diverged()) t->step();
     if (trail_step(step_)) {
-      loss_step_.push_back(static_cast<double>(step_));
-      params_.step.push_back(static_cast<double>(step_));
-      params_.gamma0.push_back(g[0]);
-      params_.gamma1.push_back(g[1]);
-      params_.beta0.push_back(b[0]);
-      params_.beta1.push_back(b[1]);
+      Params& params = cur().params;
+      cur().loss_step.push_back(static_cast<double>(step_));
+      params.step.push_back(static_cast<double>(step_));
+      params.gamma0.push_back(g[0]);
+      params.gamma1.push_back(g[1]);
+      params.beta0.push_back(b[0]);
+      params.beta1.push_back(b[1]);
     }
     if (!nets_[kBn]->diverged()) remember_bn_params();
-    if (seed_index_ == 0 && frame_step(step_)) add_frame();
+    if (seeds_.first() && frame_step(step_)) add_frame();
     if (step_ % spec_.probe_every == 0 || step_ == spec_.steps) probe();
   }
 
@@ -415,7 +338,7 @@ class DistributionExperiment : public Experiment {
       Mlp<Real>& m = t.model();
       m.forward(probe_x_, Mode::Eval, stats);
       const Mat<Real>& zt = m.normalized(probe_layer_ - 1);
-      Bands& bands = rec_[static_cast<std::size_t>(k)].bands;
+      Bands& bands = cur().nets[static_cast<std::size_t>(k)].bands;
       const bool first = bands.first.empty();
       if (first) {
         bands.first.resize(static_cast<std::size_t>(zt.rows()));
@@ -449,15 +372,12 @@ class DistributionExperiment : public Experiment {
       Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
       if (!t.diverged()) acc[static_cast<std::size_t>(k)] = t.evaluate(test_, BnStats::Running).accuracy;
     }
-    if (seed_index_ == 0) {  // the first seed's records are what the page draws
-      first_ = rec_;
-      first_params_ = params_;
-      first_loss_step_ = loss_step_;
+    if (seeds_.first()) {
       for (int k = 0; k < 2; ++k) first_diverged_[static_cast<std::size_t>(k)] = nets_[static_cast<std::size_t>(k)]->diverged_at();
       first_test_acc_ = acc;
     }
-    const Summary s = summarize(rec_);
-    seed_runs_.push_back({{"seed", spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_)},
+    const Summary s = summarize(cur().nets);
+    seed_runs_.push_back({{"seed", seeds_.seed()},
                           {"plain_mean_drift_sd", s.plain_z.mean_in_sd},
                           {"bn_z_mean_drift_sd", s.bn_z.mean_in_sd},
                           {"bn_z_tilde_mean_drift", s.bn_zt.mean},
@@ -466,7 +386,7 @@ class DistributionExperiment : public Experiment {
                           {"bn_band_drift", s.band[kBn]},
                           {"plain_band_drift_all", s.band_all[kPlain]},
                           {"bn_band_drift_all", s.band_all[kBn]}});
-    ++seed_index_;
+    seeds_.next();
     if (!done()) start_seed();
   }
 
@@ -497,19 +417,17 @@ class DistributionExperiment : public Experiment {
 
   DistributionSpec spec_;
   json spec_json_;
+  SeedLoop seeds_;
   int probe_layer_ = 1;
   Dataset train_, test_;
   Mat<Real> probe_x_;
-  std::array<std::unique_ptr<Trainer<Real>>, 2> nets_;
-  std::array<NetRecord, 2> rec_, first_;
+  NetPair nets_;
+  FirstSeed<SeedRecords> rec_;
   std::array<FramePoints, 2> pending_;
-  Params params_, first_params_;
-  std::vector<double> loss_step_, first_loss_step_;
   std::array<long, 2> first_diverged_{0, 0};
   std::array<double, 2> first_test_acc_{-1.0, -1.0};
   json frames_ = json::array();
   json seed_runs_ = json::array();
-  int seed_index_ = 0;
   long step_ = 0;
 };
 

@@ -19,58 +19,6 @@ std::vector<int> IcsSpec::measured_layers() const {
   return all;
 }
 
-IcsSpec parse_ics_spec(const json& j) {
-  IcsSpec s;
-  SpecReader r(j, "spec");
-  s.seeds = read_seed_fields(r, "ics", s.seeds, 20);
-  s.data = read_data(r.child("data"), s.data);
-  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
-  if (s.model.dropout != 0.0)
-    throw Error("spec.model.dropout = " + fixed(s.model.dropout, 2) +
-                ": must be 0 here (G and G' must be gradients of the same network on the same batch)");
-  s.train = read_train(r.child("train"), s.train);
-  s.steps = r.integer("steps", s.steps, 1, 200000);
-  s.measure_every = r.integer("measure_every", s.measure_every, 1, 200000);
-  s.target_loss = r.positive("target_loss", s.target_loss, 0.0, 10.0);
-  const int L = static_cast<int>(s.model.hidden.size()) + 1;  // linear layers, output included
-  s.layers = r.integers("layers", s.measured_layers(), 1, 17, 1, 17);
-  for (std::size_t a = 0; a < s.layers.size(); ++a) {
-    if (s.layers[a] > L)
-      throw Error("spec.layers = " + json(s.layers).dump() + ": layer " + std::to_string(s.layers[a]) +
-                  " does not exist (the net has linear layers 1 to " + std::to_string(L) + ")");
-    for (std::size_t b = 0; b < a; ++b)
-      if (s.layers[a] == s.layers[b])
-        throw Error("spec.layers = " + json(s.layers).dump() + ": layers must be distinct");
-  }
-  s.landscape = r.boolean("landscape", s.landscape);
-  s.landscape_factors = r.numbers("landscape_factors", s.landscape_factors, 1, 8, 1e-6, 100.0);
-  r.finish();
-  s.train.validate(s.data.n_train);
-  if (s.train.batch_size < 2)
-    throw Error("spec.train.batch_size = 1: must be >= 2 (the BN net needs a batch variance)");
-  MlpConfig bn = s.model;
-  bn.batch_norm = true;
-  bn.validate();
-  // Per measurement and net: G, one G' per layer, the landscape's probes (forward + backward each).
-  const double measurements = static_cast<double>(s.steps) / s.measure_every + 1.0;
-  const double passes = 1.0 + s.layers.size() + (s.landscape ? s.landscape_factors.size() : 0.0);
-  check_work(s.seeds.seeds * 2.0 * (s.steps + measurements * passes) * s.train.batch_size * train_cost(bn),
-             "ics: seeds x 2 nets x (steps + measurements x gradient passes) x batch");
-  return s;
-}
-
-json to_json(const IcsSpec& s) {
-  json j;
-  write_common_fields(j, "ics", s.seeds, s.data, s.model, false, s.train);
-  j["steps"] = s.steps;
-  j["measure_every"] = s.measure_every;
-  j["target_loss"] = s.target_loss;
-  j["layers"] = s.measured_layers();
-  j["landscape"] = s.landscape;
-  j["landscape_factors"] = s.landscape_factors;
-  return j;
-}
-
 namespace {
 
 // Training-mode forward + backward on one batch; returns the loss, leaves the gradients in m.

@@ -2,81 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <deque>
-#include <functional>
 #include <memory>
 
 #include "bnlab/error.h"
+#include "bnlab/experiments/plumbing.h"
 #include "bnlab/loss.h"
 #include "bnlab/stats.h"
 
 namespace bnlab {
-
-InferenceSpec parse_inference_spec(const json& j) {
-  InferenceSpec s;
-  SpecReader r(j, "spec");
-  s.seeds = read_seed_fields(r, "inference", s.seeds, 10);
-  s.data = read_data(r.child("data"), s.data);
-  {
-    // The net always has BN, and its averaging is set by ema_decays: refuse the fields that
-    // would suggest otherwise rather than silently ignoring them.
-    const json* m = r.raw("model");
-    if (m && m->is_object()) {
-      if (m->contains("batch_norm"))
-        throw Error("spec.model.batch_norm: not a field of this chapter (the net always has batch norm)");
-      if (m->contains("bn_momentum"))
-        throw Error("spec.model.bn_momentum: not a field of this chapter (set spec.ema_decays; bn_momentum = 1 - decay)");
-    }
-  }
-  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
-  s.model.batch_norm = true;
-  s.train = read_train(r.child("train"), s.train);
-  s.checkpoints = r.integers("checkpoints", s.checkpoints, 1, 8, 1, 100000);
-  s.ema_decays = r.numbers("ema_decays", s.ema_decays, 1, 8, 0.0, 0.9999);
-  s.test_batch_sizes = r.integers("test_batch_sizes", s.test_batch_sizes, 1, 12, 1, 100000);
-  const std::vector<double> p = r.numbers("point", {s.point[0], s.point[1]}, 2, 2, -10.0, 10.0);
-  s.point = {p[0], p[1]};
-  s.point_batches = r.integer("point_batches", s.point_batches, 1, 64);
-  s.curve_every = r.integer("curve_every", s.curve_every, 0, 100000);
-  r.finish();
-
-  s.train.validate(s.data.n_train);
-  if (s.train.batch_size < 2)
-    throw Error("spec.train.batch_size = 1: must be >= 2 (batch norm needs a batch variance)");
-  s.model.validate();
-  for (std::size_t i = 1; i < s.checkpoints.size(); ++i)
-    if (s.checkpoints[i] <= s.checkpoints[i - 1])
-      throw Error("spec.checkpoints = " + json(s.checkpoints).dump() + ": must be strictly increasing");
-  for (int m : s.test_batch_sizes)
-    if (m > s.data.n_test)
-      throw Error("spec.test_batch_sizes = " + json(s.test_batch_sizes).dump() + ": every size must be <= spec.data.n_test (" +
-                  std::to_string(s.data.n_test) + ")");
-  const double steps = s.checkpoints.back();
-  const double D = static_cast<double>(s.ema_decays.size()), S = static_cast<double>(s.test_batch_sizes.size());
-  const double curves = s.curve_every > 0 ? steps / s.curve_every + 1.0 : 0.0;
-  double point_cost = 0.0;
-  for (int m : s.test_batch_sizes) point_cost += static_cast<double>(m) * s.point_batches;
-  const double per_checkpoint = (2.0 * s.data.n_train + (D + S + 1.0) * s.data.n_test + point_cost) * eval_cost(s.model);
-  const double per_curve = (2.0 * s.data.n_train + D * s.data.n_test) * eval_cost(s.model);
-  check_work(s.seeds.seeds * (steps * s.train.batch_size * train_cost(s.model) +
-                              static_cast<double>(s.checkpoints.size()) * per_checkpoint) +
-                 curves * per_curve,
-             "inference: seeds x (steps x batch + checkpoint evaluations) + curve");
-  return s;
-}
-
-json to_json(const InferenceSpec& s) {
-  json j;
-  write_common_fields(j, "inference", s.seeds, s.data, s.model, false, s.train);
-  j["model"].erase("bn_momentum");
-  j["checkpoints"] = s.checkpoints;
-  j["ema_decays"] = s.ema_decays;
-  j["test_batch_sizes"] = s.test_batch_sizes;
-  j["point"] = {s.point[0], s.point[1]};
-  j["point_batches"] = s.point_batches;
-  j["curve_every"] = s.curve_every;
-  return j;
-}
 
 namespace {
 
@@ -149,23 +82,20 @@ std::string percent(double a) { return fixed(100.0 * a, 1) + "%"; }
 
 class InferenceExperiment : public Experiment {
  public:
-  explicit InferenceExperiment(const InferenceSpec& s) : spec_(s), spec_json_(to_json(s)) {
+  explicit InferenceExperiment(const InferenceSpec& s) : spec_(s), spec_json_(to_json(s)), seeds_(s.seeds) {
     const long steps = spec_.checkpoints.back();
     const long D = static_cast<long>(spec_.ema_decays.size()), S = static_cast<long>(spec_.test_batch_sizes.size());
     const long per_checkpoint = 1 + D + S + 1;
     const long curves = spec_.curve_every > 0 ? steps / spec_.curve_every + 1 : 0;
-    total_units_ = spec_.seeds.seeds * (steps + static_cast<long>(spec_.checkpoints.size()) * per_checkpoint) +
-                   curves * (1 + D);
+    work_.plan(seeds_.count() * (steps + static_cast<long>(spec_.checkpoints.size()) * per_checkpoint) +
+               curves * (1 + D));
     start_seed();
   }
 
   void advance(long units) override {
     for (long u = 0; u < units && !done(); ++u) {
-      if (!tasks_.empty()) {
-        std::function<void()> task = std::move(tasks_.front());
-        tasks_.pop_front();
-        task();
-        ++units_done_;
+      if (!work_.empty()) {
+        work_.run_one();
         continue;
       }
       if (step_ >= spec_.checkpoints.back() || trainer_->diverged()) {
@@ -174,24 +104,24 @@ class InferenceExperiment : public Experiment {
       }
       const StepReport r = trainer_->step();
       ++step_;
-      ++units_done_;
+      work_.count();
       if (r.diverged) continue;  // later checkpoints are not evaluated; the seed ends next unit
-      if (seed_index_ == 0 && spec_.curve_every > 0 && step_ % spec_.curve_every == 0) queue_curve();
+      if (seeds_.first() && spec_.curve_every > 0 && step_ % spec_.curve_every == 0) queue_curve();
       if (std::find(spec_.checkpoints.begin(), spec_.checkpoints.end(), step_) != spec_.checkpoints.end())
         queue_checkpoint();
     }
   }
 
-  bool done() const override { return seed_index_ >= spec_.seeds.seeds; }
+  bool done() const override { return seeds_.done(); }
 
   double progress() const override {
-    return done() ? 1.0 : std::min(1.0, static_cast<double>(units_done_) / static_cast<double>(total_units_));
+    return done() ? 1.0 : work_.progress();
   }
 
   json result() const override {
     json r = result_envelope("inference", spec_json_, progress(), done());
-    const bool live = seed_index_ == 0;
-    const std::vector<CheckpointRecord>& cps = live ? cps_ : first_cps_;
+    const bool live = seeds_.first();
+    const std::vector<CheckpointRecord>& cps = cps_.shown();
     std::vector<double> momenta;
     for (double d : spec_.ema_decays) momenta.push_back(1.0 - d);
     r["ema_decays"] = spec_.ema_decays;
@@ -217,7 +147,7 @@ class InferenceExperiment : public Experiment {
     const long div = live ? trainer_->diverged_at() : first_diverged_;
     r["diverged_at"] = div > 0 ? json(div) : json(nullptr);
     r["takeaway"] = takeaway(cps, div);
-    if (spec_.seeds.seeds > 1) {
+    if (seeds_.count() > 1) {
       r["seed_runs"] = seed_runs_;
       if (done()) r["summary"] = summary();
     }
@@ -226,7 +156,7 @@ class InferenceExperiment : public Experiment {
 
  private:
   void start_seed() {
-    const std::uint64_t seed = spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_);
+    const std::uint64_t seed = seeds_.seed();
     train_ = make_train_set(spec_.data, seed);
     test_ = make_test_set(spec_.data, seed);
     std::vector<int> all(static_cast<std::size_t>(train_.size())), unused;
@@ -249,9 +179,9 @@ class InferenceExperiment : public Experiment {
         ema_mean_[d].push_back(Vec<double>::Zero(F));  // PyTorch's starting point
         ema_var_[d].push_back(Vec<double>::Ones(F));
       }
-    cps_.clear();
+    cps().clear();
     step_ = 0;
-    if (seed_index_ == 0 && spec_.curve_every > 0) {
+    if (seeds_.first() && spec_.curve_every > 0) {
       curve_ = Curve{};
       curve_.running_accuracy.assign(spec_.ema_decays.size(), {});
       curve_.mean_gap.assign(spec_.ema_decays.size(), {});
@@ -335,13 +265,13 @@ class InferenceExperiment : public Experiment {
 
   void queue_curve() {
     const long step = step_;
-    tasks_.push_back([this, step] {
+    work_.push([this, step] {
       trainer_->model().estimate_population(train_x_);
       curve_.step.push_back(static_cast<double>(step));
       curve_.population_accuracy.push_back(evaluate(BnStats::Population).accuracy);
     });
     for (std::size_t d = 0; d < spec_.ema_decays.size(); ++d)
-      tasks_.push_back([this, d] {
+      work_.push([this, d] {
         with_running_restored([&] {
           load_running(d);
           curve_.running_accuracy[d].push_back(evaluate(BnStats::Running).accuracy);
@@ -355,15 +285,15 @@ class InferenceExperiment : public Experiment {
   void queue_checkpoint() {
     CheckpointRecord c;
     c.step = step_;
-    cps_.push_back(c);
-    const std::size_t k = cps_.size() - 1;
-    tasks_.push_back([this, k] {
+    cps().push_back(c);
+    const std::size_t k = cps().size() - 1;
+    work_.push([this, k] {
       trainer_->model().estimate_population(train_x_);
-      cps_[k].population = evaluate(BnStats::Population);
-      cps_[k].point_population = predict_point(BnStats::Population);
+      cps()[k].population = evaluate(BnStats::Population);
+      cps()[k].point_population = predict_point(BnStats::Population);
     });
     for (std::size_t d = 0; d < spec_.ema_decays.size(); ++d)
-      tasks_.push_back([this, k, d] {
+      work_.push([this, k, d] {
         with_running_restored([&] {
           load_running(d);
           RunningEval r;
@@ -373,20 +303,20 @@ class InferenceExperiment : public Experiment {
           r.mean_gap = g.first;
           r.var_gap = g.second;
           r.point = predict_point(BnStats::Running);
-          cps_[k].running.push_back(r);
+          cps()[k].running.push_back(r);
         });
       });
     for (int m : spec_.test_batch_sizes)
-      tasks_.push_back([this, k, m] {
+      work_.push([this, k, m] {
         BatchEval b;
         b.size = m;
         b.eval = evaluate(BnStats::Batch, m);
         point_in_batches(m, b);
-        cps_[k].batch.push_back(b);
+        cps()[k].batch.push_back(b);
       });
-    tasks_.push_back([this, k] {
-      batch_of_one(cps_[k]);
-      cps_[k].complete = true;
+    work_.push([this, k] {
+      batch_of_one(cps()[k]);
+      cps()[k].complete = true;
     });
   }
 
@@ -434,22 +364,21 @@ class InferenceExperiment : public Experiment {
   }
 
   void finish_seed() {
-    json cps = json::array();
-    for (const CheckpointRecord& c : cps_) {
+    json list = json::array();
+    for (const CheckpointRecord& c : cps()) {
       if (!c.complete) continue;
       std::vector<double> run, bat;
       for (const RunningEval& r : c.running) run.push_back(r.eval.accuracy);
       for (const BatchEval& b : c.batch) bat.push_back(b.eval.accuracy);
-      cps.push_back({{"step", c.step}, {"population", c.population.accuracy}, {"running", run}, {"batch", bat}});
+      list.push_back({{"step", c.step}, {"population", c.population.accuracy}, {"running", run}, {"batch", bat}});
     }
-    seed_runs_.push_back({{"seed", spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_)}, {"checkpoints", cps}});
-    all_cps_.push_back(cps_);
-    if (seed_index_ == 0) {
-      first_cps_ = cps_;
+    seed_runs_.push_back({{"seed", seeds_.seed()}, {"checkpoints", list}});
+    all_cps_.push_back(cps());
+    if (seeds_.first()) {
       first_train_ = train_;
       first_diverged_ = trainer_->diverged_at();
     }
-    ++seed_index_;
+    seeds_.next();
     if (!done()) start_seed();
   }
 
@@ -525,20 +454,19 @@ class InferenceExperiment : public Experiment {
 
   InferenceSpec spec_;
   json spec_json_;
+  SeedLoop seeds_;
   Dataset train_, test_, first_train_;
   Mat<Real> train_x_;
   std::vector<int> test_order_;
   std::unique_ptr<Trainer<Real>> trainer_;
   std::vector<std::vector<Vec<double>>> ema_mean_, ema_var_;  // [decay][layer], features
-  std::deque<std::function<void()>> tasks_;
-  std::vector<CheckpointRecord> cps_, first_cps_;
+  WorkQueue work_;  // evaluations as tasks of one unit each; training steps count one unit too
+  FirstSeed<std::vector<CheckpointRecord>> cps_;  // the first seed's checkpoints are the ones shown
+  std::vector<CheckpointRecord>& cps() { return cps_.at(seeds_); }
   std::vector<std::vector<CheckpointRecord>> all_cps_;
   Curve curve_;
   json seed_runs_ = json::array();
   long first_diverged_ = 0;
-  long total_units_ = 1;
-  long units_done_ = 0;
-  int seed_index_ = 0;
   long step_ = 0;
 };
 

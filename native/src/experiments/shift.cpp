@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <memory>
 
 #include "bnlab/detmath.h"
 #include "bnlab/error.h"
+#include "bnlab/experiments/plumbing.h"
 #include "bnlab/stats.h"
 
 namespace bnlab {
@@ -19,43 +19,6 @@ constexpr std::array<const char*, kArms> kArmKeys{"plain", "bn_running", "bn_bat
 constexpr std::array<const char*, kArms> kArmLabels{"without BN", "BN, training statistics",
                                                     "BN, test-batch statistics", "AdaBN (statistics re-estimated)"};
 constexpr int kMaxPoints = 400;
-
-std::vector<double> range(double lo, double step, int n) {
-  std::vector<double> v;
-  for (int i = 0; i < n; ++i) v.push_back(lo + step * i);
-  return v;
-}
-
-NamedShift read_shift(const json& item, const std::string& path) {
-  SpecReader r(item, path);
-  NamedShift s;
-  const json* name = r.raw("name");
-  if (!name || !name->is_string() || name->get<std::string>().empty() || name->get<std::string>().size() > 40)
-    throw Error(r.field("name") + " = " + (name ? name->dump() : std::string("null")) +
-                ": must be a name of 1 to 40 characters");
-  s.name = name->get<std::string>();
-  s.transform = read_transform(r, InputTransform{});  // r already knows "name"; read_transform finishes
-  s.transform.validate();
-  return s;
-}
-
-ShiftSweep read_sweep(const json& item, const std::string& path) {
-  SpecReader r(item, path);
-  ShiftSweep w;
-  w.kind = r.choice("kind", w.kind, {"translate", "scale", "anisotropic", "rotate"});
-  w.direction_deg = r.number("direction_deg", w.kind == "translate" ? 90.0 : 0.0, -360.0, 360.0);
-  if (w.kind == "translate") {
-    w.values = r.numbers("values", range(0.0, 0.25, 9), 1, 25, -100.0, 100.0);
-  } else if (w.kind == "rotate") {
-    w.values = r.numbers("values", range(0.0, 15.0, 13), 1, 25, -360.0, 360.0);
-  } else {
-    w.values = r.numbers("values", range(0.5, 0.25, 7), 1, 25, 0.01, 100.0);
-  }
-  if (w.kind != "translate" && w.direction_deg != 0.0)
-    throw Error(r.field("direction_deg") + " = " + fixed(w.direction_deg, 1) + ": only a translate sweep has a direction");
-  r.finish();
-  return w;
-}
 
 // Subset of a data set by index (the order of `idx`).
 Dataset take(const Dataset& d, const std::vector<int>& idx) {
@@ -100,120 +63,6 @@ std::string percent(double v) { return std::isfinite(v) ? fixed(100.0 * v, 1) + 
 
 }  // namespace
 
-InputTransform ShiftSweep::at(double v) const {
-  InputTransform t;
-  if (kind == "translate") {
-    double s, c;
-    detmath::sincos(direction_deg * detmath::pi() / 180.0, s, c);
-    t.tx = v * c;
-    t.ty = v * s;
-  } else if (kind == "scale") {
-    t.scale = v;
-  } else if (kind == "anisotropic") {
-    t.sy = v;
-  } else {
-    t.rotate_deg = v;
-  }
-  return t;
-}
-
-std::vector<NamedShift> ShiftSpec::default_shifts() {
-  std::vector<NamedShift> s(5);
-  s[0].name = "none";
-  s[1].name = "translate";
-  s[1].transform.tx = 1.0;
-  s[1].transform.ty = 0.5;
-  s[2].name = "scale";
-  s[2].transform.scale = 0.5;
-  s[3].name = "anisotropic";
-  s[3].transform.sy = 0.3;
-  s[4].name = "rotate";
-  s[4].transform.rotate_deg = 90.0;
-  return s;
-}
-
-std::vector<ShiftSweep> ShiftSpec::default_sweeps() {
-  ShiftSweep t;
-  t.kind = "translate";
-  t.values = range(0.0, 0.25, 9);
-  ShiftSweep r;
-  r.kind = "rotate";
-  r.direction_deg = 0.0;
-  r.values = range(0.0, 15.0, 13);
-  return {t, r};
-}
-
-ShiftSpec parse_shift_spec(const json& j) {
-  ShiftSpec s;
-  SpecReader r(j, "spec");
-  s.seeds = read_seed_fields(r, "shift", s.seeds, 20);
-  s.data = read_data(r.child("data"), s.data);
-  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
-  s.train = read_train(r.child("train"), s.train);
-  s.steps = r.integer("steps", s.steps, 1, 200000);
-  s.test_batch = r.integer("test_batch", s.test_batch, 2, 100000);
-  s.grid = r.integer("grid", s.grid, 0, 128);
-  if (s.grid == 1) throw Error("spec.grid = 1: must be 0 (none) or in [2, 128]");
-  s.restore_tolerance = r.number("restore_tolerance", s.restore_tolerance, 0.0, 1.0);
-  if (const json* v = r.raw("shifts")) {
-    if (!v->is_array() || v->empty() || v->size() > 12)
-      throw Error("spec.shifts: must be a list of 1 to 12 shifts {\"name\", tx, ty, scale, sx, sy, rotate_deg}");
-    s.shifts.clear();
-    for (std::size_t i = 0; i < v->size(); ++i) {
-      NamedShift n = read_shift((*v)[i], "spec.shifts[" + std::to_string(i) + "]");
-      for (const NamedShift& o : s.shifts)
-        if (o.name == n.name)
-          throw Error("spec.shifts[" + std::to_string(i) + "].name = \"" + n.name + "\": names must be distinct");
-      s.shifts.push_back(n);
-    }
-  }
-  if (const json* v = r.raw("sweeps")) {
-    if (!v->is_array() || v->size() > 4)
-      throw Error("spec.sweeps: must be a list of 0 to 4 sweeps {\"kind\", \"values\", \"direction_deg\"}");
-    s.sweeps.clear();
-    for (std::size_t i = 0; i < v->size(); ++i)
-      s.sweeps.push_back(read_sweep((*v)[i], "spec.sweeps[" + std::to_string(i) + "]"));
-  }
-  r.finish();
-  s.train.validate(s.data.n_train);
-  if (s.train.batch_size < 2)
-    throw Error("spec.train.batch_size = 1: must be >= 2 (the BN net needs a batch variance)");
-  if (s.test_batch > s.data.n_test)
-    throw Error("spec.test_batch = " + std::to_string(s.test_batch) + ": must be <= data.n_test (" +
-                std::to_string(s.data.n_test) + ")");
-  MlpConfig bn = s.model;
-  bn.batch_norm = true;
-  bn.validate();
-  double evals = 1.0 + static_cast<double>(s.shifts.size());
-  for (const ShiftSweep& w : s.sweeps) evals += static_cast<double>(w.values.size());
-  const double grids = static_cast<double>(s.shifts.size()) * 3.0 * s.grid * s.grid;
-  check_work(s.seeds.seeds * (2.0 * s.steps * s.train.batch_size * train_cost(bn) +
-                              (evals * 5.0 * s.data.n_test + grids) * eval_cost(bn)),
-             "shift: seeds x (2 nets x steps x batch + evaluations)");
-  return s;
-}
-
-json to_json(const ShiftSpec& s) {
-  json j;
-  write_common_fields(j, "shift", s.seeds, s.data, s.model, false, s.train);
-  j["steps"] = s.steps;
-  j["test_batch"] = s.test_batch;
-  j["grid"] = s.grid;
-  j["restore_tolerance"] = s.restore_tolerance;
-  json shifts = json::array();
-  for (const NamedShift& n : s.shifts) {
-    json t = to_json(n.transform);
-    t["name"] = n.name;
-    shifts.push_back(t);
-  }
-  j["shifts"] = shifts;
-  json sweeps = json::array();
-  for (const ShiftSweep& w : s.sweeps)
-    sweeps.push_back({{"kind", w.kind}, {"direction_deg", w.direction_deg}, {"values", w.values}});
-  j["sweeps"] = sweeps;
-  return j;
-}
-
 namespace {
 
 using ArmValues = std::array<double, kArms>;
@@ -223,7 +72,7 @@ using PerSeed = std::array<std::vector<double>, kArms>;  // arm -> one value per
 // item 0 the unshifted reference, items 1..S the named shifts, then every sweep value in order.
 class ShiftExperiment : public Experiment {
  public:
-  explicit ShiftExperiment(const ShiftSpec& s) : spec_(s), spec_json_(to_json(s)) {
+  explicit ShiftExperiment(const ShiftSpec& s) : spec_(s), spec_json_(to_json(s)), seeds_(s.seeds) {
     for (const ShiftSweep& w : spec_.sweeps) {
       sweep_acc_.emplace_back(w.values.size());
       sweep_values_ += static_cast<int>(w.values.size());
@@ -258,12 +107,12 @@ class ShiftExperiment : public Experiment {
     }
   }
 
-  bool done() const override { return seed_index_ >= spec_.seeds.seeds; }
+  bool done() const override { return seeds_.done(); }
 
   double progress() const override {
     if (done()) return 1.0;
-    const double total = static_cast<double>(seed_units_) * spec_.seeds.seeds + grid_units_;
-    const double before = static_cast<double>(seed_index_) * seed_units_ + (seed_index_ > 0 ? grid_units_ : 0);
+    const double total = static_cast<double>(seed_units_) * seeds_.count() + grid_units_;
+    const double before = static_cast<double>(seeds_.index()) * seed_units_ + (seeds_.first() ? 0 : grid_units_);
     return std::min(1.0, (before + units_done_) / total);
   }
 
@@ -329,32 +178,27 @@ class ShiftExperiment : public Experiment {
 
  private:
   int items_after_reference() const { return static_cast<int>(spec_.shifts.size()) + sweep_values_; }
-  std::uint64_t seed() const { return spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_); }
 
   void start_seed() {
-    train_ = make_train_set(spec_.data, seed());
-    test_ = make_test_set(spec_.data, seed());
-    for (int k = 0; k < 2; ++k) {
-      MlpConfig m = spec_.model;
-      m.batch_norm = k == 1;
-      nets_[static_cast<std::size_t>(k)] = std::make_unique<Trainer<Real>>(m, spec_.train, train_, seed());
-    }
+    train_ = make_train_set(spec_.data, seeds_.seed());
+    test_ = make_test_set(spec_.data, seeds_.seed());
+    nets_ = make_net_pair(spec_.model, spec_.train, train_, seeds_.seed());
     // bn_batch: the test set in a random order, cut into full batches of test_batch (a remainder
     // is left out, as in training: a short last batch would have noisier statistics).
-    std::vector<int> order = Rng::stream(seed(), Stream::Probe).permutation(test_.size());
+    std::vector<int> order = Rng::stream(seeds_.seed(), Stream::Probe).permutation(test_.size());
     order.resize(static_cast<std::size_t>(test_.size() / spec_.test_batch * spec_.test_batch));
     batch_order_ = order;
-    if (seed_index_ == 0) first_points_ = compact_points(points_json(train_, kMaxPoints));
+    if (seeds_.first()) first_points_ = compact_points(points_json(train_, kMaxPoints));
     step_ = 0;
     item_ = 0;
     units_done_ = 0;
-    current_run_ = {{"seed", seed()}, {"shifts", json::object()}};
+    current_run_ = {{"seed", seeds_.seed()}, {"shifts", json::object()}};
   }
 
   void lock_step() {
     ++step_;
     for (auto& t : nets_) t->step();
-    if (step_ == spec_.steps && seed_index_ == 0) {
+    if (step_ == spec_.steps && seeds_.first()) {
       const std::array<const char*, 2> keys{"plain", "bn"};
       for (int k = 0; k < 2; ++k) {
         Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
@@ -403,8 +247,8 @@ class ShiftExperiment : public Experiment {
         shift_loss_[s][static_cast<std::size_t>(a)].push_back(loss[static_cast<std::size_t>(a)]);
       }
       current_run_["shifts"][spec_.shifts[s].name] = arm_object(acc);
-      if (seed_index_ == 0) draw(s, shifted);
-      return eval_units_ + (seed_index_ == 0 ? grid_units_ / static_cast<long>(spec_.shifts.size()) : 0);
+      if (seeds_.first()) draw(s, shifted);
+      return eval_units_ + (seeds_.first() ? grid_units_ / static_cast<long>(spec_.shifts.size()) : 0);
     }
     // A sweep value.
     int k = item - 1 - static_cast<int>(spec_.shifts.size());
@@ -444,7 +288,7 @@ class ShiftExperiment : public Experiment {
 
   void finish_seed() {
     seed_runs_.push_back(current_run_);
-    ++seed_index_;
+    seeds_.next();
     if (!done()) start_seed();
   }
 
@@ -518,13 +362,14 @@ class ShiftExperiment : public Experiment {
 
   ShiftSpec spec_;
   json spec_json_;
+  SeedLoop seeds_;
   Dataset train_, test_;
-  std::array<std::unique_ptr<Trainer<Real>>, 2> nets_;
+  NetPair nets_;
   std::array<long, 2> diverged_at_{0, 0};  // first seed: plain, bn
   std::vector<int> batch_order_;
   int sweep_values_ = 0;
   long eval_units_ = 1, grid_units_ = 0, seed_units_ = 1, units_done_ = 0;
-  int seed_index_ = 0, item_ = 0;
+  int item_ = 0;
   long step_ = 0;
   // Measurements: arm -> value per seed.
   PerSeed ref_acc_;

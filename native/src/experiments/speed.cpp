@@ -10,22 +10,14 @@ namespace bnlab {
 SpeedSpec parse_speed_spec(const json& j) {
   SpeedSpec s;
   SpecReader r(j, "spec");
-  s.seeds = read_seed_fields(r, "speed", s.seeds, 20);
-  s.data = read_data(r.child("data"), s.data);
-  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
-  s.train = read_train(r.child("train"), s.train);
+  read_common_fields(r, "speed", s, 20);
   s.steps = r.integer("steps", s.steps, 1, 200000);
   s.target_loss = r.positive("target_loss", s.target_loss, 0.0, 10.0);
   s.eval_every = r.integer("eval_every", s.eval_every, 1, 100000);
   s.grid = r.integer("grid", s.grid, 0, 128);
   if (s.grid == 1) throw Error("spec.grid = 1: must be 0 (none) or in [2, 128]");
   r.finish();
-  s.train.validate(s.data.n_train);
-  if (s.train.batch_size < 2)
-    throw Error("spec.train.batch_size = 1: must be >= 2 (the BN net needs a batch variance)");
-  MlpConfig bn = s.model;
-  bn.batch_norm = true;
-  bn.validate();
+  const MlpConfig bn = check_bn_pair(s.model, s.train, s.data);
   const double evals = static_cast<double>(s.steps) / s.eval_every + 1.0;
   check_work(s.seeds.seeds * 2.0 *
                  (s.steps * s.train.batch_size * train_cost(bn) +
@@ -66,10 +58,7 @@ class SpeedExperiment : public Experiment {
 
   bool done() const override { return seeds_.done(); }
 
-  double progress() const override {
-    const double per_seed = spec_.steps;
-    return done() ? 1.0 : (seeds_.index() * per_seed + step_) / (seeds_.count() * per_seed);
-  }
+  double progress() const override { return seeds_.progress(step_, spec_.steps); }
 
   json result() const override {
     json r = result_envelope("speed", spec_json_, progress(), done());

@@ -19,6 +19,20 @@ struct SeedFields {
   int seeds = 1;
 };
 SeedFields read_seed_fields(SpecReader& r, const std::string& name, SeedFields defaults, int max_seeds);
+// Reads what every spec of a chapter comparing nets carries, in this order: chapter, seed, seeds,
+// then the data, model (batch_norm is the chapter's: with_bn false) and train blocks.
+template <typename Spec>
+void read_common_fields(SpecReader& r, const std::string& name, Spec& s, int max_seeds) {
+  s.seeds = read_seed_fields(r, name, s.seeds, max_seeds);
+  s.data = read_data(r.child("data"), s.data);
+  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
+  s.train = read_train(r.child("train"), s.train);
+}
+// After the reader has finished: the training settings against the data set, a batch of at least
+// 2 (the BN net needs a batch variance) and the model's BN twin validated. Returns the twin (for
+// the chapter's cost estimate).
+MlpConfig check_bn_pair(const MlpConfig& model, const TrainConfig& train, const DataConfig& data);
+
 // Writes what every spec carries: chapter, seed, seeds and the data / model / train blocks
 // (`with_bn` false: the chapter sets batch_norm itself, as in read_model).
 void write_common_fields(json& j, const std::string& name, const SeedFields& s, const DataConfig& data,

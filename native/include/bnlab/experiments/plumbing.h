@@ -34,6 +34,10 @@ class SeedLoop {
   bool first() const { return index_ == 0; }
   bool done() const { return index_ >= count_; }
   void next() { ++index_; }
+  // Progress of a chapter whose seeds each take `steps` equal units: 1 exactly when all are done.
+  double progress(long step, double steps) const {
+    return done() ? 1.0 : (index_ * steps + step) / (count_ * steps);
+  }
 
  private:
   std::uint64_t base_;

@@ -1,0 +1,85 @@
+// The distribution chapter's spec: reading it (defaults, ranges, the cost check) and writing it back.
+// The experiment itself is in distribution.cpp.
+#include "bnlab/experiments/distribution.h"
+
+#include <string>
+#include <vector>
+
+#include "bnlab/error.h"
+#include "bnlab/experiments/common.h"
+
+namespace bnlab {
+
+namespace {
+
+std::string list_json(const std::vector<int>& v) { return json(v).dump(); }
+
+int width_of(const MlpConfig& m, int layer_1based) { return m.hidden[static_cast<std::size_t>(layer_1based - 1)]; }
+
+}  // namespace
+
+DistributionSpec parse_distribution_spec(const json& j) {
+  DistributionSpec s;
+  SpecReader r(j, "spec");
+  read_common_fields(r, "distribution", s, 10);
+  s.steps = r.integer("steps", s.steps, 1, 100000);
+  s.layer = r.integer("layer", s.layer, 1, 16);
+  s.units = r.integers("units", s.units, 2, 2, 0, 1023);
+  s.trail_every = r.integer("trail_every", s.trail_every, 1, 100000);
+  s.frame_every = r.integer("frame_every", s.frame_every, 0, 100000);
+  s.probe_layer = r.integer("probe_layer", s.probe_layer, 0, 16);
+  s.probe_unit = r.integer("probe_unit", s.probe_unit, 0, 1023);
+  s.probe_size = r.integer("probe_size", s.probe_size, 2, 100000);
+  s.probe_every = r.integer("probe_every", s.probe_every, 1, 100000);
+  s.probe_stats = r.choice("probe_stats", s.probe_stats, {"batch", "running"});
+  r.finish();
+
+  const MlpConfig bn = check_bn_pair(s.model, s.train, s.data);
+  const int depth = static_cast<int>(s.model.hidden.size());
+  if (s.layer > depth)
+    throw Error("spec.layer = " + std::to_string(s.layer) + ": must be in [1, " + std::to_string(depth) +
+                "] (a hidden layer of spec.model.hidden)");
+  const int w = width_of(s.model, s.layer);
+  if (s.units[0] == s.units[1] || s.units[0] >= w || s.units[1] >= w)
+    throw Error("spec.units = " + list_json(s.units) + ": must be two distinct units in [0, " +
+                std::to_string(w - 1) + "] of layer " + std::to_string(s.layer));
+  if (s.probe_layer > depth)
+    throw Error("spec.probe_layer = " + std::to_string(s.probe_layer) + ": must be 0 (the last hidden layer) or in [1, " +
+                std::to_string(depth) + "]");
+  const int probe_layer = s.probe_layer == 0 ? depth : s.probe_layer;
+  const int pw = width_of(s.model, probe_layer);
+  if (s.probe_unit >= pw)
+    throw Error("spec.probe_unit = " + std::to_string(s.probe_unit) + ": must be in [0, " + std::to_string(pw - 1) +
+                "] (a unit of hidden layer " + std::to_string(probe_layer) + ")");
+  if (s.probe_size > s.data.n_test)
+    throw Error("spec.probe_size = " + std::to_string(s.probe_size) + ": must be <= spec.data.n_test (" +
+                std::to_string(s.data.n_test) + ")");
+  const double frames = (s.frame_every > 0 ? s.steps / s.frame_every : 0) + 2.0;
+  if (frames * s.train.batch_size > 200000)
+    throw Error("spec.frame_every = " + std::to_string(s.frame_every) +
+                ": keeps more than 200000 points (frames x batch); keep frames less often");
+  const double probes = static_cast<double>(s.steps) / s.probe_every + 2.0;
+  check_work(s.seeds.seeds * 2.0 *
+                 (s.steps * s.train.batch_size * train_cost(bn) + probes * s.probe_size * eval_cost(bn) +
+                  s.data.n_test * eval_cost(bn)),
+             "distribution: seeds x 2 nets x (steps x batch + probes x probe_size)");
+  return s;
+}
+
+json to_json(const DistributionSpec& s) {
+  json j;
+  write_common_fields(j, "distribution", s.seeds, s.data, s.model, false, s.train);
+  j["steps"] = s.steps;
+  j["layer"] = s.layer;
+  j["units"] = s.units;
+  j["trail_every"] = s.trail_every;
+  j["frame_every"] = s.frame_every;
+  j["probe_layer"] = s.probe_layer;
+  j["probe_unit"] = s.probe_unit;
+  j["probe_size"] = s.probe_size;
+  j["probe_every"] = s.probe_every;
+  j["probe_stats"] = s.probe_stats;
+  return j;
+}
+
+}  // namespace bnlab
