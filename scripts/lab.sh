@@ -3,7 +3,7 @@
 #
 #   bash scripts/lab.sh start   install what is missing, build, serve the page and print its address
 #   bash scripts/lab.sh test    install what is missing, build, run every test; exit 1 if any part fails
-#   bash scripts/lab.sh bench   build, print training throughput (samples/s): native CLI and wasm
+#   bash scripts/lab.sh bench   build, then scripts/bench.mjs: one table (native, wasm, Chromium, TF.js, sizes)
 #
 # Environment:
 #   BNLAB_PORT (5173) BNLAB_HOST (127.0.0.1)   where `start` serves; the next free port is used if taken
@@ -154,19 +154,8 @@ cmd_bench() {
   local wasm_ok=1
   bash scripts/build.sh wasm || wasm_ok=0
 
-  rule "native throughput (build/native/bnlab bench)"
-  if build/native/bnlab --help 2>/dev/null | grep -qE '^ +bench '; then
-    build/native/bnlab bench
-  else
-    say "skipped: the CLI has no 'bench' subcommand yet (hook: build/native/bnlab bench)"
-  fi
-
-  rule "wasm throughput (node, web/generated/bnlab.mjs)"
-  if ((wasm_ok)); then
-    node scripts/bench-wasm.mjs
-  else
-    say "skipped: the wasm build failed"
-  fi
+  rule "benchmark (node scripts/bench.mjs; BNLAB_BENCH_QUICK=1 for the quick mode)"
+  node scripts/bench.mjs
   say "figures depend on machine load; see README 'Benchmarks' for reference numbers"
 }
 
