@@ -39,23 +39,28 @@ export async function openBrowser(root, port = 0) {
 const ready = (page) => page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 60000 });
 
 // The core's bench in a module worker (a Blob worker importing the hosted module), wall clock.
-export async function wasmInWorker(b, steps) {
+export async function wasmInWorker(b, steps, repeats = 1) {
   const page = await b.context.newPage();
   await page.goto(`${b.url}index.html`);
-  const text = await page.evaluate(async (n) => {
+  const texts = await page.evaluate(async ([n, r]) => {
     const src = `import createBnlab from '${location.origin}/generated/bnlab.mjs';
       const m = await createBnlab();
-      const o = m.bench(${n}, null);
-      postMessage(o.ok ? o.value : 'error: ' + o.error);`;
+      const out = [];
+      for (let i = 0; i < ${r}; i += 1) {
+        const o = m.bench(${n}, null);
+        out.push(o.ok ? o.value : 'error: ' + o.error);
+      }
+      postMessage(out);`;
     const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
     return new Promise((resolve, reject) => {
       worker.onmessage = (e) => resolve(e.data);
       worker.onerror = (e) => reject(new Error(e.message || 'worker failed'));
     });
-  }, steps);
+  }, [steps, repeats]);
   await page.close();
-  if (text.startsWith('error:')) throw new Error(text);
-  return JSON.parse(text);
+  const bad = texts.find((t) => t.startsWith('error:'));
+  if (bad) throw new Error(bad);
+  return texts.map((t) => JSON.parse(t));
 }
 
 // Opens #chapter, waits for the engine, starts the run (unless the page already did) and
