@@ -62,9 +62,13 @@ val run(const std::string& spec, val onProgress) {
 }
 
 // Training throughput in this engine: the figures `bnlab bench --json` prints natively.
-val bench(int steps) {
+// clock: optional JS function returning seconds (e.g. CPU time under Node); default wall time.
+val bench(int steps, val clock) {
   if (steps < 10 || steps > 1000000) return outcome(bnlab::Outcome{false, "bench steps = " + std::to_string(steps) + ": must be in [10, 1000000]", ""});
-  return outcome(bnlab::Outcome{true, "", bnlab::bench_json(bnlab::bench(steps, [] { return emscripten_get_now() / 1000.0; }))});
+  const bool custom = clock.typeOf().as<std::string>() == "function";
+  return outcome(bnlab::Outcome{true, "", bnlab::bench_json(bnlab::bench(steps, [&] {
+    return custom ? clock().as<double>() : emscripten_get_now() / 1000.0;
+  }))});
 }
 
 }  // namespace

@@ -183,15 +183,11 @@ cmd_start() {
 }
 
 # ------------------------------------------------------------------------------------------------
-bench_js=scripts/bench-wasm.mjs   # the wasm benchmark run under node after the native one
-
 cmd_bench() {
   setup
   run_builds
-  rule "native throughput (build/native/bnlab bench)"
-  build_failed native || build/native/bnlab bench
-  rule "wasm throughput (node $bench_js)"
-  if build_failed wasm; then say "skipped: the wasm build failed"; else node "$bench_js"; fi
+  rule "benchmark (node scripts/bench.mjs; BNLAB_BENCH_QUICK=1 for the quick mode)"
+  node scripts/bench.mjs
   say "figures depend on machine load; see README 'Benchmarks' for reference numbers"
 }
 

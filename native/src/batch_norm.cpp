@@ -139,6 +139,7 @@ const Mat<T>& BatchNorm1d<T>::backward(const Mat<T>& dy) {
       }
   } else {
     const Eigen::Index G = static_cast<Eigen::Index>(group_start_.size()) - 1;
+    Vec<double> scale(F), mean_dy(F);
     for (Eigen::Index k = 0; k < G; ++k) {
       const Eigen::Index c0 = group_start_[k], c1 = group_start_[k + 1];
       const double m = static_cast<double>(c1 - c0);
@@ -149,12 +150,17 @@ const Mat<T>& BatchNorm1d<T>::backward(const Mat<T>& dy) {
           g_dy(i) += d;
           g_dy_xhat(i) += d * static_cast<double>(xhat_(i, j));
         }
-      // dx = gamma invstd (dy - mean(dy) - xhat mean(dy xhat)), means over the group.
+      // dx = gamma invstd (dy - mean(dy) - xhat mean(dy xhat)), means over the group. The
+      // per-feature factors gamma invstd and sum(dy)/m are computed once per feature (the same
+      // operations on the same values as inline, so the same bits), not once per element.
+      for (Eigen::Index i = 0; i < F; ++i) {
+        scale(i) = static_cast<double>(gamma(i, 0)) * save_invstd(i, k);
+        mean_dy(i) = g_dy(i) / m;
+      }
       for (Eigen::Index j = c0; j < c1; ++j)
         for (Eigen::Index i = 0; i < F; ++i) {
-          const double v = static_cast<double>(gamma(i, 0)) * save_invstd(i, k) *
-                           (static_cast<double>(dy(i, j)) - g_dy(i) / m -
-                            static_cast<double>(xhat_(i, j)) * g_dy_xhat(i) / m);
+          const double v = scale(i) * (static_cast<double>(dy(i, j)) - mean_dy(i) -
+                                        static_cast<double>(xhat_(i, j)) * g_dy_xhat(i) / m);
           dx_(i, j) = static_cast<T>(v);
         }
       sum_dy += g_dy;

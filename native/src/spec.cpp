@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <sstream>
 
 #include "bnlab/error.h"
 
@@ -37,11 +36,7 @@ std::string show(const json& v) {
 }
 
 namespace {
-std::string fmt(double x) {
-  std::ostringstream os;
-  os << x;
-  return os.str();
-}
+std::string fmt(double x) { return message_text(x); }
 }  // namespace
 
 SpecReader::SpecReader(const json& j, std::string path) : j_(j), path_(std::move(path)) {
@@ -272,10 +267,8 @@ json to_json(const InputTransform& t) {
 
 void check_work(double multiply_adds, const std::string& what) {
   if (multiply_adds > kMaxWork) {
-    std::ostringstream os;
-    os << what << " = " << multiply_adds << " multiply-adds: more than the limit of " << kMaxWork
-       << " (fewer steps, epochs, seeds or smaller layers)";
-    throw Error(os.str());
+    throw Error(what + " = " + message_text(multiply_adds) + " multiply-adds: more than the limit of " +
+                message_text(kMaxWork) + " (fewer steps, epochs, seeds or smaller layers)");
   }
 }
 

@@ -1,0 +1,117 @@
+// The page in headless Chromium (Debian's /usr/bin/chromium through playwright-core), served by
+// web/serve.mjs: the wasm bench in a worker, time to the first chart, publish cost per chapter
+// (the host's own accounting, posted with every update), and what the first chapter transfers.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { chromium } from 'playwright-core';
+import { createServer } from '../../web/serve.mjs';
+
+export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+export async function openBrowser(root, port = 0) {
+  const server = createServer({ quiet: true });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const url = `http://127.0.0.1:${server.address().port}/`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bnlab-bench-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1200, height: 900 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  return {
+    url,
+    context,
+    async close() {
+      await context.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+const ready = (page) => page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 60000 });
+
+// The core's bench in a module worker (a Blob worker importing the hosted module), wall clock.
+export async function wasmInWorker(b, steps, repeats = 1) {
+  const page = await b.context.newPage();
+  await page.goto(`${b.url}index.html`);
+  const texts = await page.evaluate(async ([n, r]) => {
+    const src = `import createBnlab from '${location.origin}/generated/bnlab.mjs';
+      const m = await createBnlab();
+      const out = [];
+      for (let i = 0; i < ${r}; i += 1) {
+        const o = m.bench(${n}, null);
+        out.push(o.ok ? o.value : 'error: ' + o.error);
+      }
+      postMessage(out);`;
+    const worker = new Worker(URL.createObjectURL(new Blob([src], { type: 'text/javascript' })), { type: 'module' });
+    return new Promise((resolve, reject) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.onerror = (e) => reject(new Error(e.message || 'worker failed'));
+    });
+  }, [steps, repeats]);
+  await page.close();
+  const bad = texts.find((t) => t.startsWith('error:'));
+  if (bad) throw new Error(bad);
+  return texts.map((t) => JSON.parse(t));
+}
+
+// Opens #chapter, waits for the engine, starts the run (unless the page already did) and
+// records every update the page receives. Returns {readyMs, firstChartMs, updates, done, files}.
+export async function runChapter(b, chapter, { budgetMs }) {
+  const page = await b.context.newPage();
+  const files = [];
+  const onResponse = (r) => {
+    const u = new URL(r.url());
+    if (u.origin === new URL(b.url).origin) files.push(u.pathname === '/' ? '/index.html' : u.pathname);
+  };
+  b.context.on('response', onResponse);  // the context's: the worker's fetch of the .wasm too
+  await page.goto(`${b.url}#${chapter}`);
+  await ready(page);
+  const readyMs = await page.evaluate(() => performance.now());
+  await page.evaluate(() => {
+    window.__bench = { updates: [], first: null };
+    window.bnlab.runner.onUpdate((m) => {
+      const t = performance.now();
+      if (m.result && window.__bench.first === null && m.progress > 0) window.__bench.first = t;
+      window.__bench.updates.push({ t, state: m.state, progress: m.progress, elapsedMs: m.elapsedMs, publishMs: m.publishMs, postEveryMs: m.postEveryMs });
+    });
+  });
+  const visible = 'section.chapter:not([hidden])';
+  const state = await page.$eval(visible, (el) => el.dataset.state);
+  const clickedAt = await page.evaluate(() => performance.now());
+  if (state !== 'running' && state !== 'done') await page.click(`${visible} [data-action="run"]`);
+  const done = await page.waitForFunction((sel) => {
+    const s = document.querySelector(sel)?.dataset.state;
+    return s === 'done' || s === 'failed';
+  }, visible, { timeout: budgetMs, polling: 200 }).then(() => true, () => false);
+  if (!done) {
+    await page.click(`${visible} [data-action="pause"]`).catch(() => {});
+    await page.waitForTimeout(300);
+  }
+  const bench = await page.evaluate(() => window.__bench);
+  const shot = process.env.BNLAB_BENCH_SHOTS;
+  if (shot) await page.screenshot({ path: path.join(shot, `bench-${chapter}.png`), fullPage: true });
+  b.context.off('response', onResponse);
+  await page.close();
+  return { readyMs, clickedAt, firstChartMs: bench.first, updates: bench.updates, done, files: [...new Set(files)] };
+}
+
+// Raw and gzip (level 9, what web/serve.mjs sends) sizes of the files a page load fetched.
+export function transferSizes(webRoot, pathnames) {
+  const rows = [];
+  for (const p of pathnames) {
+    const file = path.join(webRoot, p);
+    if (!fs.existsSync(file)) continue;
+    const body = fs.readFileSync(file);
+    rows.push({ path: p, raw: body.length, gzip: zlib.gzipSync(body, { level: 9 }).length });
+  }
+  return rows;
+}
