@@ -4,7 +4,7 @@ import { h } from './dom.js';
 import { chapters } from './chapters/index.js';
 import { createRunner } from './runner.js';
 import { createChapterPanel } from './ui/panel.js';
-import { parseHash, readValues, writeHash } from './state.js';
+import { clipText, parseHash, readValues, writeHash } from './state.js';
 import { startEmbed } from './embed.js';
 
 const statusLine = document.getElementById('status');
@@ -74,7 +74,7 @@ function applyHash({ focus = false } = {}) {
   const { chapter, params } = parseHash(window.location.hash);
   let id = chapter;
   if (!chapters.some((c) => c.id === id)) {
-    if (id) notice(`The link names an unknown chapter "${id}"; showing chapter 1 instead.`);
+    if (id) notice(`The link names an unknown chapter "${clipText(id)}"; showing chapter 1 instead.`);
     id = chapters[0].id;
   }
   const panel = panels.get(id);
