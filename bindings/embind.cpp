@@ -5,10 +5,14 @@
 // web/src/unpack.js puts them back together.
 #include <emscripten/bind.h>
 #include <emscripten/emscripten.h>
+#include <emscripten/heap.h>
+#include <malloc.h>
 #include <emscripten/val.h>
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -16,6 +20,7 @@
 #include "bnlab/api.h"
 #include "bnlab/bench.h"
 
+using emscripten::EM_VAL;
 using emscripten::val;
 using nlohmann::json;
 
@@ -91,7 +96,15 @@ val outcome(const bnlab::Outcome& result) {
 class Lab {
  public:
   val start(const std::string& spec) { return outcome(session_.start(spec)); }
-  val advance(double units) { return outcome(session_.advance(static_cast<long>(units))); }
+  val advance(double units) {
+    if (!(units >= 1 && units <= bnlab::kMaxAdvanceUnits) || std::floor(units) != units) {  // no UB cast
+      char text[40];
+      std::snprintf(text, sizeof text, "%.17g", units);
+      return outcome(bnlab::Outcome{false, std::string("advance: units = ") + text + ": must be a whole number in [1, " +
+                                               std::to_string(bnlab::kMaxAdvanceUnits) + "]", ""});
+    }
+    return outcome(session_.advance(static_cast<long>(units)));
+  }
   bool running() const { return session_.running(); }
   bool done() const { return session_.done(); }
   double progress() const { return session_.progress(); }
@@ -112,15 +125,44 @@ val chapters() {
 val preset(const std::string& chapter) { return outcome(bnlab::preset(chapter)); }
 val validate(const std::string& spec) { return outcome(bnlab::validate(spec)); }
 
+// Calls onProgress(fraction) inside a JS try/catch: a JS exception thrown through C++ frames
+// would skip their destructors (a leak per call). Returns the exception's message, or null.
+EM_JS(EM_VAL, bnlab_call_progress, (EM_VAL fn, double fraction), {
+  try {
+    Emval.toValue(fn)(fraction);
+    return Emval.toHandle(null);
+  } catch (e) {
+    return Emval.toHandle(String((e && e.message) || e));
+  }
+});
+
+struct ProgressThrew {
+  std::string message;
+};
+
 void reportProgress(double fraction, void* user) {
-  (*static_cast<val*>(user))(fraction);
+  val error = val::take_ownership(bnlab_call_progress(static_cast<val*>(user)->as_handle(), fraction));
+  if (!error.isNull()) throw ProgressThrew{error.as<std::string>()};  // a C++ exception unwinds bnlab::run
 }
 
 // One-shot run (Node tests, the CLI's equivalent): onProgress(fraction) after every slice.
 val run(const std::string& spec, val onProgress) {
   const bool hasCallback = onProgress.typeOf().as<std::string>() == "function";
-  bnlab::Outcome result = hasCallback ? bnlab::run(spec, &reportProgress, &onProgress) : bnlab::run(spec);
-  return outcome(result);
+  try {
+    return outcome(hasCallback ? bnlab::run(spec, &reportProgress, &onProgress) : bnlab::run(spec));
+  } catch (const ProgressThrew& e) {
+    return outcome(bnlab::Outcome{false, "onProgress threw: " + e.message.substr(0, 200), ""});
+  }
+}
+
+// Bytes malloc has handed out and not taken back (the long-use test watches it stay flat), and
+// the size of the wasm memory (it only grows).
+val heap() {
+  const struct mallinfo m = mallinfo();
+  val out = val::object();
+  out.set("used", static_cast<double>(m.uordblks));
+  out.set("total", static_cast<double>(emscripten_get_heap_size()));
+  return out;
 }
 
 val packJson(const std::string& resultJson) { return packedResult(resultJson); }
@@ -154,4 +196,5 @@ EMSCRIPTEN_BINDINGS(bnlab) {
   emscripten::function("run", &run);
   emscripten::function("pack", &packJson);
   emscripten::function("bench", &bench);
+  emscripten::function("heap", &heap);
 }
