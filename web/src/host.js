@@ -120,6 +120,7 @@ export function createHost(post, { targetMs = 40, postEveryMs = 100, engineOptio
     else if (message.fn === 'preset') outcome = engine.preset(message.arg);
     else if (message.fn === 'validate') outcome = engine.validate(message.arg);
     else if (message.fn === 'chapters') outcome = { ok: true, error: '', value: engine.chapters() };
+    else if (message.fn === 'heap') outcome = { ok: true, error: '', value: engine.heap() };  // {used, total} bytes
     else outcome = { ok: false, error: `unknown call ${message.fn}`, value: null };
     send({ type: fromHost.reply, reqId: message.reqId, outcome });
   }

@@ -126,6 +126,7 @@ function wrapChannel(kind, channel, problems) {
     chapters: channel.chapters,
     preset: (chapter) => call('preset', chapter),
     validate: (spec) => call('validate', typeof spec === 'string' ? spec : JSON.stringify(spec)),
+    heap: () => call('heap'),  // the wasm heap: {used, total} bytes (a read-only debug figure)
     start: (runId, spec, { paused = false } = {}) =>
       channel.post({ type: toHost.start, runId, spec: JSON.stringify(spec), paused }),
     resume: (runId) => channel.post({ type: toHost.resume, runId }),
