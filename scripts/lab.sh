@@ -11,6 +11,7 @@
 #   BNLAB_SKIP_SLOW=1     leave out native tests tagged [slow] (ctest -LE slow); CI runs them
 #   BNLAB_NO_SETUP=1      do not run scripts/setup.sh first (tools already installed)
 #   BNLAB_JOBS (2)        parallel build and ctest jobs
+#   BNLAB_NO_SANITIZE=1   skip scripts/sanitize.sh (ASan/UBSan suite) and scripts/fuzz.sh (BNLAB_FUZZ_SECONDS, 60)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -80,6 +81,7 @@ cmd_test() {
     fi
   done
 
+  rule "sanitizers and fuzzing (scripts/sanitize.sh, scripts/fuzz.sh)"; if [[ "${BNLAB_NO_SANITIZE:-0}" == 1 ]]; then record "sanitizers" skipped "BNLAB_NO_SANITIZE=1"; elif bash scripts/sanitize.sh && bash scripts/fuzz.sh; then record "sanitizers" passed; else record "sanitizers" failed; fi
   rule "summary"
   local i passed=0 failed=0 skipped=0
   for i in "${!names[@]}"; do

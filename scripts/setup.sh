@@ -12,6 +12,8 @@
 #                        nlohmann-json3-dev            JSON specs and results
 #                        libcli11-dev                  the bnlab command line
 #                        emscripten                    em++ for the WebAssembly build
+#                        clang libclang-rt-dev         clang++ with libFuzzer and the sanitizer runtimes
+#                                                      (scripts/fuzz.sh, scripts/sanitize.sh)
 #                        chromium fonts-liberation     headless browser for the page's tests
 #                        nodejs npm                    only if `node` is absent
 # npm packages (package.json): `npm ci` when node_modules is missing or older than package-lock.json.
@@ -46,6 +48,8 @@ requirements=(
   "nlohmann-json3-dev:pkg"
   "libcli11-dev:pkg"
   "emscripten:cmd:em++"
+  "clang:cmd:clang++"
+  "libclang-rt-dev:pkg"
 )
 if [[ $want_browser == 1 ]]; then
   requirements+=("chromium:cmd:chromium" "fonts-liberation:pkg")  # fonts: text in screenshots and contrast checks
