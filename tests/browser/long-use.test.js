@@ -85,7 +85,13 @@ test(`${runs} runs in one page: heap flat, no NaN in charts or results`, { timeo
       }
       await sleep(300);
     };
-    const tally = { done: 0, cancelled: 0, panelReset: 0, failed: [], nan: [], charts: [], switches: 0 };
+    // A NaN from the page never crosses to the worker as null ("use the default").
+    const nanRun = await new Promise((resolve) => {
+      const stop = runner.onUpdate((m) => { if (m.runId === 'long-nan') { stop(); resolve(m); } });
+      runner.start('long-nan', { ...specs.speed, train: { ...specs.speed.train, lr: NaN } });
+    });
+    const nanValidate = await runner.validate({ ...specs.speed, steps: Infinity });
+    const tally = { nanRun: `${nanRun.state}: ${nanRun.error}`, nanValidate: nanValidate.error, done: 0, cancelled: 0, panelReset: 0, failed: [], nan: [], charts: [], switches: 0 };
     let heapBefore = null;
     const warmup = 2 * ids.length;
     for (let i = 0; i < runs; i += 1) {
@@ -142,6 +148,8 @@ test(`${runs} runs in one page: heap flat, no NaN in charts or results`, { timeo
   const { tally, heapBefore, heapAfter } = report;
   console.log(`runs: ${runs} (${tally.done} to the end, ${tally.cancelled} cancelled mid-run, ${tally.panelReset} from a chapter's Run button reset mid-run, ${tally.switches} chapter switches)`);
   console.log(`wasm heap in use after ${report.warmup} warm-up runs: ${heapBefore.used} B (memory ${heapBefore.total} B); after all ${runs}: ${heapAfter.used} B (memory ${heapAfter.total} B); change ${heapAfter.used - heapBefore.used} B, tolerance ${heapToleranceBytes} B`);
+  assert.equal(tally.nanRun, 'failed: spec.train.lr = NaN: must be a finite number');
+  assert.equal(tally.nanValidate, 'spec.steps = Infinity: must be a finite number');
   assert.deepEqual(tally.failed, []);
   assert.deepEqual(tally.nan, [], 'NaN or Infinity in a result scalar');
   assert.deepEqual(tally.charts, [], 'NaN or Infinity in a chart');

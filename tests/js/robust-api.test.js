@@ -34,6 +34,7 @@ const specCases = [
   ['function as a value', withField('train.lr', () => 0.1), 'spec.train.lr: a function is not a JSON value'],
   ['symbol as a value', withField('train.lr', Symbol('x')), 'spec.train.lr: a symbol is not a JSON value'],
   ['undefined inside a list', withField('model.hidden', [4, undefined]), 'spec.model.hidden[1] = undefined'],
+  ['a hole in a list', withField('model.hidden', [4, , 4]), 'spec.model.hidden[1] = undefined'],
   ['a cycle', cyclic, 'spec.train.self: refers back to itself'],
   ['array nested 100000 deep (JS)', withField('data', deepJs), 'spec.data[0][0]'],
   ['key with a newline and NaN', withField('a\nb', NaN), 'spec.a\\nb = NaN'],

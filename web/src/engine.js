@@ -63,7 +63,7 @@ function specProblem(value, path, depth, seen) {
   if (depth >= maxSpecDepth) return `${path}: nested more than ${maxSpecDepth} levels deep`;
   if (seen.has(value)) return `${path}: refers back to itself (a cycle)`;
   seen.add(value);
-  const entries = Array.isArray(value) ? value.map((v, i) => [`${path}[${i}]`, v])
+  const entries = Array.isArray(value) ? Array.from(value, (v, i) => [`${path}[${i}]`, v])  // holes too
     : Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [`${path}.${clip(k, 40)}`, v]);
   for (const [where, v] of entries) {
     const problem = specProblem(v, where, depth + 1, seen);
@@ -73,8 +73,8 @@ function specProblem(value, path, depth, seen) {
   return null;
 }
 
-// -> {text} or {error}
-function specText(spec) {
+// -> {text} or {error}; the page's runner uses it too, before a spec crosses to the worker.
+export function specText(spec) {
   if (typeof spec === 'string') return { text: spec };
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
     return { error: `spec = ${clip(typeof spec === 'string' ? spec : String(spec))}: must be an object or JSON text` };

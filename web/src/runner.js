@@ -2,7 +2,7 @@
 // (sandboxed iframes with an opaque origin), else the main thread in short time slices.
 import { fromHost, toHost } from './protocol.js';
 import { unpack } from './unpack.js';
-import { defaultModuleUrl } from './engine.js';
+import { defaultModuleUrl, specText } from './engine.js';
 
 const workerUrl = new URL('./worker.js', import.meta.url).href;
 const readyTimeoutMs = 20000;
@@ -125,10 +125,16 @@ function wrapChannel(kind, channel, problems) {
     problems,
     chapters: channel.chapters,
     preset: (chapter) => call('preset', chapter),
-    validate: (spec) => call('validate', typeof spec === 'string' ? spec : JSON.stringify(spec)),
+    validate: (spec) => {
+      const { text, error } = specText(spec);  // NaN would become null in JSON.stringify
+      return error ? Promise.resolve({ ok: false, error, value: null }) : call('validate', text);
+    },
     heap: () => call('heap'),  // the wasm heap: {used, total} bytes (a read-only debug figure)
-    start: (runId, spec, { paused = false } = {}) =>
-      channel.post({ type: toHost.start, runId, spec: JSON.stringify(spec), paused }),
+    start: (runId, spec, { paused = false } = {}) => {
+      const { text, error } = specText(spec);
+      if (error) setTimeout(() => subscribers.forEach((fn) => fn({ type: fromHost.error, runId, error, state: 'failed' })), 0);
+      else channel.post({ type: toHost.start, runId, spec: text, paused });
+    },
     resume: (runId) => channel.post({ type: toHost.resume, runId }),
     pause: (runId) => channel.post({ type: toHost.pause, runId }),
     step: (runId, fraction = 0.02) => channel.post({ type: toHost.step, runId, fraction }),
