@@ -3,13 +3,18 @@
 // field has one JS type (numbers, plain Arrays, objects; NaN is null, as the core writes it).
 #include <emscripten/bind.h>
 #include <emscripten/emscripten.h>
+#include <emscripten/heap.h>
+#include <malloc.h>
 #include <emscripten/val.h>
 
+#include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "bnlab/api.h"
 #include "bnlab/bench.h"
 
+using emscripten::EM_VAL;
 using emscripten::val;
 
 namespace {
@@ -27,7 +32,15 @@ class Lab {
   val start(const std::string& spec) { return outcome(session_.start(spec)); }
   // bytes: a Uint8Array (embind copies it into a std::string).
   val provideData(const std::string& name, const std::string& bytes) { return outcome(session_.provide_data(name, bytes)); }
-  val advance(double units) { return outcome(session_.advance(static_cast<long>(units))); }
+  val advance(double units) {
+    if (!(units >= 1 && units <= bnlab::kMaxAdvanceUnits) || std::floor(units) != units) {  // no UB cast
+      char text[40];
+      std::snprintf(text, sizeof text, "%.17g", units);
+      return outcome(bnlab::Outcome{false, std::string("advance: units = ") + text + ": must be a whole number in [1, " +
+                                               std::to_string(bnlab::kMaxAdvanceUnits) + "]", ""});
+    }
+    return outcome(session_.advance(static_cast<long>(units)));
+  }
   bool running() const { return session_.running(); }
   bool done() const { return session_.done(); }
   double progress() const { return session_.progress(); }
@@ -50,15 +63,44 @@ val validate(const std::string& spec) { return outcome(bnlab::validate(spec)); }
 val cells(const std::string& spec) { return outcome(bnlab::cells(spec)); }
 val merge(const std::string& spec, const std::string& results) { return outcome(bnlab::merge(spec, results)); }
 
+// Calls onProgress(fraction) inside a JS try/catch: a JS exception thrown through C++ frames
+// would skip their destructors (a leak per call). Returns the exception's message, or null.
+EM_JS(EM_VAL, bnlab_call_progress, (EM_VAL fn, double fraction), {
+  try {
+    Emval.toValue(fn)(fraction);
+    return Emval.toHandle(null);
+  } catch (e) {
+    return Emval.toHandle(String((e && e.message) || e));
+  }
+});
+
+struct ProgressThrew {
+  std::string message;
+};
+
 void reportProgress(double fraction, void* user) {
-  (*static_cast<val*>(user))(fraction);
+  val error = val::take_ownership(bnlab_call_progress(static_cast<val*>(user)->as_handle(), fraction));
+  if (!error.isNull()) throw ProgressThrew{error.as<std::string>()};  // a C++ exception unwinds bnlab::run
 }
 
 // One-shot run (Node tests, the CLI's equivalent): onProgress(fraction) after every slice.
 val run(const std::string& spec, val onProgress) {
   const bool hasCallback = onProgress.typeOf().as<std::string>() == "function";
-  bnlab::Outcome result = hasCallback ? bnlab::run(spec, &reportProgress, &onProgress) : bnlab::run(spec);
-  return outcome(result);
+  try {
+    return outcome(hasCallback ? bnlab::run(spec, &reportProgress, &onProgress) : bnlab::run(spec));
+  } catch (const ProgressThrew& e) {
+    return outcome(bnlab::Outcome{false, "onProgress threw: " + e.message.substr(0, 200), ""});
+  }
+}
+
+// Bytes malloc has handed out and not taken back (the long-use test watches it stay flat), and
+// the size of the wasm memory (it only grows).
+val heap() {
+  const struct mallinfo m = mallinfo();
+  val out = val::object();
+  out.set("used", static_cast<double>(m.uordblks));
+  out.set("total", static_cast<double>(emscripten_get_heap_size()));
+  return out;
 }
 
 // Training throughput in this engine: the figures `bnlab bench --json` prints natively.
@@ -92,4 +134,5 @@ EMSCRIPTEN_BINDINGS(bnlab) {
   emscripten::function("merge", &merge);
   emscripten::function("run", &run);
   emscripten::function("bench", &bench);
+  emscripten::function("heap", &heap);
 }

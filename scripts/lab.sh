@@ -17,6 +17,7 @@
 #   BNLAB_SKIP_SLOW=1     the fast variant of each part (native: ctest --preset native-fast)
 #   BNLAB_NO_SETUP=1      do not run scripts/setup.sh first (tools already installed)
 #   BNLAB_JOBS (2)        parallel build jobs
+#   BNLAB_NO_SANITIZE=1   skip scripts/sanitize.sh (ASan/UBSan suite) and scripts/fuzz.sh (BNLAB_FUZZ_SECONDS, 60)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."

@@ -14,6 +14,8 @@
 #                        zlib1g-dev                    the CLI gunzips the Fashion-MNIST files
 #                        dataset-fashion-mnist         the images chapter's data (30 MB)
 #                        emscripten                    em++ for the WebAssembly build
+#                        clang libclang-rt-dev         clang++ with libFuzzer and the sanitizer runtimes
+#                                                      (scripts/fuzz.sh, scripts/sanitize.sh)
 #                        chromium fonts-liberation     headless browser for the page's tests
 #                        nodejs npm                    only if `node` is absent
 # npm packages (package.json): `npm ci` when node_modules is missing or older than package-lock.json.
@@ -50,6 +52,8 @@ requirements=(
   "zlib1g-dev:pkg"
   "dataset-fashion-mnist:pkg"
   "emscripten:cmd:em++"
+  "clang:cmd:clang++"
+  "libclang-rt-dev:pkg"
 )
 if [[ $want_browser == 1 ]]; then
   requirements+=("chromium:cmd:chromium" "fonts-liberation:pkg")  # fonts: text in screenshots and contrast checks

@@ -7,25 +7,39 @@
 
 namespace bnlab {
 
+namespace {
+// Length of the well-formed UTF-8 sequence starting at text[i], or 0 if it is not one.
+std::size_t utf8_length(const std::string& text, std::size_t i) {
+  const unsigned char c = static_cast<unsigned char>(text[i]);
+  const std::size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+  if (n == 0 || i + n > text.size()) return 0;
+  for (std::size_t k = 1; k < n; ++k)
+    if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return 0;
+  return n;
+}
+}  // namespace
+
 std::string clip(const std::string& text, std::size_t max_chars) {
   std::string out;
   std::size_t chars = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if ((c & 0xC0) == 0x80) {  // a continuation byte stays with its lead byte
-      out += text[i];
-      continue;
-    }
+  for (std::size_t i = 0; i < text.size();) {
     if (chars == max_chars) return out + "...";
     ++chars;
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    const std::size_t n = utf8_length(text, i);
     if (c == '\n') out += "\\n";
     else if (c == '\r') out += "\\r";
     else if (c == '\t') out += "\\t";
-    else if (c < 0x20 || c == 0x7F) {
+    else if (n == 0 || c < 0x20 || c == 0x7F) {  // a control character or a byte that is not UTF-8
       char buf[8];
       std::snprintf(buf, sizeof buf, "\\x%02X", c);
       out += buf;
-    } else out += text[i];
+    } else {
+      out.append(text, i, n);
+      i += n;
+      continue;
+    }
+    ++i;
   }
   return out;
 }

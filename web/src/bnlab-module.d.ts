@@ -30,6 +30,8 @@ export interface BnlabModule {
   chapters(): string[];
   preset(chapter: string): RawOutcome;
   validate(spec: string): RawOutcome;
+  /** Bytes malloc holds (used) and the wasm memory's size (total): a read-only debug figure. */
+  heap(): { used: number; total: number };
   /** The name of the data a chapter needs from the host ('' = none). */
   requiredData(chapter: string): string;
   /** The whole run at once; onProgress(fraction) after every slice. */

@@ -35,30 +35,92 @@ export async function loadEngine({ moduleUrl = defaultModuleUrl, wasmBinary, loc
   return wrapModule(module);
 }
 
+// The largest slice the engine takes at once (a long in wasm32); advance() loops above it.
+export const maxAdvanceUnits = 2147483647;
+const maxSpecDepth = 32;  // as the C++ side (kMaxSpecDepth in native/include/bnlab/spec.h)
+
+const clip = (text, max = 60) => {
+  const s = String(text).replace(/[\u0000-\u001f\u007f]/g, (c) => (c === '\n' ? '\\n' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return s.length > max ? `${s.slice(0, max)}...` : s;
+};
+const failed = (error) => ({ ok: false, error, value: null });
+
+// JSON.stringify would turn NaN and Infinity into null ("use the default"), drop undefined from
+// arrays' meaning, throw on BigInt and cycles: refuse those here, naming the field.
+function specProblem(value, path, depth, seen) {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : `${path} = ${value}: must be a finite number`;
+  if (typeof value === 'bigint') return `${path} = ${clip(value)}n: must be a number, not a BigInt`;
+  if (typeof value === 'function' || typeof value === 'symbol') return `${path}: a ${typeof value} is not a JSON value`;
+  if (value === undefined) return `${path} = undefined: not a JSON value (leave the field out for its default)`;
+  if (value === null || typeof value !== 'object') return null;
+  if (depth >= maxSpecDepth) return `${path}: nested more than ${maxSpecDepth} levels deep`;
+  if (seen.has(value)) return `${path}: refers back to itself (a cycle)`;
+  seen.add(value);
+  const entries = Array.isArray(value) ? Array.from(value, (v, i) => [`${path}[${i}]`, v])  // holes too
+    : Object.entries(value).filter(([, v]) => v !== undefined).map(([k, v]) => [`${path}.${clip(k, 40)}`, v]);
+  for (const [where, v] of entries) {
+    const problem = specProblem(v, where, depth + 1, seen);
+    if (problem) return problem;
+  }
+  seen.delete(value);
+  return null;
+}
+
+// -> {text} or {error}; the page's runner uses it too, before a spec crosses to the worker.
+export function specText(spec) {
+  if (typeof spec === 'string') return { text: spec };
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+    return { error: `spec = ${clip(typeof spec === 'string' ? spec : String(spec))}: must be an object or JSON text` };
+  }
+  const problem = specProblem(spec, 'spec', 0, new Set());
+  return problem ? { error: problem } : { text: JSON.stringify(spec) };
+}
+
+const withSpec = (spec, call) => {
+  const { text, error } = specText(spec);
+  return error ? failed(error) : call(text);
+};
+
 /** @param {BnlabModule} module */
 export function wrapModule(module) {
-  const stringify = (spec) => (typeof spec === 'string' ? spec : JSON.stringify(spec));
   return {
     chapters: () => Array.from(module.chapters()),
-    preset: (chapter) => outcomeOf(module.preset(String(chapter))),
-    validate: (spec) => outcomeOf(module.validate(stringify(spec))),
-    run: (spec, onProgress) => outcomeOf(module.run(stringify(spec), onProgress || null)),
-    // Sweep cells (issue 7): present once the core registers cells/merge; merge's value stays text so
-    // the page can compare it byte for byte with `bnlab run`.
+    preset: (chapter) => (typeof chapter === 'string' ? outcomeOf(module.preset(chapter))
+      : failed(`chapter = ${clip(String(chapter))}: must be a chapter name (a string)`)),
+    validate: (spec) => withSpec(spec, (text) => outcomeOf(module.validate(text))),
+    run: (spec, onProgress) => {
+      if (onProgress != null && typeof onProgress !== 'function') return failed('onProgress: must be a function');
+      return withSpec(spec, (text) => outcomeOf(module.run(text, onProgress || null)));
+    },
+    heap: () => (typeof module.heap === 'function' ? module.heap() : null),
+    // Sweep cells (issue 7); merge's value stays text so the page can compare it byte for byte
+    // with `bnlab run`.
     hasCells: () => typeof module.cells === 'function' && typeof module.merge === 'function',
-    cells: (spec) => (typeof module.cells === 'function' ? outcomeOf(module.cells(stringify(spec)))
-      : { ok: false, error: 'this build of the engine has no cells()', value: null }),
-    merge: (spec, results) => (typeof module.merge === 'function' ? outcomeOf(module.merge(stringify(spec), stringify(results)), false)
-      : { ok: false, error: 'this build of the engine has no merge()', value: null }),
+    cells: (spec) => withSpec(spec, (text) => outcomeOf(module.cells(text))),
+    merge: (spec, results) => withSpec(spec, (text) => outcomeOf(module.merge(text, typeof results === 'string' ? results : JSON.stringify(results)), false)),
     // The data a chapter needs from the host ('' = none), e.g. 'fashion-mnist' for images.
     requiredData: (chapter) => module.requiredData(String(chapter)),
     createLab() {
       const lab = new module.Lab();
       return {
-        start: (spec) => outcomeOf(lab.start(stringify(spec)), false),
+        start: (spec) => withSpec(spec, (text) => outcomeOf(lab.start(text), false)),
         // bytes: a Uint8Array (copied into the module); kept for every later start of this lab.
         provideData: (name, bytes) => outcomeOf(lab.provideData(String(name), bytes), false),
-        advance: (units) => outcomeOf(lab.advance(Math.max(1, Math.floor(units))), false),
+        // units: a whole number in [1, 2^53 - 1]; above maxAdvanceUnits it goes in slices of that.
+        advance(units) {
+          if (typeof units !== 'number' || !Number.isSafeInteger(units) || units < 1) {
+            const shown = typeof units === 'string' ? JSON.stringify(units) : typeof units === 'bigint' ? `${units}n` : String(units);
+            return failed(`advance: units = ${clip(shown)}: must be a whole number in [1, ${Number.MAX_SAFE_INTEGER}]`);
+          }
+          let left = units;
+          let outcome;
+          do {
+            const slice = Math.min(left, maxAdvanceUnits);
+            outcome = outcomeOf(lab.advance(slice), false);
+            left -= slice;
+          } while (outcome.ok && left > 0 && !lab.done() && lab.running());
+          return outcome;
+        },
         running: () => lab.running(),
         done: () => lab.done(),
         progress: () => lab.progress(),

@@ -149,6 +149,7 @@ export function createHost(post, {
     validate: (arg) => engine.validate(arg),
     chapters: () => ({ ok: true, error: '', value: engine.chapters() }),
     provideData: (arg) => keepData(arg),
+    heap: () => ({ ok: true, error: '', value: engine.heap() }),  // {used, total} bytes
     hasCells: () => ({ ok: true, error: '', value: engine.hasCells() }),
     cells: (arg) => engine.cells(arg),
     merge: (arg) => engine.merge(arg?.spec, arg?.results),

@@ -5,7 +5,7 @@ import { chapters } from './chapters/index.js';
 import { createRunner } from './runner.js';
 import { createPool } from './pool.js';
 import { createChapterPanel } from './ui/panel.js';
-import { parseHash, readValues, writeHash } from './state.js';
+import { clipText, parseHash, readValues, writeHash } from './state.js';
 import { applyPageOptions, readPageOptions, startEmbed, writePageOptions } from './embed.js';
 import { createEmbedDialog } from './ui/embed-dialog.js';
 
@@ -97,7 +97,7 @@ function applyHash({ focus = false } = {}) {
   }
   let id = chapter;
   if (!chapters.some((c) => c.id === id)) {
-    if (id) notice(`The link names an unknown chapter "${id}"; showing chapter 1 instead.`);
+    if (id) notice(`The link names an unknown chapter "${clipText(id)}"; showing chapter 1 instead.`);
     id = chapters[0].id;
   }
   const panel = panels.get(id);

@@ -14,7 +14,7 @@
 /** @typedef {{ type: 'init', moduleUrl: string }} InitMessage  load the module from moduleUrl */
 /**
  * One request answered by one ReplyMessage with the same reqId (provideData: arg = {name, bytes}).
- * @typedef {{ type: 'call', reqId: number, fn: 'preset' | 'validate' | 'chapters' | 'hasCells' | 'cells' | 'merge' | 'resultJson' | 'provideData', arg?: any }} CallMessage
+ * @typedef {{ type: 'call', reqId: number, fn: 'preset' | 'validate' | 'chapters' | 'hasCells' | 'cells' | 'merge' | 'resultJson' | 'provideData' | 'heap', arg?: any }} CallMessage
  */
 /**
  * A new run (replacing any run with the same runId); spec is the spec's JSON text.

@@ -2,7 +2,7 @@
 // worker (sandboxed iframes with an opaque origin, where URL workers and module Blob workers fail;
 // the one-file build), else the main thread in short time slices.
 import { fromHost, toHost } from './protocol.js';
-import { defaultModuleUrl } from './engine.js';
+import { defaultModuleUrl, specText } from './engine.js';
 
 // An update carries the result as JSON text; it is parsed once, here (plain Arrays, null for NaN).
 function withResult(message) {
@@ -165,14 +165,21 @@ function wrapChannel(kind, channel, problems) {
     problems,
     chapters: channel.chapters,
     preset: (chapter) => call('preset', chapter),
-    validate: (spec) => call('validate', typeof spec === 'string' ? spec : JSON.stringify(spec)),
+    validate: (spec) => {
+      const { text, error } = specText(spec);  // NaN would become null in JSON.stringify
+      return error ? Promise.resolve({ ok: false, error, value: null }) : call('validate', text);
+    },
     hasCells: () => call('hasCells'),
     cells: (spec) => call('cells', typeof spec === 'string' ? spec : JSON.stringify(spec)),
     merge: (spec, results) => call('merge', { spec: typeof spec === 'string' ? spec : JSON.stringify(spec), results }),
     resultJson: (runId) => call('resultJson', runId),
     provideData: (name, bytes) => call('provideData', { name, bytes }),
-    start: (runId, spec, { paused = false } = {}) =>
-      channel.post({ type: toHost.start, runId, spec: JSON.stringify(spec), paused }),
+    heap: () => call('heap'),  // the wasm heap: {used, total} bytes (a read-only debug figure)
+    start: (runId, spec, { paused = false } = {}) => {
+      const { text, error } = specText(spec);
+      if (error) setTimeout(() => subscribers.forEach((fn) => fn({ type: fromHost.error, runId, error, state: 'failed' })), 0);
+      else channel.post({ type: toHost.start, runId, spec: text, paused });
+    },
     resume: (runId) => channel.post({ type: toHost.resume, runId }),
     pause: (runId) => channel.post({ type: toHost.pause, runId }),
     step: (runId, fraction = 0.02) => channel.post({ type: toHost.step, runId, fraction }),

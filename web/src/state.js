@@ -18,6 +18,25 @@ export function setPath(obj, path, value) {
 
 export const clone = (value) => JSON.parse(JSON.stringify(value));
 
+// For notices: control characters escaped (one line), at most `max` characters then "...".
+export function clipText(text, max = 60) {
+  const s = String(text).replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n'
+    : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  const chars = Array.from(s);
+  return chars.length > max ? `${chars.slice(0, max).join('')}...` : s;
+}
+
+// A decimal number as a person writes it (no hex, no "Infinity", no empty text), refusing one
+// that a double cannot hold: too large (becomes Infinity) or too small (1e-400 becomes 0).
+const decimal = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+export function parseNumber(raw) {
+  if (!decimal.test(raw)) return { error: 'must be a number' };
+  const value = Number(raw);
+  if (!Number.isFinite(value)) return { error: 'is out of the range of a double' };
+  if (value === 0 && /[1-9]/.test(raw.split(/[eE]/)[0])) return { error: 'is too small for a double (it would become 0)' };
+  return { value: Object.is(value, -0) ? 0 : value };
+}
+
 const truthy = new Set(['1', 'true', 'on', 'yes']);
 const falsy = new Set(['0', 'false', 'off', 'no']);
 
@@ -30,20 +49,25 @@ export function parseControl(control, text) {
       if (falsy.has(raw.toLowerCase())) return { value: false };
       return { error: 'must be 0 or 1' };
     case 'choice': {
+      const numeric = control.options.some((o) => typeof optionValue(o) === 'number') && decimal.test(raw)
+        ? parseNumber(raw) : null;
+      if (numeric?.error && !control.options.some((o) => String(optionValue(o)) === raw)) return numeric;
       const match = control.options.find((o) => String(optionValue(o)) === raw
-        || (typeof optionValue(o) === 'number' && raw !== '' && Number(raw) === optionValue(o)));
+        || (typeof optionValue(o) === 'number' && numeric?.value === optionValue(o)));
       if (match === undefined) return { error: `must be one of ${control.options.map((o) => optionValue(o)).join(', ')}` };
       return { value: optionValue(match) };
     }
     case 'integer': {
-      if (!/^-?\d+$/.test(raw)) return { error: 'must be a whole number' };
+      if (!/^[+-]?\d+$/.test(raw)) return { error: 'must be a whole number' };
       const value = Number(raw);
+      if (!Number.isSafeInteger(value)) return { error: `must be in [${control.min}, ${control.max}]` };
       if (value < control.min || value > control.max) return { error: `must be in [${control.min}, ${control.max}]` };
       return { value };
     }
     case 'number': {
-      const value = raw === '' ? NaN : Number(raw);
-      if (!Number.isFinite(value)) return { error: 'must be a number' };
+      const parsed = parseNumber(raw);
+      if (parsed.error) return parsed;
+      const { value } = parsed;
       if (value < control.min || value > control.max) return { error: `must be in [${control.min}, ${control.max}]` };
       return { value };
     }
@@ -63,7 +87,9 @@ export function formatControl(control, value) {
 // "#speed?lr=0.3" -> {chapter: 'speed', params: [['lr', '0.3']]}
 export function parseHash(hash) {
   const text = String(hash || '').replace(/^#/, '');
-  const [head, query = ''] = text.split('?');
+  const cut = text.indexOf('?');  // the first '?' only: a second one belongs to a value
+  const head = cut < 0 ? text : text.slice(0, cut);
+  const query = cut < 0 ? '' : text.slice(cut + 1);
   let chapter = '';
   try {
     chapter = decodeURIComponent(head).trim();
@@ -74,18 +100,26 @@ export function parseHash(hash) {
 }
 
 // Values for a chapter's controls from hash params; `defaults` are the preset's values.
+// A key given twice is an error: neither value is used (the default is), and the notice says so.
 export function readValues(controls, params, defaults) {
   const values = { ...defaults };
   const problems = [];
   const known = new Map(controls.map((c) => [c.key, c]));
-  for (const [key, text] of params) {
+  const given = new Map();
+  for (const [key, text] of params) given.set(key, [...(given.get(key) || []), text]);
+  for (const [key, texts] of given) {
     const control = known.get(key);
     if (!control) {
-      problems.push(`ignored unknown setting "${key}"`);
+      problems.push(`ignored unknown setting "${clipText(key)}"`);
       continue;
     }
-    const parsed = parseControl(control, text);
-    if (parsed.error) problems.push(`${control.label} "${text}" ${parsed.error}; using ${formatControl(control, defaults[key])}`);
+    const using = `using ${clipText(formatControl(control, defaults[key]))}`;
+    if (texts.length > 1) {
+      problems.push(`${control.label} (${clipText(key)}) is given ${texts.length} times (${texts.slice(0, 3).map((t) => `"${clipText(t, 20)}"`).join(', ')}${texts.length > 3 ? ', ...' : ''}), so neither is used; ${using}`);
+      continue;
+    }
+    const parsed = parseControl(control, texts[0]);
+    if (parsed.error) problems.push(`${control.label} "${clipText(texts[0])}" ${parsed.error}; ${using}`);
     else values[key] = parsed.value;
   }
   return { values, problems };
