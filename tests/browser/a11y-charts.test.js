@@ -29,8 +29,15 @@ async function waitState(page, states, timeout = 180000) {
 test('keyboard walk during a run: the chart keeps focus, the read-out follows the keys and is announced', async () => {
   const { page, problems } = await openPage(browser.context, `${server.url}#speed?lr=0.01&batch=64&momentum=0.9&seed=3`, server.url);
   const chart = `${visible} [data-chart="speed-loss"] svg.chart-svg`;
+  // The chapter shows its preset by itself on open; Run replaces that run and its charts, so wait
+  // for the charts of the user's run (a new SVG), not the opening run's.
+  await page.waitForSelector(chart);
+  await page.$eval(chart, (svg) => { window.__opening = svg; });
   await page.click(`${visible} [data-action="run"]`);
-  await page.waitForFunction((sel) => (document.querySelector(sel)?.querySelectorAll('path').length || 0) > 1, chart);
+  await page.waitForFunction((sel) => {
+    const svg = document.querySelector(sel);
+    return svg && svg !== window.__opening && svg.querySelectorAll('path').length > 1;
+  }, chart);
   await page.focus(chart);
   // the SVG element itself must survive the updates (it is redrawn in place, not replaced)
   await page.$eval(chart, (svg) => { window.__chart = svg; });

@@ -52,7 +52,7 @@ async function waitLive(page, batch) {
     visits: [...window.bnlab.panels.get('regularization').visits.keys()],
     hash: window.location.hash,
     regions: [...s.querySelectorAll('figure[data-chart^="regularization-regions"]')].map((f) => ({
-      hidden: f.hidden, cells: f.querySelectorAll('svg rect').length, summary: f.querySelector('.chart-summary')?.textContent || '',
+      hidden: f.hidden, cells: f.querySelectorAll('svg path[data-class]').length, summary: f.querySelector('.chart-summary')?.textContent || '',
     })),
   }));
 }
@@ -93,7 +93,8 @@ test('the batch-size slider at 64 and 512 trains both nets and adds two points t
   if (await engineHasIssue7(page)) {
     for (const r of at512.regions) {
       assert.equal(r.hidden, false);
-      assert.ok(r.cells > 48 * 48, `a 48 x 48 grid of regions is drawn (${r.cells} rects)`);
+      // the field chart draws the grid as one path per (class, confidence step): both classes, a few paths
+      assert.ok(r.cells >= 2 && r.cells <= 12, `the decision regions are drawn as a few paths (${r.cells})`);
     }
   } else {
     assert.deepEqual(at512.regions, [], 'no regions chart from an engine without regions');
