@@ -5,33 +5,23 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import AxeBuilder from '@axe-core/playwright';
-import { launch, openPage, startServer, wasmBuilt } from './browser.js';
+import { launch, openPage, useLab } from './browser.js';
 
 const quick = {
   speed: '', distribution: '', shift: '', noise: '', regularization: 'seeds=1&epochs=100', inference: '', ics: '',
 };
-let server;
-let browser;
 
-test.before(async () => {
-  assert.ok(wasmBuilt, 'web/generated/bnlab.mjs is missing: build the wasm first (npm run build)');
-  server = await startServer();
-  browser = await launch();
-});
-
-test.after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+// One server and one browser for this file (browser.js): lab.server.url, lab.browser.context.
+const lab = useLab();
 
 const visible = 'section.chapter:not([hidden])';
 const waitState = (page, states, timeout = 240000) => page.waitForFunction(([sel, wanted]) => wanted.includes(document.querySelector(sel)?.dataset.state), [visible, states], { timeout, polling: 100 });
 
 test('axe finds no violation of any impact on any chapter after a run, with every data table open', async () => {
-  const { page, problems } = await openPage(browser.context, server.url, server.url);
+  const { page, problems } = await openPage(lab.browser.context, lab.server.url, lab.server.url);
   const found = [];
   for (const [chapter, settings] of Object.entries(quick)) {
-    await page.goto(`${server.url}#${chapter}${settings ? `?${settings}` : ''}`);
+    await page.goto(`${lab.server.url}#${chapter}${settings ? `?${settings}` : ''}`);
     await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
     await page.click(`${visible} [data-action="run"]`);
     await waitState(page, ['done']);
@@ -46,7 +36,7 @@ test('axe finds no violation of any impact on any chapter after a run, with ever
 });
 
 test('Run keeps the focus while the run goes on; progress is announced in quarters; one h1', async () => {
-  const { page, problems } = await openPage(browser.context, `${server.url}#regularization?seeds=1&epochs=200`, server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#regularization?seeds=1&epochs=200`, lab.server.url);
   assert.equal(await page.$$eval('h1', (all) => all.length), 1);
   await page.focus(`${visible} [data-action="run"]`);
   await page.keyboard.press('Enter');
@@ -70,7 +60,7 @@ test('Run keeps the focus while the run goes on; progress is announced in quarte
 });
 
 test('the skip link keeps the reader on the chapter they are on', async () => {
-  const { page, problems } = await openPage(browser.context, `${server.url}#noise`, server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#noise`, lab.server.url);
   await page.keyboard.press('Tab');
   assert.equal(await page.evaluate(() => document.activeElement?.className), 'skip-link');
   await page.keyboard.press('Enter');
@@ -93,7 +83,7 @@ test('JavaScript off: the page says what the lab is and summarizes each chapter'
   const ctx = await launch({ javaScriptEnabled: false });
   try {
     const page = await ctx.context.newPage();
-    await page.goto(server.url);
+    await page.goto(lab.server.url);
     const text = await page.textContent('main');
     assert.match(text, /needs JavaScript and WebAssembly/);
     assert.equal(await page.$$eval('.static-chapters li', (all) => all.length), 7);
@@ -107,7 +97,7 @@ test('JavaScript off: the page says what the lab is and summarizes each chapter'
 test('reduced motion: the activity pulse does not animate', async () => {
   const ctx = await launch({ reducedMotion: 'reduce' });
   try {
-    const { page, problems } = await openPage(ctx.context, `${server.url}#regularization?seeds=1&epochs=200`, server.url);
+    const { page, problems } = await openPage(ctx.context, `${lab.server.url}#regularization?seeds=1&epochs=200`, lab.server.url);
     await page.click(`${visible} [data-action="run"]`);
     await page.waitForSelector('#activity:not([hidden])');
     const animation = await page.$eval('#activity', (el) => getComputedStyle(el, '::before').animationName);

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import test from 'node:test';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import { createServer } from '../../web/serve.mjs';
 
@@ -58,4 +60,19 @@ export async function openPage(context, url, serverUrl) {
 export function screenshotPath(name) {
   fs.mkdirSync(screenshotDir, { recursive: true });
   return path.join(screenshotDir, `${name}.png`);
+}
+
+// A test file's lab: one server and one browser, started before its tests and closed after them.
+export function useLab() {
+  const lab = { server: null, browser: null };
+  test.before(async () => {
+    assert.ok(wasmBuilt, 'web/generated/bnlab.mjs is missing: build the wasm first (npm run build)');
+    lab.server = await startServer();
+    lab.browser = await launch();
+  });
+  test.after(async () => {
+    await lab.browser?.close();
+    await lab.server?.close();
+  });
+  return lab;
 }

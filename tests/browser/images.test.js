@@ -4,25 +4,14 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { launch, openPage, screenshotPath, startServer, wasmBuilt } from './browser.js';
+import { openPage, screenshotPath, useLab } from './browser.js';
 
 const dataFile = new URL('../../web/generated/fashion-mnist-subset.bin', import.meta.url);
 const visible = 'section.chapter:not([hidden])';
 const runTimeoutMs = 180000;
 
-let server;
-let browser;
-
-test.before(async () => {
-  assert.ok(wasmBuilt, 'web/generated/bnlab.mjs is missing: build the wasm first (npm run build)');
-  server = await startServer();
-  browser = await launch();
-});
-
-test.after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+// One server and one browser for this file (browser.js): lab.server.url, lab.browser.context.
+const lab = useLab();
 
 async function runAndWait(page) {
   await page.click(`${visible} [data-action="run"]`);
@@ -39,12 +28,12 @@ test('the images chapter fetches its data only when it runs, trains and draws th
     t.skip('web/generated/fashion-mnist-subset.bin is missing: install dataset-fashion-mnist (bash scripts/setup.sh) and build the wasm');
     return;
   }
-  const { page, problems } = await openPage(browser.context, `${server.url}#speed`, server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#speed`, lab.server.url);
   const fetched = [];
   page.on('request', (r) => { if (r.url().endsWith('.bin')) fetched.push(r.url()); });
   await page.waitForTimeout(300);
   assert.deepEqual(fetched, [], 'another chapter fetched the images');
-  await page.goto(`${server.url}#images?steps=250&lr=0.1`);
+  await page.goto(`${lab.server.url}#images?steps=250&lr=0.1`);
   const outcome = await runAndWait(page);
   assert.equal(outcome.state, 'done', outcome.error);
   assert.equal(fetched.length, 1);
@@ -83,17 +72,20 @@ test('the images chapter fetches its data only when it runs, trains and draws th
 });
 
 test('without its data file (404) the images chapter says what to install; the page keeps working', async () => {
-  const { page, problems } = await openPage(browser.context, `${server.url}#images?steps=250`, server.url);
-  await page.route('**/fashion-mnist-subset.bin', (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' }));
+  // Routed before the page opens: the chapter fetches its data for the run it starts by itself on open.
+  const missing = (route) => route.fulfill({ status: 404, contentType: 'text/plain', body: 'not found' });
+  await lab.browser.context.route('**/fashion-mnist-subset.bin', missing);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#images?steps=250`, lab.server.url);
   const outcome = await runAndWait(page);
   assert.equal(outcome.state, 'failed');
   assert.match(outcome.error, /^Cannot run: the Fashion-MNIST images are not on this server \(generated\/fashion-mnist-subset\.bin: HTTP 404\): install dataset-fashion-mnist \(bash scripts\/setup\.sh\)/);
   await page.screenshot({ path: screenshotPath('images-missing-data'), fullPage: true });
   // Nothing else broke: the only console error is the 404 itself, and the other chapters stay usable.
   assert.deepEqual(problems.filter((p) => !/404/.test(p)), []);
-  await page.goto(`${server.url}#speed?lr=0.1`);
+  await page.goto(`${lab.server.url}#speed?lr=0.1`);
   await page.waitForFunction(() => document.querySelector('section.chapter:not([hidden])')?.dataset.chapter === 'speed');
   assert.equal(await page.$eval('section[data-chapter="speed"] [data-action="run"]', (b) => b.disabled), false);
   assert.equal(await page.$eval('section[data-chapter="images"] .run-error', (el) => el.hidden), false);
   await page.close();
+  await lab.browser.context.unroute('**/fashion-mnist-subset.bin', missing);
 });

@@ -4,7 +4,7 @@
 // reach a chart or a result.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, startServer, wasmBuilt } from './browser.js';
+import { openPage, useLab } from './browser.js';
 
 const runs = 200;
 // Bytes of malloc'd heap the page may hold on to after all runs are gone: slack for allocator
@@ -22,22 +22,12 @@ const shorten = {
   ics: { steps: 60, measure_every: 10 },
 };
 
-let server;
-let browser;
-
-test.before(async () => {
-  assert.ok(wasmBuilt, 'web/generated/bnlab.mjs is missing: build the wasm first (npm run build)');
-  server = await startServer();
-  browser = await launch();
-});
-
-test.after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+// One server and one browser for this file (browser.js): lab.server.url, lab.browser.context.
+const lab = useLab();
 
 test(`${runs} runs in one page: heap flat, no NaN in charts or results`, { timeout: 900000 }, async () => {
-  const { page, problems } = await openPage(browser.context, server.url, server.url);
+  // ?autorun=0: this test drives the runner itself; a chapter's own opening run would pause its runs.
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}?autorun=0`, lab.server.url);
   assert.equal(await page.evaluate(() => document.documentElement.dataset.engine), 'worker');
   const report = await page.evaluate(async ({ runs, shorten }) => {
     const { runner, chapters } = window.bnlab;
@@ -77,6 +67,15 @@ test(`${runs} runs in one page: heap flat, no NaN in charts or results`, { timeo
       });
     });
     const panelOf = (id) => document.querySelector(`section.chapter[data-chapter="${id}"]`);
+    const panelState = (panel, states, timeoutMs = 120000) => new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const poll = () => {
+        if (states.includes(panel.dataset.state)) resolve(panel.dataset.state);
+        else if (performance.now() - t0 > timeoutMs) reject(new Error(`panel ${panel.dataset.chapter}: still ${panel.dataset.state}`));
+        else setTimeout(poll, 20);
+      };
+      poll();
+    });
     const resetAll = async () => {
       for (const id of ids) {
         runner.cancel(`long-${id}`);
@@ -107,9 +106,9 @@ test(`${runs} runs in one page: heap flat, no NaN in charts or results`, { timeo
         tally.switches += 1;
         await sleep(50);
         const panel = panelOf(id);
-        const first = waitFor('panel', (m) => String(m.runId).startsWith(`${id}-`) && m.type === 'update');
+        // Watched on the panel, not the runner: a pooled chapter (3b) runs its sweep on the pool.
         panel.querySelector('[data-action="run"]').click();
-        await first;
+        await panelState(panel, ['running', 'done']);
         await sleep(150);
         tally.charts.push(...chartProblems().map((p) => `${id}: ${p}`));
         panel.querySelector('[data-action="reset"]').click();

@@ -5,7 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
-import { launch, openPage, screenshotPath, startServer, wasmBuilt } from './browser.js';
+import { openPage, screenshotPath, useLab } from './browser.js';
 
 // Hash settings that keep each chapter's run short enough for CI; the presets are the defaults.
 const quick = {
@@ -21,19 +21,8 @@ const quick = {
 const imagesData = fs.existsSync(new URL('../../web/generated/fashion-mnist-subset.bin', import.meta.url));
 const runTimeoutMs = 180000;
 
-let server;
-let browser;
-
-test.before(async () => {
-  assert.ok(wasmBuilt, 'web/generated/bnlab.mjs is missing: build the wasm first (npm run build)');
-  server = await startServer();
-  browser = await launch();
-});
-
-test.after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+// One server and one browser for this file (browser.js): lab.server.url, lab.browser.context.
+const lab = useLab();
 
 const visible = 'section.chapter:not([hidden])';
 
@@ -61,7 +50,7 @@ async function drawnCharts(page) {
 }
 
 test('the page loads with no console errors, no third-party requests and no serious axe violations', async () => {
-  const { page, problems } = await openPage(browser.context, server.url, server.url);
+  const { page, problems } = await openPage(lab.browser.context, lab.server.url, lab.server.url);
   const status = await page.textContent('#status');
   assert.match(status, /Ready/);
   assert.equal(await page.getAttribute('html', 'data-engine'), 'worker');
@@ -79,7 +68,7 @@ for (const [chapter, settings] of Object.entries(quick)) {
       t.skip('web/generated/fashion-mnist-subset.bin is missing: install dataset-fashion-mnist (bash scripts/setup.sh) and build the wasm');
       return;
     }
-    const { page, problems } = await openPage(browser.context, `${server.url}#${chapter}${settings ? `?${settings}` : ''}`, server.url);
+    const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#${chapter}${settings ? `?${settings}` : ''}`, lab.server.url);
     const outcome = await runToEnd(page);
     assert.equal(outcome.state, 'done', outcome.error);
     assert.ok(outcome.takeaway && !/Press Run/.test(outcome.takeaway), `takeaway: ${outcome.takeaway}`);
@@ -101,7 +90,7 @@ for (const [chapter, settings] of Object.entries(quick)) {
 }
 
 test('changing the mini-batch size from 64 to 512 changes the run and the noise sweep view', async () => {
-  const { page, problems } = await openPage(browser.context, `${server.url}#speed?batch=64`, server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#speed?batch=64`, lab.server.url);
   await runToEnd(page);
   const small = await page.evaluate(() => {
     const r = window.bnlab.panels.get('speed').result;
@@ -118,7 +107,7 @@ test('changing the mini-batch size from 64 to 512 changes the run and the noise 
   assert.equal(large.batch, 512);
   assert.notDeepEqual(small.loss, large.loss);
 
-  await page.goto(`${server.url}#noise?inspect=64`);
+  await page.goto(`${lab.server.url}#noise?inspect=64`);
   await runToEnd(page);
   const histogram = () => page.$eval('[data-chart="noise-histogram"] .chart-summary', (el) => el.textContent);
   const at64 = await histogram();
@@ -132,8 +121,8 @@ test('changing the mini-batch size from 64 to 512 changes the run and the noise 
 });
 
 test('the URL state round-trips and reproduces the same numbers', async () => {
-  const url = `${server.url}#speed?lr=0.3&batch=128&momentum=0.5&seed=7`;
-  const { page, problems } = await openPage(browser.context, url, server.url);
+  const url = `${lab.server.url}#speed?lr=0.3&batch=128&momentum=0.5&seed=7`;
+  const { page, problems } = await openPage(lab.browser.context, url, lab.server.url);
   const read = () => page.$$eval(`${visible} select, ${visible} input`, (els) => Object.fromEntries(els.map((e) => [e.name, e.type === 'checkbox' ? e.checked : e.value])));
   assert.deepEqual(await read(), { lr: '0.3', batch: '128', momentum: '0.5', seed: '7' });
   const first = await runToEnd(page);
@@ -159,7 +148,7 @@ test('the URL state round-trips and reproduces the same numbers', async () => {
 });
 
 test('bad values in the URL are reported and replaced by defaults; the page keeps working', async () => {
-  const { page, problems } = await openPage(browser.context, `${server.url}#speed?lr=banana&batch=7&seed=-1&zzz=1`, server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#speed?lr=banana&batch=7&seed=-1&zzz=1`, lab.server.url);
   const notices = await page.$$eval('#notices li span', (els) => els.map((e) => e.textContent));
   assert.equal(notices.length, 4, notices.join('\n'));
   assert.match(notices.join('\n'), /Learning rate "banana"/);
@@ -167,7 +156,7 @@ test('bad values in the URL are reported and replaced by defaults; the page keep
   assert.ok(await page.isVisible('#notices'));
   assert.equal(await page.inputValue(`${visible} select[name="batch"]`), '64');
   assert.doesNotMatch(page.url(), /banana|zzz/);
-  await page.goto(`${server.url}#no-such-chapter`);
+  await page.goto(`${lab.server.url}#no-such-chapter`);
   await page.waitForFunction(() => document.querySelectorAll('#notices li').length >= 5);
   assert.equal(await page.$eval(visible, (el) => el.dataset.chapter), 'speed');
   await page.fill(`${visible} input[name="seed"]`, '1.5');
@@ -180,7 +169,7 @@ test('bad values in the URL are reported and replaced by defaults; the page keep
 });
 
 test('charts export CSV, JSON, SVG and PNG', async () => {
-  const { page, problems } = await openPage(browser.context, `${server.url}#noise`, server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#noise`, lab.server.url);
   await runToEnd(page);
   const chart = '[data-chart="noise-mean-noise"]';
   const grab = async (label) => {
@@ -200,7 +189,7 @@ test('charts export CSV, JSON, SVG and PNG', async () => {
 });
 
 test('without a worker the main thread runs the lab in slices', async () => {
-  const { page, problems } = await openPage(browser.context, `${server.url}?engine=main-thread#noise`, server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}?engine=main-thread#noise`, lab.server.url);
   assert.equal(await page.getAttribute('html', 'data-engine'), 'main-thread');
   assert.match(await page.textContent('#status'), /main thread/);
   const outcome = await runToEnd(page);
@@ -211,11 +200,11 @@ test('without a worker the main thread runs the lab in slices', async () => {
 
 test('embedded in a sandboxed frame, the lab runs, reports its height and obeys the host', async () => {
   const { page, problems } = await (async () => {
-    const p = await browser.context.newPage();
+    const p = await lab.browser.context.newPage();
     const issues = [];
     p.on('pageerror', (e) => issues.push(e.message));
     p.on('console', (m) => m.type() === 'error' && issues.push(m.text()));
-    await p.goto(`${server.url}embed-demo.html`);
+    await p.goto(`${lab.server.url}embed-demo.html`);
     return { page: p, problems: issues };
   })();
   const frame = page.frameLocator('#lab');

@@ -21,7 +21,11 @@ let current = null;
 let runner = null;
 let applyingHash = false;
 let poolPromise = null;
-const enginePreference = new URLSearchParams(window.location.search).get('engine');
+const pageQuery = new URLSearchParams(window.location.search);
+const enginePreference = pageQuery.get('engine');
+// ?autorun=0 (before the #): a chapter does not run its preset by itself on open (tests that drive
+// the runner themselves; a host that wants a still page).
+const autoOpen = pageQuery.get('autorun') !== '0';
 const reducedMotion = !!window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
 
 // The worker pool (independent runs side by side) is made the first time a chapter needs it.
@@ -84,7 +88,7 @@ function showChapter(id, { focus = false } = {}) {
   document.title = `${chapter.number}. ${chapter.short} · BN Lab`;
   updatePager();
   if (focus) panels.get(id)?.section.querySelector('h2')?.focus({ preventScroll: false });
-  panels.get(id)?.open?.();
+  if (autoOpen) panels.get(id)?.open?.();
 }
 
 function applyHash({ focus = false } = {}) {
