@@ -1,5 +1,6 @@
 #include "bnlab/experiments/common.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -68,6 +69,17 @@ json points_json(const Dataset& d, int max_points) {
     y[static_cast<std::size_t>(i)] = d.y[static_cast<std::size_t>(i)];
   }
   return {{"x0", x0}, {"x1", x1}, {"label", y}};
+}
+
+std::array<double, 3> quantiles_sorted(const std::vector<double>& v) {
+  std::array<double, 3> q{};
+  for (std::size_t k = 0; k < kQuantiles.size(); ++k) {
+    const double pos = kQuantiles[k] / 100.0 * static_cast<double>(v.size() - 1);
+    const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
+    const std::size_t hi = std::min(lo + 1, v.size() - 1);
+    q[k] = v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+  }
+  return q;
 }
 
 json series(const std::vector<double>& v) {

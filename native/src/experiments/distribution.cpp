@@ -13,7 +13,6 @@ namespace {
 
 constexpr int kPlain = 0, kBn = 1;
 constexpr int kWindows = 20;
-constexpr std::array<double, 3> kQuantiles{15.0, 50.0, 85.0};
 
 // Moments of two rows of a features x B matrix over the batch (divisor B, as BN uses).
 struct Moments {
@@ -102,17 +101,6 @@ Drift drift_of(const Trail& t) {
   return d;
 }
 
-// The 15/50/85th percentiles of a sorted sample, interpolated like stats::percentile.
-std::array<double, 3> quantiles_sorted(const std::vector<double>& v) {
-  std::array<double, 3> q{};
-  for (std::size_t k = 0; k < kQuantiles.size(); ++k) {
-    const double pos = kQuantiles[k] / 100.0 * static_cast<double>(v.size() - 1);
-    const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
-    const std::size_t hi = std::min(lo + 1, v.size() - 1);
-    q[k] = v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-  }
-  return q;
-}
 
 // Percentiles of every unit of the probe layer over time: the probe unit's series, and per unit
 // its first percentiles and the largest departure from them.

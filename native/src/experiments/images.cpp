@@ -88,7 +88,6 @@ json to_json(const ImagesSpec& s) {
 namespace {
 
 constexpr int kPlain = 0, kBn = 1;
-constexpr std::array<double, 3> kQuantiles{15.0, 50.0, 85.0};
 const char* const kNetNames[2] = {"plain", "bn"};
 
 std::string base64(const std::uint8_t* p, std::size_t n) {
@@ -117,17 +116,6 @@ void keep_first(Dataset& d, int n, const std::string& field, const char* what) {
   d.pixels.resize(static_cast<std::size_t>(n) * static_cast<std::size_t>(d.pixel_dims));
 }
 
-// The 15/50/85th percentiles of a sorted sample (linear interpolation, as chapter 2).
-std::array<double, 3> quantiles_sorted(const std::vector<double>& v) {
-  std::array<double, 3> q{};
-  for (std::size_t k = 0; k < kQuantiles.size(); ++k) {
-    const double pos = kQuantiles[k] / 100.0 * static_cast<double>(v.size() - 1);
-    const std::size_t lo = static_cast<std::size_t>(std::floor(pos));
-    const std::size_t hi = std::min(lo + 1, v.size() - 1);
-    q[k] = v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
-  }
-  return q;
-}
 
 // Percentile bands of every unit of the probed layer: the shown unit's series, and per unit its
 // first percentiles, the largest departure from them and the summed band width.

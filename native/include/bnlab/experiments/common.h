@@ -2,6 +2,7 @@
 // decision-boundary grid and a subsample of points for scatter plots.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -44,6 +45,11 @@ json decision_grid(Mlp<Real>& model, BnStats stats, int n, double lo = -1.75, do
 
 // Up to `max_points` points of a data set (the first ones: classes are interleaved) for plots.
 json points_json(const Dataset& d, int max_points);
+
+// The percentiles Ioffe & Szegedy's Figure 1 plots (chapters distribution and images), and those
+// of a sorted, non-empty sample with linear interpolation (as stats::percentile).
+constexpr std::array<double, 3> kQuantiles{15.0, 50.0, 85.0};
+std::array<double, 3> quantiles_sorted(const std::vector<double>& v);
 
 // std::vector<double> -> JSON array with non-finite values replaced by null.
 json series(const std::vector<double>& v);
