@@ -100,3 +100,23 @@ test('a run asked for first goes ahead of the queued ones (the live view before 
   await Promise.all(runs.map((r) => r.promise));
   assert.deepEqual(log.map((l) => l.cell), [0, 2, 1]);
 });
+
+test('a paused sweep shows nothing new: merges of cells that finish while paused wait for resume', async () => {
+  // The stand-in members ignore pause, like a cell that finished just before the pause reached it.
+  const pool = await createPool({ size: 2, make: fakeMaker({ delays: [5, 8, 11], cellCount: 3 }) });
+  const partials = [];
+  let settled = false;
+  const handle = pool.sweep({}, { onPartial: (result) => partials.push(result) });
+  handle.promise.then(() => {
+    settled = true;
+  });
+  handle.pause();
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  assert.equal(partials.length, 0, 'a partial merge reached the page while the sweep was paused');
+  assert.equal(settled, false, 'the sweep finished while paused');
+  handle.resume();
+  const out = await handle.promise;
+  assert.equal(out.ok, true, out.error);
+  assert.deepEqual(out.result.merged.map((r) => r.cell), [0, 1, 2]);
+  pool.terminate();
+});

@@ -121,6 +121,15 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
     let cancelled = false;
     let paused = false;
     const handles = [];
+    // While paused, nothing reaches the page: a cell that finished just before the pause has its
+    // partial merge (or the final one) held until resume, so a paused panel never changes.
+    let waiters = [];
+    const whenRunning = () => (paused && !cancelled ? new Promise((resolve) => waiters.push(resolve)) : Promise.resolve());
+    const wake = () => {
+      const list = waiters;
+      waiters = [];
+      for (const resolve of list) resolve();
+    };
     const promise = (async () => {
       const listed = await control.cells(spec);
       if (!listed.ok) return { ok: false, error: listed.error, json: null, result: null };
@@ -150,10 +159,12 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
         merging = merging.then(async () => {
           if (cancelled || !onPartial || texts.every((t) => t !== null)) return;
           const partial = await mergeNow();
+          await whenRunning();
           if (partial.ok && !cancelled) onPartial(partial.result, partial.result?.progress ?? 0);
         });
       }));
       await merging;
+      await whenRunning();
       if (cancelled) return { ok: false, error: 'cancelled', cancelled: true, json: null, result: null };
       if (failure) {
         for (const h of handles) h.cancel();
@@ -166,6 +177,7 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
       cancel() {
         cancelled = true;
         for (const h of handles) h.cancel();
+        wake();
       },
       pause() {
         paused = true;
@@ -174,6 +186,7 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
       resume() {
         paused = false;
         for (const h of handles) h.resume();
+        wake();
       },
     };
   }
