@@ -1,6 +1,7 @@
 // bnlab: the lab's experiments from the command line. JSON specs in, JSON results out.
 //   bnlab chapters                 list the chapters
 //   bnlab preset CHAPTER           print a chapter's default spec
+//   bnlab schema [CHAPTER]         the spec's JSON Schema (every field: type, default, range, doc)
 //   bnlab validate SPEC.json|-     print the normalized spec, or one line naming the bad field
 //   bnlab run SPEC.json|- [--seeds N] [--jobs N] [--out FILE] [--quiet] [--data DIR|FILE]
 //                                  (--data: where a chapter's data are; images: Fashion-MNIST,
@@ -127,6 +128,10 @@ int main(int argc, char** argv) {
   preset_cmd->add_option("chapter", chapter, "speed, distribution, shift, noise, regularization, inference, ics or images")
       ->required();
 
+  auto* schema_cmd = app.add_subcommand("schema", "Print the spec's JSON Schema: every field's type, default, range and description");
+  std::string schema_chapter;
+  schema_cmd->add_option("chapter", schema_chapter, "one chapter (default: all, as oneOf)");
+
   auto* validate_cmd = app.add_subcommand("validate", "Print the normalized spec, or the first problem in it");
   std::string validate_path;
   validate_cmd->add_option("spec", validate_path, "spec file, or - for standard input")->required();
@@ -174,6 +179,12 @@ int main(int argc, char** argv) {
     }
     if (app.got_subcommand(preset_cmd)) {
       const bnlab::Outcome o = bnlab::preset(chapter);
+      if (!o.ok) return fail(o.error);
+      std::cout << o.json << "\n";
+      return 0;
+    }
+    if (app.got_subcommand(schema_cmd)) {
+      const bnlab::Outcome o = bnlab::schema(schema_chapter);
       if (!o.ok) return fail(o.error);
       std::cout << o.json << "\n";
       return 0;

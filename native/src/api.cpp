@@ -52,6 +52,30 @@ Outcome preset(const std::string& chapter) {
   return guarded([&] { return Outcome{true, "", find_chapter(chapter).preset().dump(2)}; });
 }
 
+namespace {
+json chapter_schema(const Chapter& c) {
+  SpecSchema recorder;
+  c.normalize(c.preset());
+  json j = recorder.json_schema("BN Lab spec: " + c.name + " (" + c.title + ")");
+  j["required"] = json::array({"chapter"});
+  return j;
+}
+}  // namespace
+
+Outcome schema(const std::string& chapter) {
+  return guarded([&] {
+    if (!chapter.empty()) return Outcome{true, "", chapter_schema(find_chapter(chapter)).dump(2)};
+    json all = {{"$schema", "https://json-schema.org/draft/2020-12/schema"}, {"title", "BN Lab spec"}};
+    json& one_of = all["oneOf"] = json::array();
+    for (const Chapter& c : all_chapters()) {
+      json j = chapter_schema(c);
+      j.erase("$schema");
+      one_of.push_back(std::move(j));
+    }
+    return Outcome{true, "", all.dump(2)};
+  });
+}
+
 Outcome validate(const std::string& spec_json) {
   return guarded([&] {
     const json spec = parse_json(spec_json);

@@ -1,5 +1,6 @@
 #include "bnlab/spec.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -69,9 +70,109 @@ const json* SpecReader::get(const std::string& key) {
   return &*it;
 }
 
-const json* SpecReader::raw(const std::string& key) { return get(key); }
+namespace {
+SpecSchema* g_schema = nullptr;
+bool recording() { return g_schema != nullptr; }
+json with_doc(json shape, const char* doc) {
+  if (doc) shape["description"] = doc;
+  return shape;
+}
+json enum_of(std::initializer_list<const char*> allowed) {
+  json e = json::array();
+  for (const char* a : allowed) e.push_back(a);
+  return e;
+}
+}  // namespace
 
-double SpecReader::number(const std::string& key, double fallback, double lo, double hi) {
+namespace {
+void widen(json& kept, const json& seen) {
+  if (kept.contains("default") && (!seen.contains("default") || seen["default"] != kept["default"])) {
+    kept.erase("default");
+    kept["$comment"] = "its default depends on the other fields of its item";
+  }
+  for (const char* lower : {"minimum", "exclusiveMinimum"})
+    if (kept.contains(lower) && seen.contains(lower))
+      kept[lower] = std::min(kept[lower].get<double>(), seen[lower].get<double>());
+  if (kept.contains("maximum") && seen.contains("maximum"))
+    kept["maximum"] = std::max(kept["maximum"].get<double>(), seen["maximum"].get<double>());
+}
+}  // namespace
+
+SpecSchema::SpecSchema() {
+  if (g_schema) throw Error("SpecSchema: one at a time");
+  g_schema = this;
+}
+SpecSchema::~SpecSchema() { g_schema = nullptr; }
+SpecSchema* SpecSchema::active() { return g_schema; }
+
+void SpecSchema::record(const std::string& path, const std::string& key, json shape) {
+  std::string folded;
+  for (std::size_t i = 0; i < path.size(); ++i) {
+    folded += path[i];
+    if (path[i] == '[') {
+      while (i + 1 < path.size() && path[i + 1] != ']') ++i;
+    }
+  }
+  const std::string name = folded + "." + key;
+  for (auto& f : fields_) {
+    if (f.first != name) continue;
+    // Seen again (another list item): where its rules follow the item's other fields (a sweep's
+    // kind sets its range and defaults), the schema keeps the widest range and no default.
+    widen(f.second, shape);
+    if (f.second.contains("items") && shape.contains("items")) widen(f.second["items"], shape["items"]);
+    return;
+  }
+  fields_.emplace_back(name, std::move(shape));
+}
+
+json SpecSchema::json_schema(const std::string& title) const {
+  json root = {{"$schema", "https://json-schema.org/draft/2020-12/schema"},
+               {"title", title},
+               {"type", "object"},
+               {"additionalProperties", false},
+               {"properties", json::object()}};
+  for (const auto& f : fields_) {
+    // "spec.a.b[].c": walk from the root; "x[]" is a list whose items are objects.
+    json* node = &root;
+    std::size_t start = f.first.find('.') + 1;
+    while (true) {
+      const std::size_t dot = f.first.find('.', start);
+      std::string part = f.first.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+      if (dot == std::string::npos) {
+        (*node)["properties"][part] = f.second;
+        break;
+      }
+      const bool list = part.size() > 2 && part.compare(part.size() - 2, 2, "[]") == 0;
+      if (list) part.resize(part.size() - 2);
+      json& next = (*node)["properties"][part];
+      if (list) {
+        next["type"] = "array";
+        json& items = next["items"];
+        items["type"] = "object";
+        items["additionalProperties"] = false;
+        node = &items;
+      } else {
+        next["type"] = "object";
+        next["additionalProperties"] = false;
+        node = &next;
+      }
+      start = dot + 1;
+    }
+  }
+  return root;
+}
+
+void SpecReader::note(const std::string& key, json shape, const char* doc) const {
+  g_schema->record(path_, key, with_doc(std::move(shape), doc));
+}
+
+const json* SpecReader::raw(const std::string& key, const char* doc, json shape) {
+  if (recording()) note(key, std::move(shape), doc);
+  return get(key);
+}
+
+double SpecReader::number(const std::string& key, double fallback, double lo, double hi, const char* doc) {
+  if (recording()) note(key, {{"type", "number"}, {"default", fallback}, {"minimum", lo}, {"maximum", hi}}, doc);
   const json* v = get(key);
   if (!v) return fallback;
   if (!v->is_number()) fail(key, *v, "must be a number in [" + fmt(lo) + ", " + fmt(hi) + "]");
@@ -80,7 +181,9 @@ double SpecReader::number(const std::string& key, double fallback, double lo, do
   return x;
 }
 
-double SpecReader::positive(const std::string& key, double fallback, double lo, double hi) {
+double SpecReader::positive(const std::string& key, double fallback, double lo, double hi, const char* doc) {
+  if (recording())
+    note(key, {{"type", "number"}, {"default", fallback}, {"exclusiveMinimum", lo}, {"maximum", hi}}, doc);
   const json* v = get(key);
   if (!v) return fallback;
   if (!v->is_number()) fail(key, *v, "must be a number in (" + fmt(lo) + ", " + fmt(hi) + "]");
@@ -89,7 +192,8 @@ double SpecReader::positive(const std::string& key, double fallback, double lo, 
   return x;
 }
 
-int SpecReader::integer(const std::string& key, int fallback, int lo, int hi) {
+int SpecReader::integer(const std::string& key, int fallback, int lo, int hi, const char* doc) {
+  if (recording()) note(key, {{"type", "integer"}, {"default", fallback}, {"minimum", lo}, {"maximum", hi}}, doc);
   const json* v = get(key);
   if (!v) return fallback;
   const std::string rule = "must be a whole number in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]";
@@ -99,7 +203,9 @@ int SpecReader::integer(const std::string& key, int fallback, int lo, int hi) {
   return static_cast<int>(x);
 }
 
-std::uint64_t SpecReader::seed(const std::string& key, std::uint64_t fallback) {
+std::uint64_t SpecReader::seed(const std::string& key, std::uint64_t fallback, const char* doc) {
+  if (recording())
+    note(key, {{"type", "integer"}, {"default", fallback}, {"minimum", 0}, {"maximum", 1ULL << 53}}, doc);
   const json* v = get(key);
   if (!v) return fallback;
   const std::string rule = "must be a whole number in [0, 9007199254740992]";
@@ -114,7 +220,8 @@ std::uint64_t SpecReader::seed(const std::string& key, std::uint64_t fallback) {
   return static_cast<std::uint64_t>(x);
 }
 
-bool SpecReader::boolean(const std::string& key, bool fallback) {
+bool SpecReader::boolean(const std::string& key, bool fallback, const char* doc) {
+  if (recording()) note(key, {{"type", "boolean"}, {"default", fallback}}, doc);
   const json* v = get(key);
   if (!v) return fallback;
   if (!v->is_boolean()) fail(key, *v, "must be true or false");
@@ -122,7 +229,8 @@ bool SpecReader::boolean(const std::string& key, bool fallback) {
 }
 
 std::string SpecReader::choice(const std::string& key, const std::string& fallback,
-                               std::initializer_list<const char*> allowed) {
+                               std::initializer_list<const char*> allowed, const char* doc) {
+  if (recording()) note(key, {{"type", "string"}, {"default", fallback}, {"enum", enum_of(allowed)}}, doc);
   const json* v = get(key);
   std::string list;
   for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
@@ -136,7 +244,10 @@ std::string SpecReader::choice(const std::string& key, const std::string& fallba
 }
 
 std::vector<int> SpecReader::integers(const std::string& key, const std::vector<int>& fallback, std::size_t min_len,
-                                      std::size_t max_len, int lo, int hi) {
+                                      std::size_t max_len, int lo, int hi, const char* doc) {
+  if (recording())
+    note(key, {{"type", "array"}, {"default", fallback}, {"minItems", min_len}, {"maxItems", max_len},
+               {"items", {{"type", "integer"}, {"minimum", lo}, {"maximum", hi}}}}, doc);
   const json* v = get(key);
   if (!v) return fallback;
   const std::string rule = "must be a list of " + std::to_string(min_len) + " to " + std::to_string(max_len) +
@@ -153,7 +264,11 @@ std::vector<int> SpecReader::integers(const std::string& key, const std::vector<
 }
 
 std::vector<double> SpecReader::numbers(const std::string& key, const std::vector<double>& fallback,
-                                        std::size_t min_len, std::size_t max_len, double lo, double hi) {
+                                        std::size_t min_len, std::size_t max_len, double lo, double hi,
+                                        const char* doc) {
+  if (recording())
+    note(key, {{"type", "array"}, {"default", fallback}, {"minItems", min_len}, {"maxItems", max_len},
+               {"items", {{"type", "number"}, {"minimum", lo}, {"maximum", hi}}}}, doc);
   const json* v = get(key);
   if (!v) return fallback;
   const std::string rule = "must be a list of " + std::to_string(min_len) + " to " + std::to_string(max_len) +
@@ -170,7 +285,10 @@ std::vector<double> SpecReader::numbers(const std::string& key, const std::vecto
 }
 
 std::vector<std::string> SpecReader::choices(const std::string& key, const std::vector<std::string>& fallback,
-                                             std::initializer_list<const char*> allowed) {
+                                             std::initializer_list<const char*> allowed, const char* doc) {
+  if (recording())
+    note(key, {{"type", "array"}, {"default", fallback}, {"minItems", 1}, {"maxItems", allowed.size()},
+               {"uniqueItems", true}, {"items", {{"type", "string"}, {"enum", enum_of(allowed)}}}}, doc);
   const json* v = get(key);
   if (!v) return fallback;
   std::string list;
@@ -190,7 +308,8 @@ std::vector<std::string> SpecReader::choices(const std::string& key, const std::
   return out;
 }
 
-SpecReader SpecReader::child(const std::string& key) {
+SpecReader SpecReader::child(const std::string& key, const char* doc) {
+  if (recording()) note(key, {{"type", "object"}, {"additionalProperties", false}}, doc);
   const json* v = get(key);
   if (v && !v->is_object()) fail(key, *v, "must be an object");
   return SpecReader(v ? *v : json::object(), field(key));
@@ -202,12 +321,12 @@ void SpecReader::finish() const {
 }
 
 DataConfig read_data(SpecReader r, DataConfig d) {
-  d.kind = r.choice("kind", d.kind, {"moons", "circles", "spirals", "xor", "blobs"});
-  d.n_train = r.integer("n_train", d.n_train, 2, 100000);
-  d.n_test = r.integer("n_test", d.n_test, 1, 100000);
-  d.noise = r.number("noise", d.noise, 0.0, 2.0);
-  d.label_flip = r.number("label_flip", d.label_flip, 0.0, 0.5);
-  d.classes = r.integer("classes", d.classes, 2, 8);
+  d.kind = r.choice("kind", d.kind, {"moons", "circles", "spirals", "xor", "blobs"}, "the 2-D data set (DESIGN section 1)");
+  d.n_train = r.integer("n_train", d.n_train, 2, 100000, "training examples drawn from the data set");
+  d.n_test = r.integer("n_test", d.n_test, 1, 100000, "test examples, drawn independently of the training set");
+  d.noise = r.number("noise", d.noise, 0.0, 2.0, "standard deviation of the Gaussian noise added to each point");
+  d.label_flip = r.number("label_flip", d.label_flip, 0.0, 0.5, "fraction of training labels replaced by a random other class");
+  d.classes = r.integer("classes", d.classes, 2, 8, "number of classes (blobs and spirals; moons, circles and xor have 2)");
   r.finish();
   d.validate();
   return d;
@@ -221,16 +340,16 @@ json to_json(const DataConfig& d) {
 MlpConfig read_model(SpecReader r, MlpConfig m, const DataConfig& data, bool with_bn) {
   m.inputs = 2;
   m.outputs = data.num_classes();
-  m.hidden = r.integers("hidden", m.hidden, 1, 16, 1, 1024);
+  m.hidden = r.integers("hidden", m.hidden, 1, 16, 1, 1024, "units of each hidden layer, input side first");
   m.activation = activation_from_name(
-      r.choice("activation", activation_name(m.activation), {"relu", "tanh", "sigmoid"}));
-  if (with_bn) m.batch_norm = r.boolean("batch_norm", m.batch_norm);
-  m.dropout = r.number("dropout", m.dropout, 0.0, 0.95);
-  m.bn_momentum = r.number("bn_momentum", m.bn_momentum, 0.0, 1.0);
-  m.bn_eps = r.positive("bn_eps", m.bn_eps, 0.0, 1.0);
-  m.ghost_batch = r.integer("ghost_batch", m.ghost_batch, 0, 100000);
+      r.choice("activation", activation_name(m.activation), {"relu", "tanh", "sigmoid"}, "the hidden layers' nonlinearity"));
+  if (with_bn) m.batch_norm = r.boolean("batch_norm", m.batch_norm, "batch norm between each hidden linear layer and its activation");
+  m.dropout = r.number("dropout", m.dropout, 0.0, 0.95, "inverted-dropout drop probability after each hidden activation (0 = off)");
+  m.bn_momentum = r.number("bn_momentum", m.bn_momentum, 0.0, 1.0, "weight of the newest batch in the running mean/variance (PyTorch's convention)");
+  m.bn_eps = r.positive("bn_eps", m.bn_eps, 0.0, 1.0, "epsilon added to the variance before the square root");
+  m.ghost_batch = r.integer("ghost_batch", m.ghost_batch, 0, 100000, "ghost batch norm: normalize over groups of this many examples (0 = off, else >= 2)");
   if (m.ghost_batch == 1) throw Error(r.field("ghost_batch") + " = 1: must be 0 (off) or >= 2");
-  m.init_std = r.number("init_std", m.init_std, 0.0, 10.0);
+  m.init_std = r.number("init_std", m.init_std, 0.0, 10.0, "standard deviation of the initial weights (0 = He for relu, Glorot otherwise)");
   r.finish();
   if (with_bn) m.validate();
   return m;
@@ -246,11 +365,11 @@ json to_json(const MlpConfig& m, bool with_bn) {
 }
 
 TrainConfig read_train(SpecReader r, TrainConfig t) {
-  t.optimizer.kind = r.choice("optimizer", t.optimizer.kind, {"sgd", "adam"});
-  t.optimizer.lr = r.positive("lr", t.optimizer.lr, 0.0, 10.0);
-  t.optimizer.momentum = r.number("momentum", t.optimizer.momentum, 0.0, 0.999);
-  t.optimizer.weight_decay = r.number("weight_decay", t.optimizer.weight_decay, 0.0, 1.0);
-  t.batch_size = r.integer("batch_size", t.batch_size, 1, 100000);
+  t.optimizer.kind = r.choice("optimizer", t.optimizer.kind, {"sgd", "adam"}, "the optimizer");
+  t.optimizer.lr = r.positive("lr", t.optimizer.lr, 0.0, 10.0, "learning rate");
+  t.optimizer.momentum = r.number("momentum", t.optimizer.momentum, 0.0, 0.999, "SGD momentum (heavy ball; unused by adam)");
+  t.optimizer.weight_decay = r.number("weight_decay", t.optimizer.weight_decay, 0.0, 1.0, "L2 weight decay added to the gradient");
+  t.batch_size = r.integer("batch_size", t.batch_size, 1, 100000, "mini-batch size m");
   r.finish();
   t.optimizer.validate();
   return t;
@@ -265,12 +384,12 @@ json to_json(const TrainConfig& t) {
 }
 
 InputTransform read_transform(SpecReader r, InputTransform t) {
-  t.tx = r.number("tx", t.tx, -100.0, 100.0);
-  t.ty = r.number("ty", t.ty, -100.0, 100.0);
-  t.scale = r.positive("scale", t.scale, 0.0, 100.0);
-  t.sx = r.positive("sx", t.sx, 0.0, 100.0);
-  t.sy = r.positive("sy", t.sy, 0.0, 100.0);
-  t.rotate_deg = r.number("rotate_deg", t.rotate_deg, -360.0, 360.0);
+  t.tx = r.number("tx", t.tx, -100.0, 100.0, "shift of the inputs along x");
+  t.ty = r.number("ty", t.ty, -100.0, 100.0, "shift of the inputs along y");
+  t.scale = r.positive("scale", t.scale, 0.0, 100.0, "uniform scale of the inputs");
+  t.sx = r.positive("sx", t.sx, 0.0, 100.0, "scale along x, before the rotation");
+  t.sy = r.positive("sy", t.sy, 0.0, 100.0, "scale along y, before the rotation");
+  t.rotate_deg = r.number("rotate_deg", t.rotate_deg, -360.0, 360.0, "rotation of the inputs in degrees (x' = scale * R (sx x, sy y) + (tx, ty))");
   r.finish();
   return t;
 }

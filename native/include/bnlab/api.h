@@ -37,6 +37,10 @@ std::string required_data(const std::string& chapter);
 // The chapter's default spec (the protocol of DESIGN section 2), as JSON.
 Outcome preset(const std::string& chapter);
 
+// A chapter's spec as JSON Schema (draft 2020-12), made by reading its preset with the readers
+// recording: every field's type, default, range and description. "" = all chapters (oneOf).
+Outcome schema(const std::string& chapter);
+
 // Parses and validates a spec; on success json is the normalized spec with every default filled in.
 Outcome validate(const std::string& spec_json);
 

@@ -29,33 +29,63 @@ class SpecReader {
   // `j` must be an object (or null: all defaults). `path` prefixes messages, e.g. "spec.train".
   SpecReader(const json& j, std::string path);
 
-  double number(const std::string& key, double fallback, double lo, double hi);
+  // Every reader takes a last `doc`: the field's one-line description for `bnlab schema`. The call
+  // is the field's one declaration: name, type, default (the fallback), range and doc line.
+  double number(const std::string& key, double fallback, double lo, double hi, const char* doc = nullptr);
   // Like number, but the range is open at lo: lo < value <= hi.
-  double positive(const std::string& key, double fallback, double lo, double hi);
-  int integer(const std::string& key, int fallback, int lo, int hi);
-  std::uint64_t seed(const std::string& key, std::uint64_t fallback);  // 0 .. 2^53
-  bool boolean(const std::string& key, bool fallback);
-  std::string choice(const std::string& key, const std::string& fallback, std::initializer_list<const char*> allowed);
+  double positive(const std::string& key, double fallback, double lo, double hi, const char* doc = nullptr);
+  int integer(const std::string& key, int fallback, int lo, int hi, const char* doc = nullptr);
+  std::uint64_t seed(const std::string& key, std::uint64_t fallback, const char* doc = nullptr);  // 0 .. 2^53
+  bool boolean(const std::string& key, bool fallback, const char* doc = nullptr);
+  std::string choice(const std::string& key, const std::string& fallback, std::initializer_list<const char*> allowed,
+                     const char* doc = nullptr);
   std::vector<int> integers(const std::string& key, const std::vector<int>& fallback, std::size_t min_len,
-                            std::size_t max_len, int lo, int hi);
+                            std::size_t max_len, int lo, int hi, const char* doc = nullptr);
   std::vector<double> numbers(const std::string& key, const std::vector<double>& fallback, std::size_t min_len,
-                              std::size_t max_len, double lo, double hi);
+                              std::size_t max_len, double lo, double hi, const char* doc = nullptr);
   std::vector<std::string> choices(const std::string& key, const std::vector<std::string>& fallback,
-                                   std::initializer_list<const char*> allowed);
-  SpecReader child(const std::string& key);  // a nested object (absent = all defaults)
-  const json* raw(const std::string& key);   // marks the key as known; null if absent
+                                   std::initializer_list<const char*> allowed, const char* doc = nullptr);
+  SpecReader child(const std::string& key, const char* doc = nullptr);  // a nested object (absent = all defaults)
+  // Marks the key as known; null if absent. `shape` is its JSON Schema for `bnlab schema` (the
+  // caller checks the value itself); fields read from inside it (list items) are added to it.
+  const json* raw(const std::string& key, const char* doc = nullptr, json shape = json::object());
   void ignore(const std::string& key) { seen_.insert(key); }
   // Throws on the first field that no reader asked for.
   void finish() const;
   std::string field(const std::string& key) const { return path_ + "." + key; }
 
  private:
+  void note(const std::string& key, json shape, const char* doc) const;
   const json* get(const std::string& key);
   [[noreturn]] void fail(const std::string& key, const json& value, const std::string& rule) const;
   json j_;
   std::string path_;
   std::set<std::string> seen_;
 };
+
+// While a SpecSchema is alive, every SpecReader call records its field (the library has no
+// threads; one at a time). Reading a chapter's fully written-out preset then visits every field,
+// list items included, and json_schema() assembles them into a JSON Schema (draft 2020-12):
+// types, defaults, ranges, enums, list lengths, descriptions, additionalProperties false.
+class SpecSchema {
+ public:
+  SpecSchema();
+  ~SpecSchema();
+  SpecSchema(const SpecSchema&) = delete;
+  SpecSchema& operator=(const SpecSchema&) = delete;
+  static SpecSchema* active();
+  // `path` as a reader has it ("spec.train", "spec.shifts[2]"); list indices are folded to [].
+  void record(const std::string& path, const std::string& key, json shape);
+  json json_schema(const std::string& title) const;
+
+ private:
+  std::vector<std::pair<std::string, json>> fields_;  // "spec.train.lr" -> its schema, first seen
+};
+
+// The common blocks' descriptions (for the `child` that reads them).
+inline constexpr char kDataDoc[] = "the data set, drawn from the seed";
+inline constexpr char kModelDoc[] = "the MLP (input 2, the hidden layers, a softmax output)";
+inline constexpr char kTrainDoc[] = "the optimizer and the mini-batch";
 
 // The common blocks. `with_bn` false: the chapter sets batch_norm itself (e.g. it trains both).
 DataConfig read_data(SpecReader r, DataConfig d);

@@ -10,11 +10,11 @@
 namespace bnlab {
 
 SeedFields read_seed_fields(SpecReader& r, const std::string& name, SeedFields d, int max_seeds) {
-  const json* ch = r.raw("chapter");
+  const json* ch = r.raw("chapter", "which experiment this spec runs", {{"const", name}});
   if (ch && (!ch->is_string() || ch->get<std::string>() != name))
     throw Error(r.field("chapter") + " = " + ch->dump() + ": must be \"" + name + "\"");
-  d.seed = r.seed("seed", d.seed);
-  d.seeds = r.integer("seeds", d.seeds, 1, max_seeds);
+  d.seed = r.seed("seed", d.seed, "fixes data, initial weights, batch order and any masks (seed k of a sweep is seed + k)");
+  d.seeds = r.integer("seeds", d.seeds, 1, max_seeds, "independent runs, seed, seed + 1, ...; curves are their mean");
   return d;
 }
 

@@ -14,12 +14,12 @@ IcsSpec parse_ics_spec(const json& j) {
   IcsSpec s;
   SpecReader r(j, "spec");
   s.seeds = read_seed_fields(r, "ics", s.seeds, 20);
-  s.data = read_data(r.child("data"), s.data);
-  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
+  s.data = read_data(r.child("data", kDataDoc), s.data);
+  s.model = read_model(r.child("model", kModelDoc), s.model, s.data, /*with_bn=*/false);
   if (s.model.dropout != 0.0)
     throw Error("spec.model.dropout = " + fixed(s.model.dropout, 2) +
                 ": must be 0 here (G and G' must be gradients of the same network on the same batch)");
-  s.train = read_train(r.child("train"), s.train);
+  s.train = read_train(r.child("train", kTrainDoc), s.train);
   s.steps = r.integer("steps", s.steps, 1, 200000);
   s.measure_every = r.integer("measure_every", s.measure_every, 1, 200000);
   s.target_loss = r.positive("target_loss", s.target_loss, 0.0, 10.0);

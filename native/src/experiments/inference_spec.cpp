@@ -15,7 +15,7 @@ InferenceSpec parse_inference_spec(const json& j) {
   InferenceSpec s;
   SpecReader r(j, "spec");
   s.seeds = read_seed_fields(r, "inference", s.seeds, 10);
-  s.data = read_data(r.child("data"), s.data);
+  s.data = read_data(r.child("data", kDataDoc), s.data);
   {
     // The net always has BN, and its averaging is set by ema_decays: refuse the fields that
     // would suggest otherwise rather than silently ignoring them.
@@ -27,9 +27,9 @@ InferenceSpec parse_inference_spec(const json& j) {
         throw Error("spec.model.bn_momentum: not a field of this chapter (set spec.ema_decays; bn_momentum = 1 - decay)");
     }
   }
-  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
+  s.model = read_model(r.child("model", kModelDoc), s.model, s.data, /*with_bn=*/false);
   s.model.batch_norm = true;
-  s.train = read_train(r.child("train"), s.train);
+  s.train = read_train(r.child("train", kTrainDoc), s.train);
   s.checkpoints = r.integers("checkpoints", s.checkpoints, 1, 8, 1, 100000);
   s.ema_decays = r.numbers("ema_decays", s.ema_decays, 1, 8, 0.0, 0.9999);
   s.test_batch_sizes = r.integers("test_batch_sizes", s.test_batch_sizes, 1, 12, 1, 100000);

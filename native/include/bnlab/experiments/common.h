@@ -25,9 +25,9 @@ SeedFields read_seed_fields(SpecReader& r, const std::string& name, SeedFields d
 template <typename Spec>
 void read_common_fields(SpecReader& r, const std::string& name, Spec& s, int max_seeds) {
   s.seeds = read_seed_fields(r, name, s.seeds, max_seeds);
-  s.data = read_data(r.child("data"), s.data);
-  s.model = read_model(r.child("model"), s.model, s.data, /*with_bn=*/false);
-  s.train = read_train(r.child("train"), s.train);
+  s.data = read_data(r.child("data", kDataDoc), s.data);
+  s.model = read_model(r.child("model", kModelDoc), s.model, s.data, /*with_bn=*/false);
+  s.train = read_train(r.child("train", kTrainDoc), s.train);
 }
 // After the reader has finished: the training settings against the data set, a batch of at least
 // 2 (the BN net needs a batch variance) and the model's BN twin validated. Returns the twin (for
