@@ -116,6 +116,8 @@ void SpecSchema::record(const std::string& path, const std::string& key, json sh
   const std::string name = folded + "." + key;
   for (auto& f : fields_) {
     if (f.first != name) continue;
+    for (auto it = shape.begin(); it != shape.end(); ++it)  // e.g. a description the first read lacked
+      if (it.key() != "default" && !f.second.contains(it.key())) f.second[it.key()] = *it;
     // Seen again (another list item): where its rules follow the item's other fields (a sweep's
     // kind sets its range and defaults), the schema keeps the widest range and no default.
     widen(f.second, shape);

@@ -20,11 +20,11 @@ IcsSpec parse_ics_spec(const json& j) {
     throw Error("spec.model.dropout = " + fixed(s.model.dropout, 2) +
                 ": must be 0 here (G and G' must be gradients of the same network on the same batch)");
   s.train = read_train(r.child("train", kTrainDoc), s.train);
-  s.steps = r.integer("steps", s.steps, 1, 200000);
-  s.measure_every = r.integer("measure_every", s.measure_every, 1, 200000);
-  s.target_loss = r.positive("target_loss", s.target_loss, 0.0, 10.0);
+  s.steps = r.integer("steps", s.steps, 1, 200000, "training steps of each net");
+  s.measure_every = r.integer("measure_every", s.measure_every, 1, 200000, "steps between measurements of the gradient change (step 1 is always measured)");
+  s.target_loss = r.positive("target_loss", s.target_loss, 0.0, 10.0, "training loss that ends the race window and defines steps to target");
   const int L = static_cast<int>(s.model.hidden.size()) + 1;  // linear layers, output included
-  s.layers = r.integers("layers", s.measured_layers(), 1, 17, 1, 17);
+  s.layers = r.integers("layers", s.measured_layers(), 1, 17, 1, 17, "linear layers (1-based, the output layer is hidden layers + 1) whose gradient change G - G' is measured; default: all but the first");
   for (std::size_t a = 0; a < s.layers.size(); ++a) {
     if (s.layers[a] > L)
       throw Error("spec.layers = " + json(s.layers).dump() + ": layer " + std::to_string(s.layers[a]) +
@@ -33,8 +33,8 @@ IcsSpec parse_ics_spec(const json& j) {
       if (s.layers[a] == s.layers[b])
         throw Error("spec.layers = " + json(s.layers).dump() + ": layers must be distinct");
   }
-  s.landscape = r.boolean("landscape", s.landscape);
-  s.landscape_factors = r.numbers("landscape_factors", s.landscape_factors, 1, 8, 1e-6, 100.0);
+  s.landscape = r.boolean("landscape", s.landscape, "probe the loss along the gradient at multiples of lr (the loss-landscape view)");
+  s.landscape_factors = r.numbers("landscape_factors", s.landscape_factors, 1, 8, 1e-6, 100.0, "the step sizes of the landscape probe, as multiples of lr");
   r.finish();
   const MlpConfig bn = check_bn_pair(s.model, s.train, s.data);
   // Per measurement and net: G, one G' per layer, the landscape's probes (forward + backward each).

@@ -19,7 +19,7 @@ InferenceSpec parse_inference_spec(const json& j) {
   {
     // The net always has BN, and its averaging is set by ema_decays: refuse the fields that
     // would suggest otherwise rather than silently ignoring them.
-    const json* m = r.raw("model");
+    const json* m = r.raw("model", kModelDoc, {{"type", "object"}});
     if (m && m->is_object()) {
       if (m->contains("batch_norm"))
         throw Error("spec.model.batch_norm: not a field of this chapter (the net always has batch norm)");
@@ -30,13 +30,13 @@ InferenceSpec parse_inference_spec(const json& j) {
   s.model = read_model(r.child("model", kModelDoc), s.model, s.data, /*with_bn=*/false);
   s.model.batch_norm = true;
   s.train = read_train(r.child("train", kTrainDoc), s.train);
-  s.checkpoints = r.integers("checkpoints", s.checkpoints, 1, 8, 1, 100000);
-  s.ema_decays = r.numbers("ema_decays", s.ema_decays, 1, 8, 0.0, 0.9999);
-  s.test_batch_sizes = r.integers("test_batch_sizes", s.test_batch_sizes, 1, 12, 1, 100000);
-  const std::vector<double> p = r.numbers("point", {s.point[0], s.point[1]}, 2, 2, -10.0, 10.0);
+  s.checkpoints = r.integers("checkpoints", s.checkpoints, 1, 8, 1, 100000, "training steps at which the test-time arms are compared, strictly increasing; trains to the last");
+  s.ema_decays = r.numbers("ema_decays", s.ema_decays, 1, 8, 0.0, 0.9999, "decays of the running averages compared, the weight on the old value (bn_momentum = 1 - decay)");
+  s.test_batch_sizes = r.integers("test_batch_sizes", s.test_batch_sizes, 1, 12, 1, 100000, "test batch sizes for BN with the test batch's own statistics, each at most data.n_test");
+  const std::vector<double> p = r.numbers("point", {s.point[0], s.point[1]}, 2, 2, -10.0, 10.0, "the single test example (x0, x1) whose prediction is followed");
   s.point = {p[0], p[1]};
-  s.point_batches = r.integer("point_batches", s.point_batches, 1, 64);
-  s.curve_every = r.integer("curve_every", s.curve_every, 0, 100000);
+  s.point_batches = r.integer("point_batches", s.point_batches, 1, 64, "random companion batches per test batch size for the single example");
+  s.curve_every = r.integer("curve_every", s.curve_every, 0, 100000, "steps between points of the accuracy curve (0 = no curve)");
   r.finish();
 
   s.train.validate(s.data.n_train);

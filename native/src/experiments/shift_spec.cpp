@@ -22,7 +22,7 @@ std::vector<double> range(double lo, double step, int n) {
 NamedShift read_shift(const json& item, const std::string& path) {
   SpecReader r(item, path);
   NamedShift s;
-  const json* name = r.raw("name");
+  const json* name = r.raw("name", "the shift's name in plots and results, 1 to 40 characters, distinct", {{"type", "string"}, {"minLength", 1}, {"maxLength", 40}});
   if (!name || !name->is_string() || name->get<std::string>().empty() || name->get<std::string>().size() > 40)
     throw Error(r.field("name") + " = " + (name ? name->dump() : std::string("null")) +
                 ": must be a name of 1 to 40 characters");
@@ -32,17 +32,20 @@ NamedShift read_shift(const json& item, const std::string& path) {
   return s;
 }
 
+constexpr char kValuesDoc[] =
+    "the swept values: distances (translate, in [-100, 100]), factors (scale, anisotropic, in [0.01, 100]) or degrees (rotate, in [-360, 360])";
+
 ShiftSweep read_sweep(const json& item, const std::string& path) {
   SpecReader r(item, path);
   ShiftSweep w;
-  w.kind = r.choice("kind", w.kind, {"translate", "scale", "anisotropic", "rotate"});
-  w.direction_deg = r.number("direction_deg", w.kind == "translate" ? 90.0 : 0.0, -360.0, 360.0);
+  w.kind = r.choice("kind", w.kind, {"translate", "scale", "anisotropic", "rotate"}, "what the sweep varies: a shift, the scale, the y scale or the rotation");
+  w.direction_deg = r.number("direction_deg", w.kind == "translate" ? 90.0 : 0.0, -360.0, 360.0, "direction of a translate sweep in degrees (0 for the other kinds)");
   if (w.kind == "translate") {
-    w.values = r.numbers("values", range(0.0, 0.25, 9), 1, 25, -100.0, 100.0);
+    w.values = r.numbers("values", range(0.0, 0.25, 9), 1, 25, -100.0, 100.0, kValuesDoc);
   } else if (w.kind == "rotate") {
-    w.values = r.numbers("values", range(0.0, 15.0, 13), 1, 25, -360.0, 360.0);
+    w.values = r.numbers("values", range(0.0, 15.0, 13), 1, 25, -360.0, 360.0, kValuesDoc);
   } else {
-    w.values = r.numbers("values", range(0.5, 0.25, 7), 1, 25, 0.01, 100.0);
+    w.values = r.numbers("values", range(0.5, 0.25, 7), 1, 25, 0.01, 100.0, kValuesDoc);
   }
   if (w.kind != "translate" && w.direction_deg != 0.0)
     throw Error(r.field("direction_deg") + " = " + fixed(w.direction_deg, 1) + ": only a translate sweep has a direction");
@@ -99,12 +102,13 @@ ShiftSpec parse_shift_spec(const json& j) {
   ShiftSpec s;
   SpecReader r(j, "spec");
   read_common_fields(r, "shift", s, 20);
-  s.steps = r.integer("steps", s.steps, 1, 200000);
-  s.test_batch = r.integer("test_batch", s.test_batch, 2, 100000);
-  s.grid = r.integer("grid", s.grid, 0, 128);
+  s.steps = r.integer("steps", s.steps, 1, 200000, "training steps of each net");
+  s.test_batch = r.integer("test_batch", s.test_batch, 2, 100000, "batch size of the bn_batch arm (BN with the test batch's own statistics), at most data.n_test");
+  s.grid = r.integer("grid", s.grid, 0, 128, "decision-region resolution for the named shifts, first seed (0 = none, else 2 .. 128)");
   if (s.grid == 1) throw Error("spec.grid = 1: must be 0 (none) or in [2, 128]");
-  s.restore_tolerance = r.number("restore_tolerance", s.restore_tolerance, 0.0, 1.0);
-  if (const json* v = r.raw("shifts")) {
+  s.restore_tolerance = r.number("restore_tolerance", s.restore_tolerance, 0.0, 1.0, "an arm \"restores\" a shift when its accuracy drop is at most this");
+  if (const json* v = r.raw("shifts", "the named input shifts each trained net is tested under (1 to 12; missing fields are the identity)",
+                              {{"type", "array"}, {"minItems", 1}, {"maxItems", 12}})) {
     if (!v->is_array() || v->empty() || v->size() > 12)
       throw Error("spec.shifts: must be a list of 1 to 12 shifts {\"name\", tx, ty, scale, sx, sy, rotate_deg}");
     s.shifts.clear();
@@ -116,7 +120,7 @@ ShiftSpec parse_shift_spec(const json& j) {
       s.shifts.push_back(n);
     }
   }
-  if (const json* v = r.raw("sweeps")) {
+  if (const json* v = r.raw("sweeps", "accuracy curves over one shift parameter (0 to 4 sweeps)", {{"type", "array"}, {"maxItems", 4}})) {
     if (!v->is_array() || v->size() > 4)
       throw Error("spec.sweeps: must be a list of 0 to 4 sweeps {\"kind\", \"values\", \"direction_deg\"}");
     s.sweeps.clear();

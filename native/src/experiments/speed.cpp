@@ -11,10 +11,10 @@ SpeedSpec parse_speed_spec(const json& j) {
   SpeedSpec s;
   SpecReader r(j, "spec");
   read_common_fields(r, "speed", s, 20);
-  s.steps = r.integer("steps", s.steps, 1, 200000);
-  s.target_loss = r.positive("target_loss", s.target_loss, 0.0, 10.0);
-  s.eval_every = r.integer("eval_every", s.eval_every, 1, 100000);
-  s.grid = r.integer("grid", s.grid, 0, 128);
+  s.steps = r.integer("steps", s.steps, 1, 200000, "training steps of each net");
+  s.target_loss = r.positive("target_loss", s.target_loss, 0.0, 10.0, "the training loss whose first crossing is \"steps to target\"");
+  s.eval_every = r.integer("eval_every", s.eval_every, 1, 100000, "steps between evaluations of the full training and test sets");
+  s.grid = r.integer("grid", s.grid, 0, 128, "decision-region resolution, grid x grid points (0 = none, else 2 .. 128)");
   if (s.grid == 1) throw Error("spec.grid = 1: must be 0 (none) or in [2, 128]");
   r.finish();
   const MlpConfig bn = check_bn_pair(s.model, s.train, s.data);
