@@ -59,10 +59,11 @@ export function parseControl(control, text) {
     }
     case 'integer': {
       if (!/^[+-]?\d+$/.test(raw)) return { error: 'must be a whole number' };
-      const value = Number(raw);
-      if (!Number.isSafeInteger(value)) return { error: `must be in [${control.min}, ${control.max}]` };
-      if (value < control.min || value > control.max) return { error: `must be in [${control.min}, ${control.max}]` };
-      return { value };
+      // Compared as written (BigInt), so a digit past a double's precision (2^53 + 1) is refused,
+      // never rounded to a neighbour.
+      const exact = BigInt(raw.replace(/^\+/, ''));
+      if (exact < BigInt(control.min) || exact > BigInt(control.max)) return { error: `must be in [${control.min}, ${control.max}]` };
+      return { value: Number(exact) };
     }
     case 'number': {
       const parsed = parseNumber(raw);

@@ -1,8 +1,9 @@
 // Pieces shared by the chapter modules: common controls and small readers of result arrays.
 import { colors } from '../palette.js';
 
+// The core's range (bnlab schema: spec.seed is 0 .. 2^53); tests/js/schema.test.js keeps them equal.
 export const seedControl = {
-  key: 'seed', label: 'Seed', kind: 'integer', min: 0, max: 2 ** 31 - 1, path: 'seed', fallback: 1,
+  key: 'seed', label: 'Seed', kind: 'integer', min: 0, max: 2 ** 53, path: 'seed', fallback: 1,
   hint: 'Fixes data, initial weights, batch order and dropout masks.',
 };
 

@@ -39,7 +39,7 @@ export default {
   ],
   controls: [
     { key: 'lr', label: 'Learning rate', kind: 'choice', options: [0.01, 0.03, 0.1, 0.3, 1], path: 'train.lr', fallback: 0.1 },
-    { key: 'steps', label: 'Training steps', kind: 'choice', options: [250, 500, 1000, 2000, 5000], path: 'steps', fallback: 1000 },
+    { key: 'steps', label: 'Training steps', kind: 'choice', options: [250, 500, 1000, 2000, 3000], path: 'steps', fallback: 1000 },
     { key: 'unit', label: 'Unit shown (last hidden layer)', kind: 'integer', min: 0, max: 99, path: 'probe_unit', fallback: 0 },
     seedControl,
   ],

@@ -154,7 +154,7 @@ export default {
   sweepHeading: 'The full sweep: every configuration, 64 to 512, over seeds',
   controls: [
     { key: 'batch', label: 'Mini-batch size', kind: 'integer', slider: true, live: true, min: 64, max: 512, step: 32, read: () => 64, fallback: 64, unit: 'examples', hint: 'The learning rate scales with it (0.05 × batch / 512).' },
-    { key: 'ntrain', label: 'Training-set size', kind: 'choice', options: [512, 1024, 2048, 4096], path: 'data.n_train', fallback: 512, hint: 'At 512, batch 512 is full-batch BN; a bigger set makes it a real mini-batch (and each run longer).' },
+    { key: 'ntrain', label: 'Training-set size', kind: 'choice', options: [512, 1024, 2048], path: 'data.n_train', fallback: 512, hint: 'At 512, batch 512 is full-batch BN; a bigger set makes it a real mini-batch (and each run longer).' },
     { key: 'seeds', label: 'Seeds', kind: 'choice', options: [1, 2, 3, 5, 8, 10], path: 'seeds', fallback: 5, hint: 'More seeds: tighter intervals, longer run.' },
     { key: 'epochs', label: 'Epochs', kind: 'choice', options: [100, 200, 400, 800], path: 'epochs', fallback: 400 },
     { key: 'mode', label: 'BN statistics while training', kind: 'choice', options: [{ value: 'batch', label: 'the SGD mini-batch (standard)' }, { value: 'ghost', label: 'ghost batches (full-batch SGD)' }, { value: 'population', label: 'whole training set (no BN noise)' }], path: 'mode', fallback: 'batch' },

@@ -1,6 +1,6 @@
 // Builds a chapter's controls from its declarative table and reports changes.
 import { h, uid } from '../dom.js';
-import { optionLabel, optionValue } from '../state.js';
+import { optionLabel, optionValue, parseControl } from '../state.js';
 
 function choiceControl(control, value, onChange) {
   const id = uid(`c-${control.key}`);
@@ -44,11 +44,11 @@ function numberControl(control, value, onChange, report) {
   });
   input.value = String(value);
   input.addEventListener('change', () => {
-    const v = Number(input.value);
-    const ok = input.value.trim() !== '' && Number.isFinite(v) && v >= control.min && v <= control.max
-      && (control.kind !== 'integer' || Number.isInteger(v));
+    // The same reading as a URL value: exact for whole numbers (2^53 + 1 is refused, not rounded).
+    const parsed = parseControl(control, input.value);
+    const ok = parsed.error === undefined;
     input.setAttribute('aria-invalid', ok ? 'false' : 'true');
-    if (ok) onChange(control.key, v);
+    if (ok) onChange(control.key, parsed.value);
     else report(`${control.label}: "${input.value}" must be ${control.kind === 'integer' ? 'a whole number' : 'a number'} in [${control.min}, ${control.max}]`);
   });
   return {
