@@ -67,3 +67,37 @@ test('the snippet from the Embed dialog works pasted into a plain page on anothe
     await new Promise((resolve) => host.close(resolve));
   }
 });
+
+test('controls=hide: no setting is shown, Run still trains with the linked settings; the plain link opens them in a new tab', async () => {
+  const { page, problems } = await openPage(browser.context, `${lab.url}#noise?inspect=256`, lab.url);
+  await page.click('[data-action="embed"]');
+  await page.selectOption('#embed-controls', 'hide');
+  const link = await page.getAttribute('#embed-link', 'href');
+  assert.match(link, /#noise\?.*inspect=256.*controls=hide$/);
+  // The plain link, as a reader clicks it: a new tab with the same chapter, settings and option.
+  const [tab] = await Promise.all([browser.context.waitForEvent('page'), page.click('#embed-link')]);
+  tab.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  await tab.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 30000 });
+  assert.equal(tab.url(), link);
+  const shown = await tab.evaluate(() => {
+    const section = document.querySelector('section.chapter:not([hidden])');
+    const visible = (el) => !!el && getComputedStyle(el).display !== 'none' && el.getClientRects().length > 0;
+    return {
+      controls: document.documentElement.dataset.controls,
+      chapter: section.dataset.chapter,
+      inspect: section.querySelector('select[name="inspect"]').value,
+      formsShown: [...section.querySelectorAll('form.controls')].filter(visible).length,
+      inputsShown: [...section.querySelectorAll('input, select')].filter(visible).length,
+      runShown: visible(section.querySelector('[data-action="run"]')),
+    };
+  });
+  assert.deepEqual(shown, { controls: 'hide', chapter: 'noise', inspect: '256', formsShown: 0, inputsShown: 0, runShown: true });
+  await tab.click('section.chapter:not([hidden]) [data-action="run"]');
+  await tab.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });
+  assert.match(await tab.textContent('section.chapter:not([hidden]) [data-takeaway]'), /\d/);
+  await tab.setViewportSize({ width: 375, height: 800 });
+  await tab.screenshot({ path: screenshotPath('embed-controls-hide-375') });
+  assert.deepEqual(problems, []);
+  await tab.close();
+  await page.close();
+});
