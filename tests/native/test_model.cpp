@@ -100,6 +100,19 @@ TEST_CASE("Whole-network gradients match central differences for every parameter
   }
 }
 
+namespace {
+// The parameters' names in order and their total number of entries.
+std::pair<std::vector<std::string>, long> names_and_count(Mlp<double>& net) {
+  std::vector<std::string> names;
+  long count = 0;
+  for (const Param<double>& p : net.params()) {
+    names.push_back(p.name);
+    count += p.value->size();
+  }
+  return {names, count};
+}
+}  // namespace
+
 TEST_CASE("Mlp exposes parameters in layer order with BN replacing the hidden biases", "[model]") {
   MlpConfig cfg;
   cfg.inputs = 2;
@@ -108,12 +121,7 @@ TEST_CASE("Mlp exposes parameters in layer order with BN replacing the hidden bi
   Rng init(1);
   SECTION("without BN") {
     Mlp<double> net(cfg, init);
-    std::vector<std::string> names;
-    long count = 0;
-    for (const Param<double>& p : net.params()) {
-      names.push_back(p.name);
-      count += p.value->size();
-    }
+    const auto [names, count] = names_and_count(net);
     CHECK(names == std::vector<std::string>{"W", "b", "W", "b", "W", "b"});
     CHECK(count == cfg.num_params());
     CHECK(count == 2 * 4 + 4 + 4 * 3 + 3 + 3 * 2 + 2);
@@ -121,12 +129,7 @@ TEST_CASE("Mlp exposes parameters in layer order with BN replacing the hidden bi
   SECTION("with BN") {
     cfg.batch_norm = true;
     Mlp<double> net(cfg, init);
-    std::vector<std::string> names;
-    long count = 0;
-    for (const Param<double>& p : net.params()) {
-      names.push_back(p.name);
-      count += p.value->size();
-    }
+    const auto [names, count] = names_and_count(net);
     CHECK(names == std::vector<std::string>{"W", "gamma", "beta", "W", "gamma", "beta", "W", "b"});
     CHECK(count == cfg.num_params());
     CHECK_FALSE(net.linear(0).has_bias());

@@ -15,22 +15,27 @@ using Catch::Matchers::WithinRel;
 namespace {
 // One scalar parameter as a 1 x 1 matrix.
 struct Scalar {
-  MatD w = MatD::Constant(1, 1, 0.0), g = MatD::Constant(1, 1, 0.0);
+  MatD w, g;
+  Scalar(double w0, double g0) : w(MatD::Constant(1, 1, w0)), g(MatD::Constant(1, 1, g0)) {}
   std::vector<Param<double>> params() { return {{&w, &g, "w"}}; }
 };
+
+OptimizerConfig config(const char* kind, double lr, double momentum, double weight_decay = 0.0) {
+  OptimizerConfig c;
+  c.kind = kind;
+  c.lr = lr;
+  c.momentum = momentum;
+  c.weight_decay = weight_decay;
+  return c;
+}
 }  // namespace
 
 TEST_CASE("SGD with momentum: two steps by hand", "[optimizer]") {
   // lr 0.1, mu 0.9, w0 = 1:
   //   g1 = 0.5:  v1 = 0.5,               w1 = 1 - 0.1 * 0.5   = 0.95
   //   g2 = -0.2: v2 = 0.9 * 0.5 - 0.2 = 0.25, w2 = 0.95 - 0.1 * 0.25 = 0.925
-  OptimizerConfig c;
-  c.lr = 0.1;
-  c.momentum = 0.9;
-  Optimizer<double> opt(c);
-  Scalar s;
-  s.w(0, 0) = 1.0;
-  s.g(0, 0) = 0.5;
+  Optimizer<double> opt(config("sgd", 0.1, 0.9));
+  Scalar s(1.0, 0.5);
   opt.step(s.params());
   CHECK_THAT(s.w(0, 0), WithinRel(0.95, 1e-15));
   s.g(0, 0) = -0.2;
@@ -40,13 +45,8 @@ TEST_CASE("SGD with momentum: two steps by hand", "[optimizer]") {
 }
 
 TEST_CASE("SGD without momentum is w -= lr g", "[optimizer]") {
-  OptimizerConfig c;
-  c.lr = 0.25;
-  c.momentum = 0.0;
-  Optimizer<double> opt(c);
-  Scalar s;
-  s.w(0, 0) = 2.0;
-  s.g(0, 0) = 4.0;
+  Optimizer<double> opt(config("sgd", 0.25, 0.0));
+  Scalar s(2.0, 4.0);
   opt.step(s.params());
   opt.step(s.params());
   CHECK(s.w(0, 0) == 0.0);  // 2 - 0.25*4 - 0.25*4
@@ -56,14 +56,8 @@ TEST_CASE("SGD weight decay adds wd w to the gradient before momentum", "[optimi
   // lr 0.1, mu 0.9, wd 0.01, w0 = 2, g = 0.5 both steps:
   //   v1 = 0.5 + 0.01*2 = 0.52,                   w1 = 2 - 0.052 = 1.948
   //   v2 = 0.9*0.52 + 0.5 + 0.01*1.948 = 0.98748,  w2 = 1.948 - 0.098748 = 1.849252
-  OptimizerConfig c;
-  c.lr = 0.1;
-  c.momentum = 0.9;
-  c.weight_decay = 0.01;
-  Optimizer<double> opt(c);
-  Scalar s;
-  s.w(0, 0) = 2.0;
-  s.g(0, 0) = 0.5;
+  Optimizer<double> opt(config("sgd", 0.1, 0.9, 0.01));
+  Scalar s(2.0, 0.5);
   opt.step(s.params());
   CHECK_THAT(s.w(0, 0), WithinRel(1.948, 1e-15));
   opt.step(s.params());
@@ -74,13 +68,8 @@ TEST_CASE("Adam's first step is lr g / (|g| + eps), about lr sign(g)", "[optimiz
   // t = 1: m = (1-b1) g, v = (1-b2) g^2; the bias corrections give mhat = g, vhat = g^2.
   const double g = GENERATE(3.0, -0.02, 1e-9);
   CAPTURE(g);
-  OptimizerConfig c;
-  c.kind = "adam";
-  c.lr = 0.01;
-  Optimizer<double> opt(c);
-  Scalar s;
-  s.w(0, 0) = 1.0;
-  s.g(0, 0) = g;
+  Optimizer<double> opt(config("adam", 0.01, 0.9));
+  Scalar s(1.0, g);
   opt.step(s.params());
   // Rounding: (1-b2) g^2 / (1-b2) is g^2 to a few ulp, sqrt halves the error: 1e-14 relative.
   CHECK_THAT(1.0 - s.w(0, 0), WithinRel(0.01 * g / (std::abs(g) + 1e-8), 1e-12));
@@ -92,13 +81,8 @@ TEST_CASE("Adam's second step follows the bias-corrected formula", "[optimizer]"
   //   m1 = 0.05, v1 = 0.00025
   //   m2 = 0.9*0.05 - 0.01 = 0.035, v2 = 0.999*0.00025 + 0.001*0.01 = 0.00025975
   //   mhat = 0.035 / (1 - 0.81), vhat = 0.00025975 / (1 - 0.998001)
-  OptimizerConfig c;
-  c.kind = "adam";
-  c.lr = 0.01;
-  Optimizer<double> opt(c);
-  Scalar s;
-  s.w(0, 0) = 1.0;
-  s.g(0, 0) = 0.5;
+  Optimizer<double> opt(config("adam", 0.01, 0.9));
+  Scalar s(1.0, 0.5);
   opt.step(s.params());
   const double w1 = s.w(0, 0);
   s.g(0, 0) = -0.1;
@@ -110,14 +94,8 @@ TEST_CASE("Adam's second step follows the bias-corrected formula", "[optimizer]"
 
 TEST_CASE("Adam weight decay is added to the gradient (L2, not decoupled)", "[optimizer]") {
   // g + wd w = -0.1 + 0.1 * 2 = 0.1, so the first step is -lr * 0.1 / (0.1 + eps).
-  OptimizerConfig c;
-  c.kind = "adam";
-  c.lr = 0.01;
-  c.weight_decay = 0.1;
-  Optimizer<double> opt(c);
-  Scalar s;
-  s.w(0, 0) = 2.0;
-  s.g(0, 0) = -0.1;  // the decay term wins: the step goes against g's own sign
+  Optimizer<double> opt(config("adam", 0.01, 0.9, 0.1));
+  Scalar s(2.0, -0.1);  // the decay term wins: the step goes against g's own sign
   opt.step(s.params());
   CHECK_THAT(2.0 - s.w(0, 0), WithinRel(0.01 * 0.1 / (0.1 + 1e-8), 1e-12));
 }
