@@ -30,13 +30,11 @@ if (!fs.existsSync(chromiumPath)) {
   process.exit(0);
 }
 
-const { launch, startServer } = await import('../tests/browser/browser.js');
-const { wasmInWorker } = await import('./bench/browser.mjs');
-const server = await startServer();
-const browser = await launch();
+const { openBrowser, wasmInWorker } = await import('./bench/browser.mjs');
+const browser = await openBrowser(root);
 try {
   const page = await browser.context.newPage();
-  await page.goto(`${server.url}?autorun=0#images`);  // the bench starts its own runs
+  await page.goto(`${browser.url}?autorun=0#images`);  // the bench starts its own runs
   await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 60000 });
   const measure = (overrides) => page.evaluate(async ({ overrides }) => {
     const { runner, panels } = window.bnlab;
@@ -64,7 +62,7 @@ try {
   // machine (272k samples/s, 2-64-64-64-2 with BN, batch 64, when this chapter was written) gives
   // the load factor.
   const reference = 272000;
-  const [figures] = await wasmInWorker({ url: server.url, context: browser.context }, 2000);
+  const [figures] = await wasmInWorker(browser, 2000);
   const now = figures.training.find((f) => f.batch_norm && f.batch === 64)?.samples_per_second;
   const load = now > 0 ? reference / now : 1;
   say(`benchmark net (2-64-64-64-2 BN) in this browser now: ${Math.round(now)} samples/s; reference ${reference} on an idle machine: load factor ${load.toFixed(2)}`);
@@ -85,5 +83,4 @@ try {
   }
 } finally {
   await browser.close();
-  await server.close();
 }

@@ -2,36 +2,22 @@
 // web/serve.mjs: the wasm bench in a worker, time to the first chart, publish cost per chapter
 // (the host's own accounting, posted with every update), and what the first chapter transfers.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { createServer } from '../../web/serve.mjs';
+import { chromiumPath, launch, startServer } from '../../tests/browser/browser.js';
 
-export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export { chromiumPath };
 
+// The browser tests' Chromium and server (tests/browser/browser.js), as one handle.
 export async function openBrowser(root, port = 0) {
-  const server = createServer({ quiet: true });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const url = `http://127.0.0.1:${server.address().port}/`;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bnlab-bench-'));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: chromiumPath,
-    headless: true,
-    viewport: { width: 1200, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const server = await startServer(port);
+  const browser = await launch();
   return {
-    url,
-    context,
+    url: server.url,
+    context: browser.context,
     async close() {
-      await context.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-      await new Promise((resolve) => server.close(resolve));
+      await browser.close();
+      await server.close();
     },
   };
 }
