@@ -125,6 +125,6 @@ try {
   await server.close();
 }
 
-const width = Math.max(...rows.map((r) => r[0].length));
-console.log(`bench-sweep (headless Chromium${quick ? ', quick' : ''})`);
-for (const [what, figure, note] of rows) console.log(`  ${what.padEnd(width)}  ${figure.padStart(8)}  ${note}`);
+// Rows of npm run bench's table (scripts/bench.mjs appends the stdout lines starting with '|').
+const mode = `headless Chromium${quick ? ', quick' : ''}`;
+for (const [what, figure, note] of rows) console.log(`| ${what} | ${figure} | ${note ? `${note}; ` : ''}${mode} |`);

@@ -141,10 +141,14 @@ async function main() {
   }
   let firstFiles = null;
   for (const [c, r] of Object.entries(results.chapters || {})) {
-    const last = r.updates.at(-1);
-    const share = last && last.elapsedMs > 0 ? last.publishMs / last.elapsedMs : NaN;
+    // Each run's last update carries its totals; a pooled chapter has several runs (its cells).
+    const finals = [...new Map(r.updates.map((u) => [u.runId, u])).values()];
+    const publishMs = finals.reduce((a, u) => a + (u.publishMs || 0), 0);
+    const elapsedMs = finals.reduce((a, u) => a + (u.elapsedMs || 0), 0);
+    const share = elapsedMs > 0 ? publishMs / elapsedMs : NaN;
+    const runsNote = finals.length > 1 ? ` from ${finals.length} runs` : '';
     row(`publish ${c}`, Number.isFinite(share) ? `${(100 * share).toFixed(1)}% of training` : 'n/a',
-      `${r.updates.length} updates, ${(last?.publishMs ?? 0).toFixed(0)} ms of ${(last?.elapsedMs ?? 0).toFixed(0)} ms${r.done ? '' : ', paused at ' + (100 * (last?.progress || 0)).toFixed(0) + '% (budget)'}`);
+      `${r.updates.length} updates${runsNote}, ${publishMs.toFixed(0)} ms of ${elapsedMs.toFixed(0)} ms${r.done ? '' : ', paused at ' + (100 * (r.progress || 0)).toFixed(0) + '% (budget)'}`);
     if (!firstFiles) {
       firstFiles = r.files;
       row('page ready (engine loaded)', `${r.readyMs.toFixed(0)} ms`, `#${c}, from navigation`);

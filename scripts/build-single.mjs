@@ -71,28 +71,44 @@ if (!body.includes('id="chapters"')) throw new Error('web/index.html has no <mai
 const engineTag = `<script id="bnlab-engine">${engine}</script>`;
 const hostTag = `<script type="text/plain" id="bnlab-worker-host">${workerHost}</script>`;
 const pageTag = `<script>${page}</script>`;
-const csp = [
-  "default-src 'none'",
-  `script-src ${sha(engine)} ${sha(page)} 'wasm-unsafe-eval'`,
-  `style-src ${sha(css)}`,
-  'worker-src blob:',
-  "img-src 'none'",
-  "connect-src 'none'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+
+// The head is web/index.html's, and so is the CSP (its one source: web/serve.mjs sends it too),
+// made self-contained: 'self' becomes the hashes of the inlined code (scripts: the engine and the
+// page; style: styles.css, inherited from default-src when index.html names no style-src) or goes,
+// and a list left empty is 'none'. The stylesheet, icon and module script links give way to the
+// inline style; the description says which build this is.
+const headMatch = indexHtml.match(/<head>([\s\S]*?)<\/head>/);
+const cspPattern = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/;
+const hostedCsp = headMatch?.[1].match(cspPattern)?.[1];
+if (!hostedCsp) throw new Error('web/index.html has no Content-Security-Policy meta tag in its <head>');
+const directives = new Map(hostedCsp.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0]).map(([name, ...sources]) => [name, sources]));
+const inlined = new Map([['script-src', [sha(engine), sha(page)]], ['style-src', [sha(css)]]]);
+if (!directives.has('style-src')) {  // inserted after script-src, as the hosted page inherits it
+  const entries = [...directives];
+  entries.splice(entries.findIndex(([name]) => name === 'script-src') + 1, 0, ['style-src', directives.get('default-src') || []]);
+  directives.clear();
+  entries.forEach(([name, sources]) => directives.set(name, sources));
+}
+const csp = [...directives].map(([name, sources]) => {
+  const own = sources.flatMap((src) => (src === "'self'" ? inlined.get(name) || [] : [src]));
+  return `${name} ${own.length ? own.join(' ') : "'none'"}`;
+}).join('; ');
+
+const replaceOnce = (text, pattern, by, what) => {
+  if (!pattern.test(text)) throw new Error(`web/index.html's <head> has no ${what}`);
+  return text.replace(pattern, by);
+};
+let head = headMatch[1];
+head = replaceOnce(head, cspPattern, `<meta http-equiv="Content-Security-Policy" content="${csp}">`, 'CSP');
+head = replaceOnce(head, /(<meta name="description" content="[^"]*?)\.">/, '$1 (one-file build).">', 'description');
+head = replaceOnce(head, /<link rel="stylesheet" href="styles\.css">/, `<style>${css}</style>`, 'stylesheet link');
+head = replaceOnce(head, /\n[ \t]*<link rel="icon"[^>]*>/, '', 'icon link');
+head = replaceOnce(head, /\n[ \t]*<script type="module" src="[^"]*"><\/script>/, '', 'module script');
+const htmlTag = replaceOnce(indexHtml.match(/<html[^>]*>/)?.[0] || '', /^<html/, '<html data-build="single"', '<html> tag');
 
 const html = `<!doctype html>
-<html lang="en" data-build="single">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<title>BN Lab: why does batch normalization work?</title>
-<meta name="description" content="An interactive lab that trains real networks in your browser to test each claim about batch normalization (one-file build).">
-<style>${css}</style>
-</head>
+${htmlTag}
+<head>${head}</head>
 <body>${body}${hostTag}
 ${engineTag}
 ${pageTag}

@@ -6,7 +6,7 @@
 # The seed corpus is made at run time: every chapter's `bnlab preset` and a few tiny valid specs.
 # Exit 1 on any finding (crash, sanitizer report, leak, timeout, a message breaking the rules in
 # tests/fuzz/fuzz_spec.cpp); the input is kept in build/fuzz/findings/. Without clang++ the run
-# is skipped (exit 0) unless BNLAB_FUZZ_REQUIRE=1.
+# is skipped (exit 0, last line "[fuzz] skipped: REASON") unless BNLAB_FUZZ_REQUIRE=1.
 # Environment:
 #   BNLAB_FUZZ_SECONDS (60)   how long to fuzz
 #   BNLAB_FUZZ_TIMEOUT (30)   seconds one input may take before it counts as a finding
@@ -21,9 +21,9 @@ seconds=${BNLAB_FUZZ_SECONDS:-60}
 dir=build/fuzz
 
 if ! command -v clang++ >/dev/null 2>&1; then
-  say "clang++ not found (scripts/setup.sh installs clang and libclang-rt-dev)"
-  [[ "${BNLAB_FUZZ_REQUIRE:-0}" == 1 ]] && exit 1
-  say "skipped"
+  why="clang++ not found (scripts/setup.sh installs clang and libclang-rt-dev)"
+  [[ "${BNLAB_FUZZ_REQUIRE:-0}" == 1 ]] && { say "error: $why"; exit 1; }
+  say "skipped: $why"  # the last line: scripts/lab.sh counts the part as skipped
   exit 0
 fi
 

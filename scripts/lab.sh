@@ -3,7 +3,10 @@
 #
 #   bash scripts/lab.sh build   every "build:*" script of package.json, in their order
 #   bash scripts/lab.sh test    setup, the builds, then every "test:*" script of package.json in their
-#                               order; the last line sums the tests: "N passed, N failed"
+#                               order; the last line sums the tests: "N passed, N failed", plus
+#                               ", N skipped (parts)" when a part was skipped: by this script (no
+#                               chromium, a failed build) or by itself (exit 0, nothing counted, last
+#                               line "[tag] skipped: REASON", as sanitize.sh and fuzz.sh print)
 #   bash scripts/lab.sh start   setup, the builds, then serve the page (web/serve.mjs)
 #   bash scripts/lab.sh bench   setup, the builds, then the throughput benchmark
 #
@@ -78,9 +81,13 @@ run_part() {
   npm run -s "$name" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   set -e
-  local counts p=0 f=0 result=passed
+  local counts p=0 f=0 result=passed reason
   counts=$(count_tests "$log")
   if [[ -n $counts ]]; then read -r p f <<<"$counts"; fi
+  if ((rc == 0)) && [[ -z $counts ]] && reason=$(skip_reason "$log"); then
+    skip_part "$name" "$reason" "$((SECONDS - started))s" quiet
+    return 0
+  fi
   if ((rc != 0)); then
     result=failed
     # A failing part whose output counts no failure (a build, tsc, a crash) is one failure.
@@ -95,10 +102,20 @@ run_part() {
   return "$rc"
 }
 
-skip_part() {  # NAME REASON
-  say "skipping $1: $2"
-  record "$1" skipped "$2" 0s
+skip_part() {  # NAME REASON [SECONDS] [quiet]
+  [[ ${4:-} == quiet ]] || say "skipping $1: $2"
+  record "$1" skipped "$2" "${3:-0s}"
   parts_skipped=$((parts_skipped + 1))
+}
+
+# A part that skipped itself: it exited 0, counted nothing, and its last line is
+# "[tag] skipped" or "[tag] skipped: REASON" (scripts/sanitize.sh, scripts/fuzz.sh). Prints the
+# reason; fails (status 1) for any other output.
+skip_reason() {
+  local last
+  last=$(awk 'NF { line = $0 } END { print line }' "$1")
+  [[ $last =~ ^\[[A-Za-z0-9_:-]+\]\ skipped(:\ (.*))?$ ]] || return 1
+  printf '%s\n' "${BASH_REMATCH[2]:-skipped by the part itself}"
 }
 
 summary() {

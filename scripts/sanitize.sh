@@ -5,6 +5,8 @@
 #                              every preset through the sanitized CLI; exit 1 on any report
 #
 # Environment:
+#   BNLAB_NO_SANITIZE=1     skip it (exit 0, last line "[sanitize] skipped: ...": scripts/lab.sh
+#                           counts the part as skipped)
 #   BNLAB_SANITIZE_SLOW=1   also run the tests labelled slow (CI leaves them out: time budget)
 #   BNLAB_JOBS (2)          build and ctest jobs
 #   BNLAB_CMAKE_ARGS        extra -D options (e.g. -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)

@@ -2,36 +2,22 @@
 // web/serve.mjs: the wasm bench in a worker, time to the first chart, publish cost per chapter
 // (the host's own accounting, posted with every update), and what the first chapter transfers.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { chromium } from 'playwright-core';
-import { createServer } from '../../web/serve.mjs';
+import { chromiumPath, launch, startServer } from '../../tests/browser/browser.js';
 
-export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+export { chromiumPath };
 
+// The browser tests' Chromium and server (tests/browser/browser.js), as one handle.
 export async function openBrowser(root, port = 0) {
-  const server = createServer({ quiet: true });
-  await new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  const url = `http://127.0.0.1:${server.address().port}/`;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bnlab-bench-'));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: chromiumPath,
-    headless: true,
-    viewport: { width: 1200, height: 900 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  const server = await startServer(port);
+  const browser = await launch();
   return {
-    url,
-    context,
+    url: server.url,
+    context: browser.context,
     async close() {
-      await context.close();
-      fs.rmSync(dir, { recursive: true, force: true });
-      await new Promise((resolve) => server.close(resolve));
+      await browser.close();
+      await server.close();
     },
   };
 }
@@ -64,9 +50,26 @@ export async function wasmInWorker(b, steps, repeats = 1) {
 }
 
 // Opens #chapter, waits for the engine, starts the run (unless the page already did) and
-// records every update the page receives. Returns {readyMs, firstChartMs, updates, done, files}.
+// records every update any of the page's workers posts: the page's runner and, for a pooled
+// chapter, its pool's (whose runs the page's runner never sees). Returns {readyMs, clickedAt,
+// firstChartMs, updates: [{t, runId, state, progress, elapsedMs, publishMs, postEveryMs}], done,
+// progress (the panel's bar at the end), files}.
 export async function runChapter(b, chapter, { budgetMs }) {
   const page = await b.context.newPage();
+  await page.addInitScript(() => {
+    const updates = [];
+    window.__workerUpdates = updates;
+    const NativeWorker = window.Worker;
+    window.Worker = class extends NativeWorker {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('message', ({ data: m }) => {
+          if (m?.type !== 'update') return;
+          updates.push({ t: performance.now(), runId: m.runId, state: m.state, progress: m.progress, elapsedMs: m.elapsedMs, publishMs: m.publishMs, postEveryMs: m.postEveryMs });
+        });
+      }
+    };
+  });
   const files = [];
   const onResponse = (r) => {
     const u = new URL(r.url());
@@ -77,11 +80,9 @@ export async function runChapter(b, chapter, { budgetMs }) {
   await ready(page);
   const readyMs = await page.evaluate(() => performance.now());
   await page.evaluate(() => {
-    window.__bench = { updates: [], first: null };
+    window.__bench = { first: null };
     window.bnlab.runner.onUpdate((m) => {
-      const t = performance.now();
-      if (m.result && window.__bench.first === null && m.progress > 0) window.__bench.first = t;
-      window.__bench.updates.push({ t, state: m.state, progress: m.progress, elapsedMs: m.elapsedMs, publishMs: m.publishMs, postEveryMs: m.postEveryMs });
+      if (m.result && window.__bench.first === null && m.progress > 0) window.__bench.first = performance.now();
     });
   });
   const visible = 'section.chapter:not([hidden])';
@@ -96,12 +97,14 @@ export async function runChapter(b, chapter, { budgetMs }) {
     await page.click(`${visible} [data-action="pause"]`).catch(() => {});
     await page.waitForTimeout(300);
   }
-  const bench = await page.evaluate(() => window.__bench);
+  const bench = await page.evaluate((sel) => ({
+    ...window.__bench, updates: window.__workerUpdates, progress: document.querySelector(`${sel} progress`)?.value ?? NaN,
+  }), visible);
   const shot = process.env.BNLAB_BENCH_SHOTS;
   if (shot) await page.screenshot({ path: path.join(shot, `bench-${chapter}.png`), fullPage: true });
   b.context.off('response', onResponse);
   await page.close();
-  return { readyMs, clickedAt, firstChartMs: bench.first, updates: bench.updates, done, files: [...new Set(files)] };
+  return { readyMs, clickedAt, firstChartMs: bench.first, updates: bench.updates, done, progress: bench.progress, files: [...new Set(files)] };
 }
 
 // Raw and gzip (level 9, what web/serve.mjs sends) sizes of the files a page load fetched.

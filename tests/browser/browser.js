@@ -14,11 +14,13 @@ export const screenshotDir = path.join(repoRoot, 'test-output', 'screenshots');
 export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const wasmBuilt = fs.existsSync(path.join(repoRoot, 'web', 'generated', 'bnlab.mjs'));
 
-export async function startServer() {
+export async function startServer(port = 0) {  // 0: a free port
   const server = createServer({ quiet: true });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(resolve)) };
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return { url: `http://127.0.0.1:${server.address().port}/`, close: () => new Promise((resolve) => server.close(resolve)) };
 }
 
 export async function launch(options = {}) {
@@ -55,6 +57,29 @@ export async function openPage(context, url, serverUrl) {
   await page.goto(url);
   await page.waitForFunction(() => document.documentElement.dataset.ready === 'true' || /could not load/.test(document.getElementById('status')?.textContent || ''), null, { timeout: 30000 });
   return { page, problems };
+}
+
+// Records a page's errors (page errors, console errors) and every request it makes; from its next
+// navigation on, each of its frames collects its CSP violations in window.__violations.
+export async function watchPage(page) {
+  const problems = [];
+  const requests = [];
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
+  page.on('request', (r) => requests.push(r.url()));
+  await page.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return { problems, requests };
+}
+
+// The lab in a host page's <iframe id="lab">, once it is ready: its locator and its Frame (the one
+// whose URL passes isLab).
+export async function labInFrame(page, isLab) {
+  const frame = page.frameLocator('#lab');
+  await frame.locator('html[data-ready="true"]').waitFor({ timeout: 60000 });
+  return { frame, labFrame: page.frames().find((f) => isLab(f.url())) };
 }
 
 export function screenshotPath(name) {

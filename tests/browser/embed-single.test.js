@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { launch, repoRoot, screenshotPath } from './browser.js';
+import { labInFrame, launch, repoRoot, screenshotPath, watchPage } from './browser.js';
 
 const single = path.join(repoRoot, 'dist', 'bnlab-lab.html');
 let browser;
@@ -21,19 +21,6 @@ test.before(async () => {
 test.after(async () => {
   await browser?.close();
 });
-
-async function watch(page) {
-  const problems = [];
-  const requests = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('request', (r) => requests.push(r.url()));
-  await page.addInitScript(() => {
-    window.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
-  });
-  return { problems, requests };
-}
 
 test('its CSP allows exactly its own inline scripts and style, by hash, and nothing from any origin', () => {
   const html = fs.readFileSync(single, 'utf8');
@@ -49,7 +36,7 @@ test('its CSP allows exactly its own inline scripts and style, by hash, and noth
 
 test('double-clicked from disk (file://) it trains a chapter in a worker, asking nothing of any server', async () => {
   const page = await browser.context.newPage();
-  const { problems, requests } = await watch(page);
+  const { problems, requests } = await watchPage(page);
   await page.goto(`${pathToFileURL(single).href}#noise`);
   await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 60000 });
   assert.equal(await page.getAttribute('html', 'data-engine'), 'blob-worker');
@@ -73,11 +60,9 @@ test('uploaded as a file and shown in a sandboxed frame (allow-scripts only), it
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const page = await browser.context.newPage();
-    const { problems } = await watch(page);
+    const { problems } = await watchPage(page);
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
-    const frame = page.frameLocator('#lab');
-    await frame.locator('html[data-ready="true"]').waitFor({ timeout: 60000 });
-    const labFrame = page.frames().find((f) => f.url().includes('/lab.html'));
+    const { labFrame } = await labInFrame(page, (url) => url.includes('/lab.html'));
     assert.equal(await labFrame.evaluate(() => document.documentElement.dataset.engine), 'blob-worker');
     await labFrame.click('section.chapter:not([hidden]) [data-action="run"]');
     await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });

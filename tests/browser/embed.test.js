@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { launch, startServer, wasmBuilt } from './browser.js';
+import { labInFrame, launch, startServer, wasmBuilt, watchPage } from './browser.js';
 
 let lab;
 let host;
@@ -44,14 +44,8 @@ test.after(async () => {
 async function openHost(pathname, html) {
   pages.set(pathname, html);
   const page = await browser.context.newPage();
-  const problems = [];
-  const requests = [];
-  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
-  page.on('console', (m) => m.type() === 'error' && problems.push(`console: ${m.text()}`));
-  page.on('request', (r) => requests.push(r.url()));
+  const { problems, requests } = await watchPage(page);
   await page.addInitScript(() => {
-    window.__violations = [];
-    document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));
     if (window.top === window) {
       window.__messages = [];
       window.addEventListener('message', (event) => {
@@ -60,9 +54,7 @@ async function openHost(pathname, html) {
     }
   });
   await page.goto(`${hostUrl}${pathname}`);
-  const frame = page.frameLocator('#lab');
-  await frame.locator('html[data-ready="true"]').waitFor({ timeout: 60000 });
-  const labFrame = page.frames().find((f) => f.url().startsWith(lab.url));
+  const { frame, labFrame } = await labInFrame(page, (url) => url.startsWith(lab.url));
   return { page, frame, labFrame, problems, requests };
 }
 

@@ -41,8 +41,11 @@ export interface BnlabModule {
   /** cellResults: JSON array in cells() order, each a finished cell result or null; value is the
    * chapter's result JSON (byte-identical to the full run once every cell is present). */
   merge(spec: string, cellResults: string): RawOutcome;
-  /** Training throughput: value is a JSON list of {name, steps, batch, seconds, samples_per_second}. */
-  bench(steps: number): RawOutcome;
+  /** Training throughput (`bnlab bench --json`): value is JSON {training: [{name, batch_norm, steps,
+   * batch, seconds, samples_per_second, forward_s, backward_s, update_s}], gemm: [{m, k, n, reps,
+   * seconds, gflops}]}. clock returns seconds; null = the engine's wall clock. Both arguments are
+   * required (embind checks the count). */
+  bench(steps: number, clock: (() => number) | null): RawOutcome;
 }
 
 export interface BnlabModuleOptions {

@@ -7,6 +7,22 @@ import { arr, isNum, seedControl } from './common.js';
 const sizes = [16, 32, 64, 128, 256, 512];
 const logTicks = { log: true, ticks: sizes, tickFormat: (v) => String(v) };
 
+// The two noise charts (batch mean, batch variance): noise against the batch size, measured beside
+// its theory and one comparison line (extra lines after it), and a cross at the size inspected.
+function noiseChart({ id, title, description, yLabel, theory, comparison, extra = [] }) {
+  return {
+    id, title, group: 'noise', description,
+    x: { label: 'mini-batch size m', ...logTicks }, y: { label: yLabel, log: true },
+    series: [
+      { key: 'measured', label: 'measured', color: colors.blue, marker: 'circle' },
+      { key: 'theory', label: theory, color: colors.black, dash: '6 3' },
+      { ...comparison, color: colors.purple, dash: '2 3' },
+      ...extra,
+      { key: 'inspect', label: 'size inspected', color: colors.vermillion, marker: 'cross', line: false },
+    ],
+  };
+}
+
 function masked(values, full) {
   const v = arr(values);
   const f = arr(full);
@@ -49,29 +65,19 @@ export default {
   ],
   stepFraction: 0.05,
   charts: [
-    {
-      id: 'mean-noise', title: 'Noise of the batch mean', group: 'noise',
+    noiseChart({
+      id: 'mean-noise', title: 'Noise of the batch mean',
       description: 'std over batches of the batch mean, in units of the unit\'s population std (log-log).',
-      x: { label: 'mini-batch size m', ...logTicks }, y: { label: 'std(batch mean) / σ', log: true },
-      series: [
-        { key: 'measured', label: 'measured', color: colors.blue, marker: 'circle' },
-        { key: 'theory', label: 'theory √((N−m)/(m(N−1)))', color: colors.black, dash: '6 3' },
-        { key: 'iid', label: '1/√m (independent draws)', color: colors.purple, dash: '2 3' },
-        { key: 'deeper', label: 'one layer up (measured)', color: colors.green, dash: '9 3 2 3', marker: 'triangle' },
-        { key: 'inspect', label: 'size inspected', color: colors.vermillion, marker: 'cross', line: false },
-      ],
-    },
-    {
-      id: 'var-noise', title: 'Noise of the batch variance', group: 'noise',
+      yLabel: 'std(batch mean) / σ', theory: 'theory √((N−m)/(m(N−1)))',
+      comparison: { key: 'iid', label: '1/√m (independent draws)' },
+      extra: [{ key: 'deeper', label: 'one layer up (measured)', color: colors.green, dash: '9 3 2 3', marker: 'triangle' }],
+    }),
+    noiseChart({
+      id: 'var-noise', title: 'Noise of the batch variance',
       description: 'std over batches of the unbiased batch variance, relative to the population variance.',
-      x: { label: 'mini-batch size m', ...logTicks }, y: { label: 'std(batch variance) / S²', log: true },
-      series: [
-        { key: 'measured', label: 'measured', color: colors.blue, marker: 'circle' },
-        { key: 'theory', label: 'theory, measured kurtosis', color: colors.black, dash: '6 3' },
-        { key: 'gaussian', label: 'theory if Gaussian', color: colors.purple, dash: '2 3' },
-        { key: 'inspect', label: 'size inspected', color: colors.vermillion, marker: 'cross', line: false },
-      ],
-    },
+      yLabel: 'std(batch variance) / S²', theory: 'theory, measured kurtosis',
+      comparison: { key: 'gaussian', label: 'theory if Gaussian' },
+    }),
     {
       id: 'example', title: 'Noise one example feels: BN vs dropout', group: 'compare',
       description: 'rms change of a normalized value caused by the batch (BN) or by the mask (dropout).',
@@ -101,13 +107,14 @@ export default {
     const fullNote = fullSizes.length ? `m = ${fullSizes.join(', ')} is the whole training set (full batch): zero noise, so it has no point on log axes.` : '';
     const inspectFull = fullSizes.includes(values.inspect);
     const inspect = (series) => (at >= 0 && isNum(series[at]) ? [{ key: 'inspect', x: [m[at]], y: [series[at]] }] : []);
+    // Lines over the batch sizes, [key, values] each; a full batch has no point (log axes).
+    const bySize = (...lines) => lines.map(([key, values]) => ({ key, x: m, y: masked(values, full) }));
     const deeper = result?.deeper;
     charts.get('mean-noise').update({
       series: [
         { key: 'measured', x: m, y: measured },
-        { key: 'theory', x: m, y: masked(result?.mean_noise_theory, full) },
-        { key: 'iid', x: m, y: masked(result?.mean_noise_iid, full) },
-        ...(deeper ? [{ key: 'deeper', x: m, y: masked(deeper.mean_noise, full) }] : []),
+        ...bySize(['theory', result?.mean_noise_theory], ['iid', result?.mean_noise_iid]),
+        ...(deeper ? bySize(['deeper', deeper.mean_noise]) : []),
         ...inspect(measured),
       ],
       summary: at >= 0 && isNum(measured[at])
@@ -119,19 +126,14 @@ export default {
     charts.get('var-noise').update({
       series: [
         { key: 'measured', x: m, y: vm },
-        { key: 'theory', x: m, y: masked(result?.var_noise_theory, full) },
-        { key: 'gaussian', x: m, y: masked(result?.var_noise_gaussian, full) },
+        ...bySize(['theory', result?.var_noise_theory], ['gaussian', result?.var_noise_gaussian]),
         ...inspect(vm),
       ],
       summary: isNum(result?.kurtosis?.mean) ? `Mean kurtosis of the units: ${num(result.kurtosis.mean)} (3 for a Gaussian), which is why the Gaussian formula is off.` : '',
     });
     const drop = result?.dropout || {};
     charts.get('example').update({
-      series: [
-        { key: 'bn', x: m, y: masked(result?.example_noise, full) },
-        { key: 'bnTheory', x: m, y: masked(result?.example_noise_theory, full) },
-        { key: 'dropout', x: m, y: masked(drop.example_noise, full) },
-      ],
+      series: bySize(['bn', result?.example_noise], ['bnTheory', result?.example_noise_theory], ['dropout', drop.example_noise]),
       summary: isNum(drop.p) ? `Dropout (p = ${num(drop.p)}) adds the same noise at every batch size; BN's noise falls as the batch grows.` : '',
     });
     const sample = result?.sample;

@@ -25,6 +25,13 @@ const regionCharts = [
   { id: 'regions-bn', kind: 'field', group: 'regions', title: 'Decision regions with BN', description: 'The training set as the net saw it; squares and diamonds are the flipped labels.', classes: regionClasses, x: { label: 'x0' }, y: { label: 'x1' } },
 ];
 
+// Loss over epochs, training and test, for one group of lines; `key(part)` and `label(part)` name
+// each from 'train' / 'test'. lossLines declares them (training solid, test dashed, one colour),
+// lossSeries draws one curve of a result ({epoch, train_loss, test_loss}; none without a curve).
+const lossParts = [['train', '', 'train_loss'], ['test', '6 3', 'test_loss']];
+const lossLines = (color, key, label, markers) => lossParts.map(([part, dash], i) => ({ key: key(part), label: label(part), color, dash, marker: markers[i] }));
+const lossSeries = (curve, key) => (curve ? lossParts.map(([part, , field]) => ({ key: key(part), x: arr(curve.epoch), y: arr(curve[field]) })) : []);
+
 const first = (metric) => arr(metric?.mean)[0];
 
 // The entry of config `key` from whichever live run carries it (one run per config, or one for both).
@@ -94,10 +101,8 @@ export default {
         description: 'Training loss below test loss is the overfitting; the gap at the end is the point added below.',
         x: { label: 'epoch' }, y: { label: 'loss' },
         series: [
-          { key: 'none-train', label: 'no BN, train', color: colors.black, dash: '', marker: 'square' },
-          { key: 'none-test', label: 'no BN, test', color: colors.black, dash: '6 3', marker: 'cross' },
-          { key: 'bn-train', label: 'BN, train', color: netStyles.bn.color, dash: '', marker: 'circle' },
-          { key: 'bn-test', label: 'BN, test', color: netStyles.bn.color, dash: '6 3', marker: 'triangle' },
+          ...lossLines(colors.black, (p) => `none-${p}`, (p) => `no BN, ${p}`, ['square', 'cross']),
+          ...lossLines(netStyles.bn.color, (p) => `bn-${p}`, (p) => `BN, ${p}`, ['circle', 'triangle']),
         ],
       },
       ...('grid' in (preset || {}) ? regionCharts : []),
@@ -105,13 +110,7 @@ export default {
     render(parts, charts, { values, done }) {
       const batch = values.batch;
       const n = nTrain(values, parts);
-      const series = [];
-      for (const c of pair) {
-        const curve = arr(partOf(parts, c.key)?.curves?.[c.key])[0];
-        if (!curve) continue;
-        series.push({ key: `${c.key}-train`, x: arr(curve.epoch), y: arr(curve.train_loss) });
-        series.push({ key: `${c.key}-test`, x: arr(curve.epoch), y: arr(curve.test_loss) });
-      }
+      const series = pair.flatMap((c) => lossSeries(arr(partOf(parts, c.key)?.curves?.[c.key])[0], (p) => `${c.key}-${p}`));
       const gaps = pair.map((c) => first(partOf(parts, c.key)?.configs?.[c.key]?.gap));
       const mem = pair.map((c) => first(partOf(parts, c.key)?.configs?.[c.key]?.memorized));
       charts.get('live-curves').update({
@@ -176,10 +175,8 @@ export default {
       description: 'Training loss falling below test loss is the overfitting the gap measures.',
       x: { label: 'epoch' }, y: { label: 'loss' },
       series: [
-        { key: 'train-small', label: 'train, smallest batch', color: colors.blue, dash: '', marker: 'circle' },
-        { key: 'test-small', label: 'test, smallest batch', color: colors.blue, dash: '6 3', marker: 'triangle' },
-        { key: 'train-large', label: 'train, largest batch', color: colors.vermillion, dash: '', marker: 'square' },
-        { key: 'test-large', label: 'test, largest batch', color: colors.vermillion, dash: '6 3', marker: 'diamond' },
+        ...lossLines(colors.blue, (p) => `${p}-small`, (p) => `${p}, smallest batch`, ['circle', 'triangle']),
+        ...lossLines(colors.vermillion, (p) => `${p}-large`, (p) => `${p}, largest batch`, ['square', 'diamond']),
       ],
     },
   ],
@@ -213,9 +210,8 @@ export default {
     const curves = arr(result?.curves?.bn);
     const small = curves[0];
     const large = curves.length > 1 ? curves[curves.length - 1] : null;
-    const pick = (key, c, field) => (c ? [{ key, x: arr(c.epoch), y: arr(c[field]) }] : []);
     charts.get('curves').update({
-      series: [...pick('train-small', small, 'train_loss'), ...pick('test-small', small, 'test_loss'), ...pick('train-large', large, 'train_loss'), ...pick('test-large', large, 'test_loss')],
+      series: [...lossSeries(small, (p) => `${p}-small`), ...lossSeries(large, (p) => `${p}-large`)],
       summary: small ? `Smallest batch ${small.batch_size}${large ? `, largest ${large.batch_size}` : ''}.` : 'Curves appear as the first seed trains.',
     });
     return typeof result?.takeaway === 'string' && result.takeaway ? result.takeaway : `Sweep running: ${done} of ${total} seeds done.`;

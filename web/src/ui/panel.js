@@ -375,15 +375,20 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     }
   }
 
-  function settingsChanged() {
+  // Back to an idle panel with no result (the run cancelled, empty charts), saying why.
+  function clearRun(progressNote, takeawayText) {
     cancelRun();
     runId = null;
     autoRun = false;
     lastResult = null;
     buildCharts();
     setState('idle');
-    updateProgress(0, 'Settings changed: press Run');
-    takeaway.textContent = 'Settings changed. Press Run to train with them.';
+    updateProgress(0, progressNote);
+    takeaway.textContent = takeawayText;
+  }
+
+  function settingsChanged() {
+    clearRun('Settings changed: press Run', 'Settings changed. Press Run to train with them.');
     onValuesChange?.(chapter, values);
   }
 
@@ -543,15 +548,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       runner.step(runId, chapter.stepFraction || 0.02);
     },
     reset() {
-      cancelRun();
-      runId = null;
-      autoRun = false;
-      lastResult = null;
-      buildCharts();
-      setState('idle');
       hideError();
-      updateProgress(0, 'Not started');
-      takeaway.textContent = 'Press Run to train; the takeaway is computed from the run you see.';
+      clearRun('Not started', 'Press Run to train; the takeaway is computed from the run you see.');
     },
     showMessage(text) {
       errorLine.hidden = false;
