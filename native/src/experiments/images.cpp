@@ -12,80 +12,6 @@
 namespace bnlab {
 
 namespace {
-constexpr int kFashionDims = 28 * 28;
-constexpr int kFashionClasses = 10;
-}  // namespace
-
-ImagesSpec parse_images_spec(const json& j) {
-  ImagesSpec s;
-  SpecReader r(j, "spec");
-  s.seeds = read_seed_fields(r, "images", s.seeds, 10);
-  {
-    SpecReader d = r.child("data");
-    s.source = d.choice("source", s.source, {"fashion-mnist"});
-    s.n_train = d.integer("n_train", s.n_train, 0, 1000000);
-    s.n_test = d.integer("n_test", s.n_test, 0, 1000000);
-    d.finish();
-  }
-  // read_model sets inputs and outputs from a toy data block: overwritten with the images' here.
-  s.model = read_model(r.child("model"), s.model, DataConfig{}, /*with_bn=*/false);
-  s.model.inputs = kFashionDims;
-  s.model.outputs = kFashionClasses;
-  s.train = read_train(r.child("train"), s.train);
-  s.steps = r.integer("steps", s.steps, 1, 100000);
-  s.eval_every = r.integer("eval_every", s.eval_every, 1, 100000);
-  s.probe_unit = r.integer("probe_unit", s.probe_unit, 0, 1023);
-  s.probe_size = r.integer("probe_size", s.probe_size, 2, 10000);
-  s.probe_every = r.integer("probe_every", s.probe_every, 1, 100000);
-  s.probe_stats = r.choice("probe_stats", s.probe_stats, {"batch", "running"});
-  s.test_batch_sizes = r.integers("test_batch_sizes", s.test_batch_sizes, 1, 8, 1, 10000);
-  s.examples = r.integer("examples", s.examples, 0, 20);
-  r.finish();
-
-  if (s.train.batch_size < 2)
-    throw Error("spec.train.batch_size = 1: must be >= 2 (the BN net needs a batch variance)");
-  if (s.n_train > 0) s.train.validate(s.n_train);
-  MlpConfig bn = s.model;
-  bn.batch_norm = true;
-  bn.validate();
-  const int width = s.model.hidden.back();
-  if (s.probe_unit >= width)
-    throw Error("spec.probe_unit = " + std::to_string(s.probe_unit) + ": must be in [0, " + std::to_string(width - 1) +
-                "] (a unit of the last hidden layer)");
-  if (s.n_test > 0 && s.probe_size > s.n_test)
-    throw Error("spec.probe_size = " + std::to_string(s.probe_size) + ": must be <= spec.data.n_test (" +
-                std::to_string(s.n_test) + ")");
-  // Work bound before the data are known: 0 (all) counts as the full Fashion-MNIST sizes.
-  const double n_test = s.n_test > 0 ? s.n_test : 10000.0;
-  const double evals = static_cast<double>(s.steps) / s.eval_every + 2.0;
-  const double probes = static_cast<double>(s.steps) / s.probe_every + 2.0;
-  check_work(s.seeds.seeds * 2.0 *
-                 (s.steps * s.train.batch_size * train_cost(bn) + probes * s.probe_size * eval_cost(bn) +
-                  (evals + s.test_batch_sizes.size() + 1.0) * n_test * eval_cost(bn)),
-             "images: seeds x 2 nets x (steps x batch + probes x probe_size + evaluations x n_test)");
-  return s;
-}
-
-json to_json(const ImagesSpec& s) {
-  json j;
-  j["chapter"] = "images";
-  j["seed"] = s.seeds.seed;
-  j["seeds"] = s.seeds.seeds;
-  j["data"] = {{"source", s.source}, {"n_train", s.n_train}, {"n_test", s.n_test}};
-  j["model"] = to_json(s.model, /*with_bn=*/false);
-  j["train"] = to_json(s.train);
-  j["steps"] = s.steps;
-  j["eval_every"] = s.eval_every;
-  j["probe_unit"] = s.probe_unit;
-  j["probe_size"] = s.probe_size;
-  j["probe_every"] = s.probe_every;
-  j["probe_stats"] = s.probe_stats;
-  j["test_batch_sizes"] = s.test_batch_sizes;
-  j["examples"] = s.examples;
-  return j;
-}
-
-namespace {
 
 constexpr int kPlain = 0, kBn = 1;
 const char* const kNetNames[2] = {"plain", "bn"};
@@ -157,8 +83,8 @@ class ImagesExperiment : public Experiment {
       throw Error(std::string("data ") + kFashionMnist + ": not provided: " + kFashionMnistHelp +
                   "; the CLI reads /usr/share/datasets/fashion-mnist (or --data), the page web/generated/" +
                   "fashion-mnist-subset.bin (npm start builds it)");
-    ImageData d = parse_image_bundle(*it->second, kFashionMnist, kFashionClasses);
-    if (d.rows * d.cols != kFashionDims)
+    ImageData d = parse_image_bundle(*it->second, kFashionMnist, kImageClasses);
+    if (d.rows * d.cols != kImageDims)
       throw Error(std::string("data ") + kFashionMnist + ": images are " + std::to_string(d.rows) + " x " +
                   std::to_string(d.cols) + ": must be 28 x 28");
     rows_ = d.rows;
@@ -233,7 +159,7 @@ class ImagesExperiment : public Experiment {
 
  private:
   void pick_examples() {
-    std::vector<std::vector<int>> by_class(kFashionClasses);
+    std::vector<std::vector<int>> by_class(kImageClasses);
     for (int i = 0; i < test_.size(); ++i) by_class[static_cast<std::size_t>(test_.y[static_cast<std::size_t>(i)])].push_back(i);
     for (std::size_t round = 0; static_cast<int>(example_idx_.size()) < spec_.examples; ++round) {
       bool any = false;
@@ -247,7 +173,7 @@ class ImagesExperiment : public Experiment {
     example_pixels_ = json::array();
     for (int i : example_idx_) {
       example_label_.push_back(test_.y[static_cast<std::size_t>(i)]);
-      example_pixels_.push_back(base64(test_.pixels.data() + static_cast<std::size_t>(i) * kFashionDims, kFashionDims));
+      example_pixels_.push_back(base64(test_.pixels.data() + static_cast<std::size_t>(i) * kImageDims, kImageDims));
     }
     std::vector<int> unused;
     if (!example_idx_.empty()) gather(test_, example_idx_, 0, example_idx_.size(), example_x_, unused);
@@ -334,7 +260,7 @@ class ImagesExperiment : public Experiment {
   json test_time(Trainer<Real>& bn, double running) {
     if (bn.diverged()) return nullptr;
     json batches = json::array();
-    json out = {{"running", running}, {"chance", 1.0 / kFashionClasses}};
+    json out = {{"running", running}, {"chance", 1.0 / kImageClasses}};
     for (int m : spec_.test_batch_sizes) {
       if (m > 1) {
         batches.push_back({{"size", m}, {"accuracy", bn.evaluate(test_, BnStats::Batch, m, &eval_order_).accuracy}});

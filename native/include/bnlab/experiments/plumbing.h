@@ -75,6 +75,29 @@ inline NetPair make_net_pair(const MlpConfig& model, const TrainConfig& train, c
 
 inline bool both_diverged(const NetPair& nets) { return nets[kPlain]->diverged() && nets[kBn]->diverged(); }
 
+// The percentile probe of Ioffe & Szegedy's Figure 1 (chapters distribution and images): which
+// unit is shown, over how many test examples, how often, and with which BN statistics. Read in
+// this order from a top-level spec reader into the spec's probe_unit, probe_size, probe_every and
+// probe_stats; `max_size` bounds probe_size.
+template <typename Spec>
+void read_probe_fields(SpecReader& r, Spec& s, int max_size) {
+  s.probe_unit = r.integer("probe_unit", s.probe_unit, 0, 1023,
+                           "the unit (0-based) of the probed layer whose 15/50/85th percentiles are shown");
+  s.probe_size = r.integer("probe_size", s.probe_size, 2, max_size,
+                           "the percentiles are taken over the first probe_size test examples");
+  s.probe_every = r.integer("probe_every", s.probe_every, 1, 100000,
+                            "steps between probes (step 0 and the last step are always probed)");
+  s.probe_stats = r.choice("probe_stats", s.probe_stats, {"batch", "running"},
+                           "the BN net's statistics on the probe set: its own (batch) or the running averages");
+}
+template <typename Spec>
+void write_probe_fields(json& j, const Spec& s) {
+  j["probe_unit"] = s.probe_unit;
+  j["probe_size"] = s.probe_size;
+  j["probe_every"] = s.probe_every;
+  j["probe_stats"] = s.probe_stats;
+}
+
 // Work as units: a chapter plans the total once, queues tasks (one unit each) and runs them in
 // order; progress is units done over units planned, so it reaches 1 exactly when the work ends.
 class WorkQueue {
