@@ -4,7 +4,6 @@
 #include <array>
 #include <cmath>
 
-#include "bnlab/error.h"
 #include "bnlab/experiments/plumbing.h"
 
 namespace bnlab {

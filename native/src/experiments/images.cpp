@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "bnlab/error.h"
-#include "bnlab/idx.h"
 #include "bnlab/experiments/plumbing.h"
+#include "bnlab/idx.h"
 #include "bnlab/loss.h"
 
 namespace bnlab {
@@ -41,7 +41,6 @@ void keep_first(Dataset& d, int n, const std::string& field, const char* what) {
   d.y.resize(static_cast<std::size_t>(n));
   d.pixels.resize(static_cast<std::size_t>(n) * static_cast<std::size_t>(d.pixel_dims));
 }
-
 
 struct NetRecord {
   std::vector<double> eval_step, accuracy;

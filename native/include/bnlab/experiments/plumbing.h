@@ -3,7 +3,10 @@
 // without and with BN trained side by side, and a queue of work units that makes progress()
 // exact by construction (units done / units planned).
 //
-// Usage (see speed.cpp, ics.cpp):
+// Usage (see speed.cpp, ics.cpp, inference.cpp):
+//   class X : public LockStepExperiment   a NetPair in lock-step, seed after seed: the chapter
+//                                         writes start_seed, lock_step and finish_seed; the
+//                                         seed loop, advance, done and progress are here
 //   SeedLoop seeds_{spec.seeds};          seeds_.seed() is the current seed, seeds_.first() is
 //                                         true while the first seed runs, seeds_.next() moves on
 //   FirstSeed<Record> rec_;               rec_.at(seeds_) is what the current seed writes into;
@@ -11,6 +14,8 @@
 //   NetPair nets_ = make_net_pair(model, train, train_set, seed);   nets_[kPlain], nets_[kBn]
 //   WorkQueue work_;                      work_.plan(n) units in all; work_.push(task) queues one;
 //                                         work_.run_one() runs the next; work_.progress()
+//   PercentileBands, probe_pair           Ioffe & Szegedy's Figure 1(b, c) percentiles of a layer
+//                                         (chapters distribution and images)
 #pragma once
 
 #include <algorithm>
