@@ -2,10 +2,12 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "bnlab/error.h"
 #include "bnlab/experiment.h"
 #include "bnlab/experiments/distribution.h"
+#include "bnlab/experiments/plumbing.h"
 
 using namespace bnlab;
 using Catch::Matchers::WithinAbs;
@@ -145,4 +147,27 @@ TEST_CASE("A bad distribution spec is rejected with a one-line message naming th
   }
   CHECK(find_chapter("distribution").normalize(find_chapter("distribution").normalize(s)) ==
         find_chapter("distribution").normalize(s));
+}
+
+TEST_CASE("PercentileBands: a unit whose values all move by d drifts d over its band width; a still one 0", "[distribution]") {
+  // Unit 0 holds 0, 1, ..., 100 (p15 = 15, p50 = 50, p85 = 85: band width 70), then the same + 7;
+  // unit 1 is the same at every probe.
+  Mat<Real> z(2, 101);
+  for (int j = 0; j < 101; ++j) {
+    z(0, j) = static_cast<Real>(j);
+    z(1, j) = static_cast<Real>(100 - j);
+  }
+  PercentileBands b;
+  b.add(z, 0, 0);
+  z.row(0).array() += 7.0f;
+  b.add(z, 0, 10);
+  REQUIRE(b.probes == 2);
+  CHECK(b.step == std::vector<double>{0.0, 10.0});
+  CHECK_THAT(b.p15[0], WithinAbs(15.0, 1e-9));
+  CHECK_THAT(b.p85[1], WithinAbs(92.0, 1e-9));
+  CHECK_THAT(b.unit_drift(0), WithinAbs(7.0 / 70.0, 1e-12));
+  CHECK(b.unit_drift(1) == 0.0);
+  CHECK_THAT(b.all_units_drift(), WithinAbs(0.05, 1e-12));
+  CHECK(b.rank(0) == 1);
+  CHECK(b.rank(1) == 2);
 }

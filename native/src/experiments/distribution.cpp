@@ -4,14 +4,12 @@
 #include <array>
 #include <cmath>
 
-#include "bnlab/error.h"
 #include "bnlab/experiments/plumbing.h"
 
 namespace bnlab {
 
 namespace {
 
-constexpr int kPlain = 0, kBn = 1;
 constexpr int kWindows = 20;
 
 // Moments of two rows of a features x B matrix over the batch (divisor B, as BN uses).
@@ -102,31 +100,9 @@ Drift drift_of(const Trail& t) {
 }
 
 
-// Percentiles of every unit of the probe layer over time: the probe unit's series, and per unit
-// its first percentiles and the largest departure from them.
-struct Bands {
-  std::vector<double> step, p15, p50, p85;
-  std::vector<std::array<double, 3>> first, max_dev;  // per unit
-  std::vector<double> width_sum;                      // per unit: sum over probes of p85 - p15
-  int probes = 0;
-  // Band drift of one unit: mean_q max_t |p_q(t) - p_q(0)| / mean_t (p85(t) - p15(t)).
-  double unit_drift(std::size_t u) const {
-    if (u >= first.size() || probes == 0) return 0.0;
-    const double width = width_sum[u] / probes;
-    if (!(width > 0)) return 0.0;
-    return (max_dev[u][0] + max_dev[u][1] + max_dev[u][2]) / 3.0 / width;
-  }
-  double all_units_drift() const {
-    double s = 0.0;
-    for (std::size_t u = 0; u < first.size(); ++u) s += unit_drift(u);
-    return first.empty() ? 0.0 : s / static_cast<double>(first.size());
-  }
-  json to_json() const { return {{"step", series(step)}, {"p15", series(p15)}, {"p50", series(p50)}, {"p85", series(p85)}}; }
-};
-
 struct NetRecord {
   std::array<Trail, 2> trail;  // [0] z (before BN), [1] z~ (after BN; BN net only)
-  Bands bands;
+  PercentileBands bands;
   std::vector<double> loss_step, loss;
   std::array<double, 2> gamma_used{1.0, 1.0}, beta_used{0.0, 0.0};  // values this step's forward used
 };
@@ -138,27 +114,16 @@ struct FramePoints {
 
 json rows_json(const std::array<std::vector<double>, 2>& r) { return json::array({series(r[0]), series(r[1])}); }
 
-class DistributionExperiment : public Experiment {
+class DistributionExperiment : public LockStepExperiment {
  public:
-  explicit DistributionExperiment(const DistributionSpec& s) : spec_(s), spec_json_(to_json(s)), seeds_(s.seeds) {
+  explicit DistributionExperiment(const DistributionSpec& s)
+      : LockStepExperiment(s.seeds, s.steps), spec_(s), spec_json_(to_json(s)) {
     probe_layer_ = spec_.probe_layer == 0 ? static_cast<int>(spec_.model.hidden.size()) : spec_.probe_layer;
     start_seed();
   }
 
-  void advance(long units) override {
-    for (long u = 0; u < units && !done(); ++u) {
-      lock_step();
-      if (step_ == spec_.steps || both_diverged(nets_)) finish_seed();
-    }
-  }
-
-  bool done() const override { return seeds_.done(); }
-
-  double progress() const override { return seeds_.progress(step_, spec_.steps); }
-
   json result() const override {
     json r = result_envelope("distribution", spec_json_, progress(), done());
-    const bool live = seeds_.first();
     const std::array<NetRecord, 2>& shown = rec_.shown().nets;
     const Params& params = rec_.shown().params;
     const std::vector<double>& loss_step = rec_.shown().loss_step;
@@ -181,10 +146,10 @@ class DistributionExperiment : public Experiment {
     r["band_drift"] = {{"plain", s.band[kPlain]}, {"bn", s.band[kBn]}};
     r["band_drift_all_units"] = {{"plain", s.band_all[kPlain]}, {"bn", s.band_all[kBn]}};
     auto opt_acc = [](double a) { return a >= 0 ? json(a) : json(nullptr); };
-    r["test_accuracy"] = {{"plain", opt_acc(first_test_acc_[kPlain])}, {"bn", opt_acc(first_test_acc_[kBn])}};
+    const std::array<double, 2>& acc = rec_.shown().test_accuracy;
+    r["test_accuracy"] = {{"plain", opt_acc(acc[kPlain])}, {"bn", opt_acc(acc[kBn])}};
     auto opt = [](long v) { return v > 0 ? json(v) : json(nullptr); };
-    const std::array<long, 2> div = live ? std::array<long, 2>{nets_[kPlain]->diverged_at(), nets_[kBn]->diverged_at()}
-                                         : first_diverged_;
+    const std::array<long, 2> div{first_diverged_at(kPlain), first_diverged_at(kBn)};
     r["diverged_at"] = {{"plain", opt(div[kPlain])}, {"bn", opt(div[kBn])}};
     r["takeaway"] = takeaway(s, b, div);
     if (seeds_.count() > 1) r["seed_runs"] = seed_runs_;
@@ -200,6 +165,7 @@ class DistributionExperiment : public Experiment {
     std::array<NetRecord, 2> nets;
     Params params;
     std::vector<double> loss_step;
+    std::array<double, 2> test_accuracy{-1.0, -1.0};  // at the end of the seed (running averages)
   };
   SeedRecords& cur() { return rec_.at(seeds_); }
 
@@ -220,14 +186,11 @@ class DistributionExperiment : public Experiment {
     return s;
   }
 
-  void start_seed() {
+  void start_seed() override {
     const std::uint64_t seed = seeds_.seed();
     train_ = make_train_set(spec_.data, seed);
     test_ = make_test_set(spec_.data, seed);
-    std::vector<int> idx(static_cast<std::size_t>(spec_.probe_size));
-    for (int i = 0; i < spec_.probe_size; ++i) idx[static_cast<std::size_t>(i)] = i;
-    std::vector<int> unused;
-    gather(test_, idx, 0, idx.size(), probe_x_, unused);
+    probe_x_ = first_examples(test_, spec_.probe_size);
     nets_ = make_net_pair(spec_.model, spec_.train, train_, seed);
     cur() = SeedRecords{};
     for (int k = 0; k < 2; ++k) {
@@ -265,7 +228,7 @@ class DistributionExperiment : public Experiment {
     const Mat<Real>& zt = model.normalized(l);
     if (trail_step(r.step)) {
       rec.trail[0].push(static_cast<double>(r.step), moments(z, u0, u1));
-      if (k == kBn) rec.trail[1].push(static_cast<double>(r.step), moments(zt, u0, u1));
+      if (k == static_cast<int>(kBn)) rec.trail[1].push(static_cast<double>(r.step), moments(zt, u0, u1));
       rec.loss.push_back(r.loss);
     }
     if (seeds_.first() && frame_step(r.step)) {
@@ -283,7 +246,7 @@ class DistributionExperiment : public Experiment {
     }
   }
 
-  void lock_step() {
+  long lock_step() override {
     ++step_;
     const std::array<double, 2> g = cur().nets[kBn].gamma_used, b = cur().nets[kBn].beta_used;
     for (auto& t : nets_)
@@ -300,6 +263,7 @@ class DistributionExperiment : public Experiment {
     if (!nets_[kBn]->diverged()) remember_bn_params();
     if (seeds_.first() && frame_step(step_)) add_frame();
     if (step_ % spec_.probe_every == 0 || step_ == spec_.steps) probe();
+    return 1;
   }
 
   void add_frame() {
@@ -319,50 +283,15 @@ class DistributionExperiment : public Experiment {
 
   // Percentiles of the probe layer's input to the nonlinearity over the fixed probe set.
   void probe() {
-    const BnStats stats = spec_.probe_stats == "running" ? BnStats::Running : BnStats::Batch;
-    for (int k = 0; k < 2; ++k) {
-      Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
-      if (t.diverged()) continue;
-      Mlp<Real>& m = t.model();
-      m.forward(probe_x_, Mode::Eval, stats);
-      const Mat<Real>& zt = m.normalized(probe_layer_ - 1);
-      Bands& bands = cur().nets[static_cast<std::size_t>(k)].bands;
-      const bool first = bands.first.empty();
-      if (first) {
-        bands.first.resize(static_cast<std::size_t>(zt.rows()));
-        bands.max_dev.assign(static_cast<std::size_t>(zt.rows()), {0.0, 0.0, 0.0});
-        bands.width_sum.assign(static_cast<std::size_t>(zt.rows()), 0.0);
-      }
-      ++bands.probes;
-      std::vector<double> v(static_cast<std::size_t>(zt.cols()));
-      for (Eigen::Index u = 0; u < zt.rows(); ++u) {
-        for (Eigen::Index j = 0; j < zt.cols(); ++j) v[static_cast<std::size_t>(j)] = zt(u, j);
-        std::sort(v.begin(), v.end());
-        const std::array<double, 3> q = quantiles_sorted(v);
-        const std::size_t ui = static_cast<std::size_t>(u);
-        if (first) bands.first[ui] = q;
-        bands.width_sum[ui] += q[2] - q[0];
-        for (std::size_t i = 0; i < 3; ++i)
-          bands.max_dev[ui][i] = std::max(bands.max_dev[ui][i], std::abs(q[i] - bands.first[ui][i]));
-        if (u == spec_.probe_unit) {
-          bands.step.push_back(static_cast<double>(step_));
-          bands.p15.push_back(q[0]);
-          bands.p50.push_back(q[1]);
-          bands.p85.push_back(q[2]);
-        }
-      }
-    }
+    probe_pair(nets_, probe_x_, probe_stats_of(spec_.probe_stats), probe_layer_ - 1, spec_.probe_unit, step_,
+               {&cur().nets[kPlain].bands, &cur().nets[kBn].bands});
   }
 
-  void finish_seed() {
-    std::array<double, 2> acc{-1.0, -1.0};
+  void finish_seed() override {
+    std::array<double, 2>& acc = cur().test_accuracy;
     for (int k = 0; k < 2; ++k) {
       Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
       if (!t.diverged()) acc[static_cast<std::size_t>(k)] = t.evaluate(test_, BnStats::Running).accuracy;
-    }
-    if (seeds_.first()) {
-      for (int k = 0; k < 2; ++k) first_diverged_[static_cast<std::size_t>(k)] = nets_[static_cast<std::size_t>(k)]->diverged_at();
-      first_test_acc_ = acc;
     }
     const Summary s = summarize(cur().nets);
     seed_runs_.push_back({{"seed", seeds_.seed()},
@@ -374,8 +303,6 @@ class DistributionExperiment : public Experiment {
                           {"bn_band_drift", s.band[kBn]},
                           {"plain_band_drift_all", s.band_all[kPlain]},
                           {"bn_band_drift_all", s.band_all[kBn]}});
-    seeds_.next();
-    if (!done()) start_seed();
   }
 
   std::string takeaway(const Summary& s, const NetRecord& bn, const std::array<long, 2>& div) const {
@@ -405,18 +332,13 @@ class DistributionExperiment : public Experiment {
 
   DistributionSpec spec_;
   json spec_json_;
-  SeedLoop seeds_;
   int probe_layer_ = 1;
   Dataset train_, test_;
   Mat<Real> probe_x_;
-  NetPair nets_;
   FirstSeed<SeedRecords> rec_;
   std::array<FramePoints, 2> pending_;
-  std::array<long, 2> first_diverged_{0, 0};
-  std::array<double, 2> first_test_acc_{-1.0, -1.0};
   json frames_ = json::array();
   json seed_runs_ = json::array();
-  long step_ = 0;
 };
 
 }  // namespace

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "bnlab/error.h"
-#include "bnlab/experiments/common.h"
+#include "bnlab/experiments/plumbing.h"
 
 namespace bnlab {
 
@@ -22,16 +22,16 @@ DistributionSpec parse_distribution_spec(const json& j) {
   DistributionSpec s;
   SpecReader r(j, "spec");
   read_common_fields(r, "distribution", s, 10);
-  s.steps = r.integer("steps", s.steps, 1, 100000);
-  s.layer = r.integer("layer", s.layer, 1, 16);
-  s.units = r.integers("units", s.units, 2, 2, 0, 1023);
-  s.trail_every = r.integer("trail_every", s.trail_every, 1, 100000);
-  s.frame_every = r.integer("frame_every", s.frame_every, 0, 100000);
-  s.probe_layer = r.integer("probe_layer", s.probe_layer, 0, 16);
-  s.probe_unit = r.integer("probe_unit", s.probe_unit, 0, 1023);
-  s.probe_size = r.integer("probe_size", s.probe_size, 2, 100000);
-  s.probe_every = r.integer("probe_every", s.probe_every, 1, 100000);
-  s.probe_stats = r.choice("probe_stats", s.probe_stats, {"batch", "running"});
+  s.steps = r.integer("steps", s.steps, 1, 100000, "training steps of each net (the two step in lock-step)");
+  s.layer = r.integer("layer", s.layer, 1, 16, "the hidden layer (1-based, the lecture's z[l]) whose two units are traced");
+  s.units = r.integers("units", s.units, 2, 2, 0, 1023, "the two units (0-based) of that layer drawn as a cloud");
+  s.trail_every = r.integer("trail_every", s.trail_every, 1, 100000,
+                            "steps between recorded cloud moments, batch losses and gamma/beta (and the last step)");
+  s.frame_every = r.integer("frame_every", s.frame_every, 0, 100000,
+                            "steps between kept frames of the batch's points (0 = only step 1 and the last step)");
+  s.probe_layer = r.integer("probe_layer", s.probe_layer, 0, 16,
+                            "the hidden layer (1-based) of the percentile probe; 0 = the last hidden layer");
+  read_probe_fields(r, s, 100000);
   r.finish();
 
   const MlpConfig bn = check_bn_pair(s.model, s.train, s.data);
@@ -75,10 +75,7 @@ json to_json(const DistributionSpec& s) {
   j["trail_every"] = s.trail_every;
   j["frame_every"] = s.frame_every;
   j["probe_layer"] = s.probe_layer;
-  j["probe_unit"] = s.probe_unit;
-  j["probe_size"] = s.probe_size;
-  j["probe_every"] = s.probe_every;
-  j["probe_stats"] = s.probe_stats;
+  write_probe_fields(j, s);
   return j;
 }
 

@@ -5,10 +5,7 @@
 #include <cmath>
 #include <string>
 
-#include "bnlab/error.h"
 #include "bnlab/experiments/plumbing.h"
-#include "bnlab/loss.h"
-#include "bnlab/stats.h"
 
 namespace bnlab {
 
@@ -17,77 +14,6 @@ std::vector<int> IcsSpec::measured_layers() const {
   std::vector<int> all;
   for (int i = 2; i <= static_cast<int>(model.hidden.size()) + 1; ++i) all.push_back(i);
   return all;
-}
-
-namespace {
-
-// Training-mode forward + backward on one batch; returns the loss, leaves the gradients in m.
-double loss_and_gradient(Mlp<Real>& m, const Mat<Real>& x, const std::vector<int>& y) {
-  Mat<Real> dlogits;
-  const double loss = softmax_cross_entropy(m.forward(x, Mode::Train, BnStats::Running, nullptr), y, &dlogits);
-  m.backward(dlogits);
-  return loss;
-}
-
-double sq_norm(const Mat<Real>& a) { return a.cast<double>().squaredNorm(); }
-
-}  // namespace
-
-std::vector<GradientShift> measure_gradient_shift(const Mlp<Real>& before, const Mlp<Real>& after,
-                                                  const Mat<Real>& x, const std::vector<int>& y,
-                                                  const std::vector<int>& layers) {
-  const int L = before.depth() + 1;
-  require(after.depth() == before.depth(), "ics: model depth after the step", after.depth(),
-          "must equal the depth before it");
-  Mlp<Real> probe = before;
-  loss_and_gradient(probe, x, y);
-  std::vector<GradientShift> out;
-  for (int i : layers) {
-    require(i >= 1 && i <= L, "ics layer", i, "must be in [1, " + std::to_string(L) + "]");
-    // G' : layers 1..i-1 (0-based linear blocks 0..i-2) moved, layer i and above as before.
-    Mlp<Real> hybrid = before;
-    for (int k = 0; k + 1 < i; ++k) {
-      hybrid.linear(k).W = after.linear(k).W;
-      hybrid.linear(k).b = after.linear(k).b;
-      if (BatchNorm1d<Real>* bn = hybrid.batch_norm(k)) {
-        bn->gamma = after.batch_norm(k)->gamma;
-        bn->beta = after.batch_norm(k)->beta;
-      }
-    }
-    loss_and_gradient(hybrid, x, y);
-    const Mat<double> G = probe.linear(i - 1).dW.cast<double>();
-    const Mat<double> Gp = hybrid.linear(i - 1).dW.cast<double>();
-    GradientShift g;
-    g.layer = i;
-    g.l2_diff = (G - Gp).norm();
-    g.grad_norm = G.norm();
-    g.grad_norm_after = Gp.norm();
-    const double denom = g.grad_norm * g.grad_norm_after;
-    g.cosine = denom > 0.0 ? (G.array() * Gp.array()).sum() / denom : std::nan("");
-    out.push_back(g);
-  }
-  return out;
-}
-
-LandscapeProbe probe_landscape(const Mlp<Real>& model, const Mat<Real>& x, const std::vector<int>& y,
-                               const std::vector<double>& step_sizes) {
-  LandscapeProbe p;
-  Mlp<Real> base = model;
-  p.loss.push_back(loss_and_gradient(base, x, y));
-  std::vector<Mat<Real>> g;
-  for (const Param<Real>& q : base.params()) g.push_back(*q.grad);
-  for (double eta : step_sizes) {
-    Mlp<Real> moved = model;
-    std::vector<Param<Real>> params = moved.params();
-    for (std::size_t k = 0; k < params.size(); ++k) *params[k].value -= static_cast<Real>(eta) * g[k];
-    p.loss.push_back(loss_and_gradient(moved, x, y));
-    double change = 0.0;
-    for (std::size_t k = 0; k < params.size(); ++k) change += sq_norm(*params[k].grad - g[k]);
-    p.grad_change = std::max(p.grad_change, std::sqrt(change));
-  }
-  const auto [lo, hi] = std::minmax_element(p.loss.begin(), p.loss.end());
-  p.loss_range = *hi - *lo;
-  return p;
 }
 
 namespace {
@@ -189,9 +115,10 @@ std::string sig(double v) {
   return fixed(v, a >= 10 ? 1 : a >= 1 ? 2 : a >= 0.1 ? 3 : a >= 0.01 ? 4 : 5);
 }
 
-class IcsExperiment : public Experiment {
+class IcsExperiment : public LockStepExperiment {
  public:
-  explicit IcsExperiment(const IcsSpec& s) : spec_(s), spec_json_(to_json(s)), seeds_(s.seeds), layers_(s.measured_layers()) {
+  explicit IcsExperiment(const IcsSpec& s)
+      : LockStepExperiment(s.seeds, s.steps), spec_(s), spec_json_(to_json(s)), layers_(s.measured_layers()) {
     for (double f : spec_.landscape_factors) step_sizes_.push_back(f * spec_.train.optimizer.lr);
     measure_units_ = 1 + static_cast<long>(layers_.size()) +
                      (spec_.landscape ? static_cast<long>(spec_.landscape_factors.size()) + 1 : 0);
@@ -201,18 +128,7 @@ class IcsExperiment : public Experiment {
     start_seed();
   }
 
-  void advance(long units) override {
-    long left = units;
-    while (left > 0 && !done()) {
-      const long cost = lock_step();
-      left -= cost;
-      units_done_ += cost;
-      if (step_ == spec_.steps || both_diverged(nets_)) finish_seed();
-    }
-  }
-
-  bool done() const override { return seeds_.done(); }
-
+  // A measured step costs more than a plain one: progress counts the units (lock_step's costs).
   double progress() const override {
     if (done()) return 1.0;
     const double total = static_cast<double>(seed_units_) * seeds_.count();
@@ -235,7 +151,7 @@ class IcsExperiment : public Experiment {
                              {"cosine", series(l.cosine)},
                              {"grad_norm", series(l.grad_norm)},
                              {"relative", series(l.relative)}});
-      const long div = seeds_.first() ? nets_[k]->diverged_at() : first_diverged_[k];
+      const long div = first_diverged_at(k);
       nets[keys[k]] = {{"label", labels[k]},
                        {"step", series(c.step)},
                        {"batch_loss", series(c.batch_loss)},
@@ -269,7 +185,7 @@ class IcsExperiment : public Experiment {
   }
   bool measured(long t) const { return t == 1 || t % spec_.measure_every == 0; }
 
-  void start_seed() {
+  void start_seed() override {
     train_ = make_train_set(spec_.data, seeds_.seed());
     nets_ = make_net_pair(spec_.model, spec_.train, train_, seeds_.seed());
     for (NetRecord& c : rec_.at(seeds_)) {
@@ -281,7 +197,7 @@ class IcsExperiment : public Experiment {
   }
 
   // One step of both nets; at measured steps, G and G' around the step. Returns the units spent.
-  long lock_step() {
+  long lock_step() override {
     ++step_;
     const bool measure = measured(step_);
     long cost = 0;
@@ -323,10 +239,12 @@ class IcsExperiment : public Experiment {
       }
       cost += measure_units_;
     }
-    return std::max(cost, 1L);
+    cost = std::max(cost, 1L);
+    units_done_ += cost;
+    return cost;
   }
 
-  void finish_seed() {
+  void finish_seed() override {
     const std::array<const char*, 2> keys{"plain", "bn"};
     json run = {{"seed", seeds_.seed()}};
     std::array<NetRecord, 2>& rec = rec_.at(seeds_);
@@ -348,10 +266,6 @@ class IcsExperiment : public Experiment {
       run[std::string("race_") + keys[k]] = summary_json(s);
     }
     seed_runs_.push_back(run);
-    if (seeds_.first())
-      for (std::size_t k = 0; k < 2; ++k) first_diverged_[k] = nets_[k]->diverged_at();
-    seeds_.next();
-    if (!done()) start_seed();
   }
 
   // Means over the finished seeds, or the running seed's numbers while the first one runs.
@@ -406,7 +320,7 @@ class IcsExperiment : public Experiment {
            " in " + horizon + ".";
     }
     for (std::size_t k = 0; k < 2; ++k) {
-      const long div = seeds_.first() ? nets_[k]->diverged_at() : first_diverged_[k];
+      const long div = first_diverged_at(k);
       if (div > 0) t += std::string(k == 0 ? " Without" : " With") + " BN the net diverged at step " + with_commas(div) + ".";
     }
     if (std::isfinite(b.loss_range) && std::isfinite(p.loss_range)) {
@@ -421,16 +335,13 @@ class IcsExperiment : public Experiment {
 
   IcsSpec spec_;
   json spec_json_;
-  SeedLoop seeds_;
   std::vector<int> layers_;
   std::vector<double> step_sizes_;
   Dataset train_;
-  NetPair nets_;
   FirstSeed<std::array<NetRecord, 2>> rec_;  // the first seed's records are the ones shown
-  std::array<long, 2> first_diverged_{0, 0};
   std::array<std::vector<Summary>, 2> summaries_, race_summaries_;
   json seed_runs_ = json::array();
-  long measure_units_ = 1, seed_units_ = 1, units_done_ = 0, step_ = 0;
+  long measure_units_ = 1, seed_units_ = 1, units_done_ = 0;
 };
 
 }  // namespace

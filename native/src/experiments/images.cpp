@@ -6,88 +6,14 @@
 #include <memory>
 
 #include "bnlab/error.h"
+#include "bnlab/experiments/plumbing.h"
 #include "bnlab/idx.h"
 #include "bnlab/loss.h"
 
 namespace bnlab {
 
 namespace {
-constexpr int kFashionDims = 28 * 28;
-constexpr int kFashionClasses = 10;
-}  // namespace
 
-ImagesSpec parse_images_spec(const json& j) {
-  ImagesSpec s;
-  SpecReader r(j, "spec");
-  s.seeds = read_seed_fields(r, "images", s.seeds, 10);
-  {
-    SpecReader d = r.child("data");
-    s.source = d.choice("source", s.source, {"fashion-mnist"});
-    s.n_train = d.integer("n_train", s.n_train, 0, 1000000);
-    s.n_test = d.integer("n_test", s.n_test, 0, 1000000);
-    d.finish();
-  }
-  // read_model sets inputs and outputs from a toy data block: overwritten with the images' here.
-  s.model = read_model(r.child("model"), s.model, DataConfig{}, /*with_bn=*/false);
-  s.model.inputs = kFashionDims;
-  s.model.outputs = kFashionClasses;
-  s.train = read_train(r.child("train"), s.train);
-  s.steps = r.integer("steps", s.steps, 1, 100000);
-  s.eval_every = r.integer("eval_every", s.eval_every, 1, 100000);
-  s.probe_unit = r.integer("probe_unit", s.probe_unit, 0, 1023);
-  s.probe_size = r.integer("probe_size", s.probe_size, 2, 10000);
-  s.probe_every = r.integer("probe_every", s.probe_every, 1, 100000);
-  s.probe_stats = r.choice("probe_stats", s.probe_stats, {"batch", "running"});
-  s.test_batch_sizes = r.integers("test_batch_sizes", s.test_batch_sizes, 1, 8, 1, 10000);
-  s.examples = r.integer("examples", s.examples, 0, 20);
-  r.finish();
-
-  if (s.train.batch_size < 2)
-    throw Error("spec.train.batch_size = 1: must be >= 2 (the BN net needs a batch variance)");
-  if (s.n_train > 0) s.train.validate(s.n_train);
-  MlpConfig bn = s.model;
-  bn.batch_norm = true;
-  bn.validate();
-  const int width = s.model.hidden.back();
-  if (s.probe_unit >= width)
-    throw Error("spec.probe_unit = " + std::to_string(s.probe_unit) + ": must be in [0, " + std::to_string(width - 1) +
-                "] (a unit of the last hidden layer)");
-  if (s.n_test > 0 && s.probe_size > s.n_test)
-    throw Error("spec.probe_size = " + std::to_string(s.probe_size) + ": must be <= spec.data.n_test (" +
-                std::to_string(s.n_test) + ")");
-  // Work bound before the data are known: 0 (all) counts as the full Fashion-MNIST sizes.
-  const double n_test = s.n_test > 0 ? s.n_test : 10000.0;
-  const double evals = static_cast<double>(s.steps) / s.eval_every + 2.0;
-  const double probes = static_cast<double>(s.steps) / s.probe_every + 2.0;
-  check_work(s.seeds.seeds * 2.0 *
-                 (s.steps * s.train.batch_size * train_cost(bn) + probes * s.probe_size * eval_cost(bn) +
-                  (evals + s.test_batch_sizes.size() + 1.0) * n_test * eval_cost(bn)),
-             "images: seeds x 2 nets x (steps x batch + probes x probe_size + evaluations x n_test)");
-  return s;
-}
-
-json to_json(const ImagesSpec& s) {
-  json j;
-  j["chapter"] = "images";
-  j["seed"] = s.seeds.seed;
-  j["seeds"] = s.seeds.seeds;
-  j["data"] = {{"source", s.source}, {"n_train", s.n_train}, {"n_test", s.n_test}};
-  j["model"] = to_json(s.model, /*with_bn=*/false);
-  j["train"] = to_json(s.train);
-  j["steps"] = s.steps;
-  j["eval_every"] = s.eval_every;
-  j["probe_unit"] = s.probe_unit;
-  j["probe_size"] = s.probe_size;
-  j["probe_every"] = s.probe_every;
-  j["probe_stats"] = s.probe_stats;
-  j["test_batch_sizes"] = s.test_batch_sizes;
-  j["examples"] = s.examples;
-  return j;
-}
-
-namespace {
-
-constexpr int kPlain = 0, kBn = 1;
 const char* const kNetNames[2] = {"plain", "bn"};
 
 std::string base64(const std::uint8_t* p, std::size_t n) {
@@ -116,49 +42,31 @@ void keep_first(Dataset& d, int n, const std::string& field, const char* what) {
   d.pixels.resize(static_cast<std::size_t>(n) * static_cast<std::size_t>(d.pixel_dims));
 }
 
-
-// Percentile bands of every unit of the probed layer: the shown unit's series, and per unit its
-// first percentiles, the largest departure from them and the summed band width.
-struct Bands {
-  std::vector<double> step, p15, p50, p85;
-  std::vector<std::array<double, 3>> first, max_dev;
-  std::vector<double> width_sum;
-  int probes = 0;
-  double unit_drift(std::size_t u) const {
-    if (u >= first.size() || probes == 0) return 0.0;
-    const double width = width_sum[u] / probes;
-    return width > 0 ? (max_dev[u][0] + max_dev[u][1] + max_dev[u][2]) / 3.0 / width : 0.0;
-  }
-  double all_units_drift() const {
-    double s = 0.0;
-    for (std::size_t u = 0; u < first.size(); ++u) s += unit_drift(u);
-    return first.empty() ? 0.0 : s / static_cast<double>(first.size());
-  }
-  int rank(std::size_t u) const {  // 1 = drifted most
-    int r = 1;
-    for (std::size_t v = 0; v < first.size(); ++v)
-      if (unit_drift(v) > unit_drift(u)) ++r;
-    return r;
-  }
-};
-
 struct NetRecord {
   std::vector<double> eval_step, accuracy;
-  Bands bands;
+  PercentileBands bands;
   std::vector<int> example_class;
   std::vector<double> example_prob;
+  double final_accuracy = -1.0;  // at the end of the seed (running averages); -1 until then
 };
 
-class ImagesExperiment : public Experiment {
+// What one seed records; the first seed's are the ones shown.
+struct SeedRecords {
+  std::array<NetRecord, 2> nets;
+  json test_time = nullptr;  // chapter 4 on real images, at the end of the seed
+};
+
+class ImagesExperiment : public LockStepExperiment {
  public:
-  ImagesExperiment(const ImagesSpec& s, const DataStore& store) : spec_(s), spec_json_(to_json(s)) {
+  ImagesExperiment(const ImagesSpec& s, const DataStore& store)
+      : LockStepExperiment(s.seeds, s.steps), spec_(s), spec_json_(to_json(s)) {
     auto it = store.find(kFashionMnist);
     if (it == store.end() || !it->second)
       throw Error(std::string("data ") + kFashionMnist + ": not provided: " + kFashionMnistHelp +
                   "; the CLI reads /usr/share/datasets/fashion-mnist (or --data), the page web/generated/" +
                   "fashion-mnist-subset.bin (npm start builds it)");
-    ImageData d = parse_image_bundle(*it->second, kFashionMnist, kFashionClasses);
-    if (d.rows * d.cols != kFashionDims)
+    ImageData d = parse_image_bundle(*it->second, kFashionMnist, kImageClasses);
+    if (d.rows * d.cols != kImageDims)
       throw Error(std::string("data ") + kFashionMnist + ": images are " + std::to_string(d.rows) + " x " +
                   std::to_string(d.cols) + ": must be 28 x 28");
     rows_ = d.rows;
@@ -171,33 +79,15 @@ class ImagesExperiment : public Experiment {
     if (spec_.probe_size > test_.size())
       throw Error("spec.probe_size = " + std::to_string(spec_.probe_size) + ": must be <= the number of test images (" +
                   std::to_string(test_.size()) + ")");
-    std::vector<int> idx(static_cast<std::size_t>(spec_.probe_size));
-    for (int i = 0; i < spec_.probe_size; ++i) idx[static_cast<std::size_t>(i)] = i;
-    std::vector<int> unused;
-    gather(test_, idx, 0, idx.size(), probe_x_, unused);
+    probe_x_ = first_examples(test_, spec_.probe_size);
     pick_examples();
     eval_order_ = Rng::stream(spec_.seeds.seed, Stream::Probe).permutation(test_.size());
     start_seed();
   }
 
-  void advance(long units) override {
-    for (long u = 0; u < units && !done(); ++u) {
-      lock_step();
-      if (step_ == spec_.steps || (nets_[kPlain]->diverged() && nets_[kBn]->diverged())) finish_seed();
-    }
-  }
-
-  bool done() const override { return seed_index_ >= spec_.seeds.seeds; }
-
-  double progress() const override {
-    const double per_seed = spec_.steps;
-    return done() ? 1.0 : (seed_index_ * per_seed + step_) / (spec_.seeds.seeds * per_seed);
-  }
-
   json result() const override {
     json r = result_envelope("images", spec_json_, progress(), done());
-    const bool live = seed_index_ == 0;
-    const std::array<NetRecord, 2>& rec = live ? rec_ : first_;
+    const SeedRecords& shown = rec_.shown();
     r["data"] = {{"source", spec_.source}, {"n_train", train_.size()}, {"n_test", test_.size()}, {"rows", rows_}, {"cols", cols_}};
     json names = json::array();
     for (const char* c : kFashionMnistClasses) names.push_back(c);
@@ -207,15 +97,15 @@ class ImagesExperiment : public Experiment {
     const std::size_t u = static_cast<std::size_t>(spec_.probe_unit);
     json nets = json::object();
     json examples = {{"index", example_idx_}, {"label", example_label_}, {"pixels", example_pixels_}};
-    for (int k = 0; k < 2; ++k) {
-      const NetRecord& n = rec[static_cast<std::size_t>(k)];
-      const Bands& b = n.bands;
-      const long div = live ? nets_[static_cast<std::size_t>(k)]->diverged_at() : first_diverged_[static_cast<std::size_t>(k)];
-      const double fin = first_final_[static_cast<std::size_t>(k)];
+    for (std::size_t k = 0; k < 2; ++k) {
+      const NetRecord& n = shown.nets[k];
+      const PercentileBands& b = n.bands;
+      const long div = first_diverged_at(k);
+      const double fin = n.final_accuracy;
       nets[kNetNames[k]] = {
           {"eval_step", series(n.eval_step)},
           {"test_accuracy", series(n.accuracy)},
-          {"percentiles", {{"step", series(b.step)}, {"p15", series(b.p15)}, {"p50", series(b.p50)}, {"p85", series(b.p85)}}},
+          {"percentiles", b.to_json()},
           {"band_drift", b.unit_drift(u)},
           {"band_drift_all_units", b.all_units_drift()},
           {"unit_rank", b.first.empty() ? json(nullptr) : json(b.rank(u))},
@@ -225,15 +115,15 @@ class ImagesExperiment : public Experiment {
     }
     r["nets"] = nets;
     r["examples"] = examples;
-    r["test_time"] = first_test_time_;
-    r["takeaway"] = takeaway(rec);
+    r["test_time"] = shown.test_time;
+    r["takeaway"] = takeaway(shown);
     if (spec_.seeds.seeds > 1) r["seed_runs"] = seed_runs_;
     return r;
   }
 
  private:
   void pick_examples() {
-    std::vector<std::vector<int>> by_class(kFashionClasses);
+    std::vector<std::vector<int>> by_class(kImageClasses);
     for (int i = 0; i < test_.size(); ++i) by_class[static_cast<std::size_t>(test_.y[static_cast<std::size_t>(i)])].push_back(i);
     for (std::size_t round = 0; static_cast<int>(example_idx_.size()) < spec_.examples; ++round) {
       bool any = false;
@@ -247,41 +137,37 @@ class ImagesExperiment : public Experiment {
     example_pixels_ = json::array();
     for (int i : example_idx_) {
       example_label_.push_back(test_.y[static_cast<std::size_t>(i)]);
-      example_pixels_.push_back(base64(test_.pixels.data() + static_cast<std::size_t>(i) * kFashionDims, kFashionDims));
+      example_pixels_.push_back(base64(test_.pixels.data() + static_cast<std::size_t>(i) * kImageDims, kImageDims));
     }
     std::vector<int> unused;
     if (!example_idx_.empty()) gather(test_, example_idx_, 0, example_idx_.size(), example_x_, unused);
   }
 
-  void start_seed() {
-    const std::uint64_t seed = spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_);
-    for (int k = 0; k < 2; ++k) {
-      MlpConfig m = spec_.model;
-      m.batch_norm = k == kBn;
-      nets_[static_cast<std::size_t>(k)] = std::make_unique<Trainer<Real>>(m, spec_.train, train_, seed);
-      rec_[static_cast<std::size_t>(k)] = NetRecord{};
-    }
+  void start_seed() override {
+    nets_ = make_net_pair(spec_.model, spec_.train, train_, seeds_.seed());
+    rec_.at(seeds_) = SeedRecords{};
     step_ = 0;
     evaluate();
     probe();
   }
 
-  void lock_step() {
+  long lock_step() override {
     ++step_;
     for (auto& t : nets_)
       if (!t->diverged()) t->step();
     if (step_ % spec_.eval_every == 0 || step_ == spec_.steps) evaluate();
     if (step_ % spec_.probe_every == 0 || step_ == spec_.steps) probe();
+    return 1;
   }
 
   void evaluate() {
     for (int k = 0; k < 2; ++k) {
       Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
       if (t.diverged()) continue;
-      NetRecord& rec = rec_[static_cast<std::size_t>(k)];
+      NetRecord& rec = rec_.at(seeds_).nets[static_cast<std::size_t>(k)];
       rec.eval_step.push_back(static_cast<double>(step_));
       rec.accuracy.push_back(t.evaluate(test_, BnStats::Running).accuracy);
-      if (seed_index_ != 0 || example_idx_.empty()) continue;
+      if (!seeds_.first() || example_idx_.empty()) continue;
       const MatD p = softmax(t.model().forward(example_x_, Mode::Eval, BnStats::Running));
       rec.example_class.assign(static_cast<std::size_t>(p.cols()), 0);
       rec.example_prob.assign(static_cast<std::size_t>(p.cols()), 0.0);
@@ -295,46 +181,16 @@ class ImagesExperiment : public Experiment {
 
   // Percentiles of the last hidden layer's input to the sigmoid over the fixed probe set.
   void probe() {
-    const BnStats stats = spec_.probe_stats == "running" ? BnStats::Running : BnStats::Batch;
-    const int layer = static_cast<int>(spec_.model.hidden.size()) - 1;
-    std::vector<double> v(static_cast<std::size_t>(probe_x_.cols()));
-    for (int k = 0; k < 2; ++k) {
-      Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
-      if (t.diverged()) continue;
-      Mlp<Real>& m = t.model();
-      m.forward(probe_x_, Mode::Eval, stats);
-      const Mat<Real>& zt = m.normalized(layer);
-      Bands& bands = rec_[static_cast<std::size_t>(k)].bands;
-      const bool first = bands.first.empty();
-      if (first) {
-        bands.first.resize(static_cast<std::size_t>(zt.rows()));
-        bands.max_dev.assign(static_cast<std::size_t>(zt.rows()), {0.0, 0.0, 0.0});
-        bands.width_sum.assign(static_cast<std::size_t>(zt.rows()), 0.0);
-      }
-      ++bands.probes;
-      for (Eigen::Index u = 0; u < zt.rows(); ++u) {
-        for (Eigen::Index j = 0; j < zt.cols(); ++j) v[static_cast<std::size_t>(j)] = zt(u, j);
-        std::sort(v.begin(), v.end());
-        const std::array<double, 3> q = quantiles_sorted(v);
-        const std::size_t ui = static_cast<std::size_t>(u);
-        if (first) bands.first[ui] = q;
-        bands.width_sum[ui] += q[2] - q[0];
-        for (std::size_t i = 0; i < 3; ++i) bands.max_dev[ui][i] = std::max(bands.max_dev[ui][i], std::abs(q[i] - bands.first[ui][i]));
-        if (u == spec_.probe_unit) {
-          bands.step.push_back(static_cast<double>(step_));
-          bands.p15.push_back(q[0]);
-          bands.p50.push_back(q[1]);
-          bands.p85.push_back(q[2]);
-        }
-      }
-    }
+    std::array<NetRecord, 2>& rec = rec_.at(seeds_).nets;
+    probe_pair(nets_, probe_x_, probe_stats_of(spec_.probe_stats), static_cast<int>(spec_.model.hidden.size()) - 1,
+               spec_.probe_unit, step_, {&rec[kPlain].bands, &rec[kBn].bands});
   }
 
   // Chapter 4 on real images: running averages against the test batch's own statistics.
   json test_time(Trainer<Real>& bn, double running) {
     if (bn.diverged()) return nullptr;
     json batches = json::array();
-    json out = {{"running", running}, {"chance", 1.0 / kFashionClasses}};
+    json out = {{"running", running}, {"chance", 1.0 / kImageClasses}};
     for (int m : spec_.test_batch_sizes) {
       if (m > 1) {
         batches.push_back({{"size", m}, {"accuracy", bn.evaluate(test_, BnStats::Batch, m, &eval_order_).accuracy}});
@@ -361,37 +217,30 @@ class ImagesExperiment : public Experiment {
     return out;
   }
 
-  void finish_seed() {
-    std::array<double, 2> acc{-1.0, -1.0};
-    for (int k = 0; k < 2; ++k) {
-      Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
-      if (!t.diverged()) acc[static_cast<std::size_t>(k)] = t.evaluate(test_, BnStats::Running).accuracy;
+  void finish_seed() override {
+    SeedRecords& rec = rec_.at(seeds_);
+    for (std::size_t k = 0; k < 2; ++k) {
+      Trainer<Real>& t = *nets_[k];
+      if (!t.diverged()) rec.nets[k].final_accuracy = t.evaluate(test_, BnStats::Running).accuracy;
     }
-    json tt = test_time(*nets_[kBn], acc[kBn]);
+    rec.test_time = test_time(*nets_[kBn], rec.nets[kBn].final_accuracy);
     double batch1 = -1.0;
-    if (tt.is_object())
-      for (const json& b : tt["batch"])
+    if (rec.test_time.is_object())
+      for (const json& b : rec.test_time["batch"])
         if (b["size"] == 1) batch1 = b["accuracy"].get<double>();
-    if (seed_index_ == 0) {
-      first_ = rec_;
-      first_final_ = acc;
-      first_test_time_ = tt;
-      for (int k = 0; k < 2; ++k) first_diverged_[static_cast<std::size_t>(k)] = nets_[static_cast<std::size_t>(k)]->diverged_at();
-    }
     auto opt = [](double v) { return v >= 0 ? json(v) : json(nullptr); };
-    seed_runs_.push_back({{"seed", spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_)},
-                          {"plain_accuracy", opt(acc[kPlain])},
-                          {"bn_accuracy", opt(acc[kBn])},
-                          {"plain_drift_all", rec_[kPlain].bands.all_units_drift()},
-                          {"bn_drift_all", rec_[kBn].bands.all_units_drift()},
+    seed_runs_.push_back({{"seed", seeds_.seed()},
+                          {"plain_accuracy", opt(rec.nets[kPlain].final_accuracy)},
+                          {"bn_accuracy", opt(rec.nets[kBn].final_accuracy)},
+                          {"plain_drift_all", rec.nets[kPlain].bands.all_units_drift()},
+                          {"bn_drift_all", rec.nets[kBn].bands.all_units_drift()},
                           {"bn_batch1_accuracy", opt(batch1)}});
-    ++seed_index_;
-    if (!done()) start_seed();
   }
 
-  std::string takeaway(const std::array<NetRecord, 2>& rec) const {
-    const NetRecord& p = rec[kPlain];
-    const NetRecord& b = rec[kBn];
+  std::string takeaway(const SeedRecords& rec) const {
+    const NetRecord& p = rec.nets[kPlain];
+    const NetRecord& b = rec.nets[kBn];
+    const json& test_time = rec.test_time;
     if (b.eval_step.empty()) return "";
     const long at = static_cast<long>(b.eval_step.back());
     const double pa = p.accuracy.empty() ? 0.0 : p.accuracy.back();
@@ -402,11 +251,11 @@ class ImagesExperiment : public Experiment {
          " band widths without BN vs " + fixed(b.bands.unit_drift(u), 2) + " with BN (all " +
          std::to_string(b.bands.first.size()) + " units: " + fixed(p.bands.all_units_drift(), 2) + " vs " +
          fixed(b.bands.all_units_drift(), 2) + ").";
-    if (first_test_time_.is_object()) {
-      for (const json& x : first_test_time_["batch"])
+    if (test_time.is_object()) {
+      for (const json& x : test_time["batch"])
         if (x["size"] == 1)
           t += " At test time a batch of one with its own statistics scores " + fixed(100 * x["accuracy"].get<double>(), 1) +
-               "% (chance 10%); running averages " + fixed(100 * first_test_time_["running"].get<double>(), 1) + "%.";
+               "% (chance 10%); running averages " + fixed(100 * test_time["running"].get<double>(), 1) + "%.";
     }
     if (seed_runs_.size() > 1) {
       double pl = 0.0, bn = 0.0;
@@ -417,7 +266,7 @@ class ImagesExperiment : public Experiment {
       const double n = static_cast<double>(seed_runs_.size());
       t += " Mean over " + std::to_string(seed_runs_.size()) + " seeds: " + fixed(100 * bn / n, 1) + "% vs " + fixed(100 * pl / n, 1) + "%.";
     }
-    const long dp = seed_index_ == 0 ? nets_[kPlain]->diverged_at() : first_diverged_[kPlain];
+    const long dp = first_diverged_at(kPlain);
     if (dp > 0) t += " The plain net diverged at step " + with_commas(dp) + ".";
     return t;
   }
@@ -429,14 +278,8 @@ class ImagesExperiment : public Experiment {
   Mat<Real> probe_x_, example_x_;
   std::vector<int> example_idx_, example_label_, eval_order_;
   json example_pixels_ = json::array();
-  std::array<std::unique_ptr<Trainer<Real>>, 2> nets_;
-  std::array<NetRecord, 2> rec_, first_;
-  std::array<double, 2> first_final_{-1.0, -1.0};
-  std::array<long, 2> first_diverged_{0, 0};
-  json first_test_time_ = nullptr;
+  FirstSeed<SeedRecords> rec_;
   json seed_runs_ = json::array();
-  int seed_index_ = 0;
-  long step_ = 0;
 };
 
 }  // namespace

@@ -7,78 +7,19 @@
 #include "bnlab/error.h"
 #include "bnlab/experiments/plumbing.h"
 #include "bnlab/loss.h"
-#include "bnlab/stats.h"
+#include "inference_records.h"
 
 namespace bnlab {
 
 namespace {
 
-struct ModeEval {
-  double accuracy = 0.0, loss = 0.0;
-};
-
-struct RunningEval {
-  double decay = 0.0;
-  ModeEval eval;
-  double mean_gap = 0.0, var_gap = 0.0;
-  std::vector<double> point;
-};
-
-struct BatchEval {
-  int size = 0;
-  ModeEval eval;
-  std::vector<double> point_mean, point_min, point_max;
-};
-
-struct CheckpointRecord {
-  long step = 0;
-  ModeEval population;
-  std::vector<double> point_population;
-  std::vector<RunningEval> running;
-  std::vector<BatchEval> batch;
-  std::vector<double> batch1_probabilities;
-  double batch1_max_difference = 0.0;
-  bool complete = false;
-};
-
-struct Curve {
-  std::vector<double> step, population_accuracy;
-  std::vector<std::vector<double>> running_accuracy, mean_gap, var_gap;  // [decay][time]
-};
-
-json eval_json(const ModeEval& e) { return {{"accuracy", e.accuracy}, {"loss", e.loss}}; }
-
-json checkpoint_json(const CheckpointRecord& c) {
-  json running = json::array(), batch = json::array(), point_running = json::array(), point_batch = json::array();
-  for (const RunningEval& r : c.running) {
-    running.push_back({{"decay", r.decay},
-                       {"bn_momentum", 1.0 - r.decay},
-                       {"accuracy", r.eval.accuracy},
-                       {"loss", r.eval.loss},
-                       {"mean_gap", r.mean_gap},
-                       {"var_gap", r.var_gap}});
-    point_running.push_back(series(r.point));
-  }
-  for (const BatchEval& b : c.batch) {
-    batch.push_back({{"size", b.size}, {"accuracy", b.eval.accuracy}, {"loss", b.eval.loss}});
-    point_batch.push_back(
-        {{"size", b.size}, {"mean", series(b.point_mean)}, {"min", series(b.point_min)}, {"max", series(b.point_max)}});
-  }
-  return {{"step", c.step},
-          {"population", eval_json(c.population)},
-          {"running", running},
-          {"batch", batch},
-          {"point", {{"population", series(c.point_population)}, {"running", point_running}, {"batch", point_batch}}},
-          {"batch1", {{"probabilities", series(c.batch1_probabilities)}, {"max_difference", c.batch1_max_difference}}}};
-}
+using namespace inference;
 
 std::vector<double> column(const MatD& p, Eigen::Index j) {
   std::vector<double> v(static_cast<std::size_t>(p.rows()));
   for (Eigen::Index c = 0; c < p.rows(); ++c) v[static_cast<std::size_t>(c)] = p(c, j);
   return v;
 }
-
-std::string percent(double a) { return fixed(100.0 * a, 1) + "%"; }
 
 class InferenceExperiment : public Experiment {
  public:
@@ -133,23 +74,13 @@ class InferenceExperiment : public Experiment {
     for (const CheckpointRecord& c : cps)
       if (c.complete) list.push_back(checkpoint_json(c));
     r["checkpoints"] = list;
-    json ra = json::array(), mg = json::array(), vg = json::array();
-    for (std::size_t d = 0; d < curve_.running_accuracy.size(); ++d) {
-      ra.push_back(series(curve_.running_accuracy[d]));
-      mg.push_back(series(curve_.mean_gap[d]));
-      vg.push_back(series(curve_.var_gap[d]));
-    }
-    r["curve"] = {{"step", series(curve_.step)},
-                  {"population_accuracy", series(curve_.population_accuracy)},
-                  {"running_accuracy", ra},
-                  {"mean_gap", mg},
-                  {"var_gap", vg}};
+    r["curve"] = curve_json(curve_);
     const long div = live ? trainer_->diverged_at() : first_diverged_;
     r["diverged_at"] = div > 0 ? json(div) : json(nullptr);
-    r["takeaway"] = takeaway(cps, div);
+    r["takeaway"] = takeaway(spec_, cps, step_, div);
     if (seeds_.count() > 1) {
       r["seed_runs"] = seed_runs_;
-      if (done()) r["summary"] = summary();
+      if (done()) r["summary"] = summary_over_seeds(spec_, all_cps_);
     }
     return r;
   }
@@ -380,76 +311,6 @@ class InferenceExperiment : public Experiment {
     }
     seeds_.next();
     if (!done()) start_seed();
-  }
-
-  json summary() const {
-    auto interval = [](const std::vector<double>& v) {
-      const stats::Interval i = stats::t_interval95(v);
-      return json{{"mean", i.mean}, {"half_width", i.half_width}};
-    };
-    json out = json::array();
-    for (std::size_t k = 0; k < spec_.checkpoints.size(); ++k) {
-      std::vector<double> pop;
-      std::vector<std::vector<double>> run(spec_.ema_decays.size()), bat(spec_.test_batch_sizes.size());
-      for (const auto& seed_cps : all_cps_) {
-        if (k >= seed_cps.size() || !seed_cps[k].complete) continue;
-        const CheckpointRecord& c = seed_cps[k];
-        pop.push_back(c.population.accuracy);
-        for (std::size_t d = 0; d < c.running.size(); ++d) run[d].push_back(c.running[d].eval.accuracy);
-        for (std::size_t b = 0; b < c.batch.size(); ++b) bat[b].push_back(c.batch[b].eval.accuracy);
-      }
-      if (pop.empty()) continue;
-      json r = json::array(), b = json::array();
-      for (const auto& v : run) r.push_back(interval(v));
-      for (const auto& v : bat) b.push_back(interval(v));
-      out.push_back({{"step", spec_.checkpoints[k]}, {"population", interval(pop)}, {"running", r}, {"batch", b}});
-    }
-    return out;
-  }
-
-  std::string takeaway(const std::vector<CheckpointRecord>& cps, long diverged_at) const {
-    std::vector<const CheckpointRecord*> done_cps;
-    for (const CheckpointRecord& c : cps)
-      if (c.complete) done_cps.push_back(&c);
-    std::string t;
-    if (done_cps.empty()) {
-      t = "Training: step " + with_commas(step_) + " of " + with_commas(spec_.checkpoints.back()) + ".";
-    } else {
-      const CheckpointRecord& last = *done_cps.back();
-      // The decay closest to the lecture's 0.9 stands for "running averages".
-      std::size_t typical = 0;
-      for (std::size_t d = 1; d < spec_.ema_decays.size(); ++d)
-        if (std::abs(spec_.ema_decays[d] - 0.9) < std::abs(spec_.ema_decays[typical] - 0.9)) typical = d;
-      t = "After " + with_commas(last.step) + " steps: ";
-      for (const BatchEval& b : last.batch)
-        if (b.size == 1)
-          t += "a test batch of 1 gives " + percent(b.eval.accuracy) + " (chance: one output for every input); ";
-      t += "running averages (decay " + trim(spec_.ema_decays[typical]) + ") " + percent(last.running[typical].eval.accuracy) + ", population statistics " +
-           percent(last.population.accuracy);
-      if (!last.batch.empty()) {
-        const BatchEval& big = last.batch.back();
-        if (big.size > 1) t += ", a test batch of " + std::to_string(big.size) + " " + percent(big.eval.accuracy);
-      }
-      t += ".";
-      // The slowest average at the first checkpoint: does it lag?
-      const CheckpointRecord& first = *done_cps.front();
-      std::size_t slow = 0;
-      for (std::size_t d = 1; d < spec_.ema_decays.size(); ++d)
-        if (spec_.ema_decays[d] > spec_.ema_decays[slow]) slow = d;
-      if (slow != typical || &first != &last)
-        t += " Decay " + trim(spec_.ema_decays[slow]) + " after " + with_commas(first.step) + " steps: " +
-             percent(first.running[slow].eval.accuracy) + " vs population " + percent(first.population.accuracy) +
-             " (its mean is " + fixed(first.running[slow].mean_gap, 2) + " std off).";
-    }
-    if (diverged_at > 0) t += " Training diverged at step " + with_commas(diverged_at) + ".";
-    return t;
-  }
-
-  static std::string trim(double v) {
-    std::string s = fixed(v, 4);
-    while (s.size() > 1 && s.back() == '0') s.pop_back();
-    if (s.back() == '.') s.pop_back();
-    return s;
   }
 
   InferenceSpec spec_;

@@ -45,20 +45,11 @@ struct NetRecord {
   json boundary;
 };
 
-class SpeedExperiment : public Experiment {
+class SpeedExperiment : public LockStepExperiment {
  public:
-  explicit SpeedExperiment(const SpeedSpec& s) : spec_(s), spec_json_(to_json(s)), seeds_(s.seeds) { start_seed(); }
-
-  void advance(long units) override {
-    for (long u = 0; u < units && !done(); ++u) {
-      lock_step();
-      if (step_ == spec_.steps || both_diverged(nets_)) finish_seed();
-    }
+  explicit SpeedExperiment(const SpeedSpec& s) : LockStepExperiment(s.seeds, s.steps), spec_(s), spec_json_(to_json(s)) {
+    start_seed();
   }
-
-  bool done() const override { return seeds_.done(); }
-
-  double progress() const override { return seeds_.progress(step_, spec_.steps); }
 
   json result() const override {
     json r = result_envelope("speed", spec_json_, progress(), done());
@@ -67,7 +58,7 @@ class SpeedExperiment : public Experiment {
     json nets = json::object();
     for (int k = 0; k < 2; ++k) {
       const NetRecord& c = rec_.shown()[static_cast<std::size_t>(k)];
-      const long div = first_diverged(k);
+      const long div = first_diverged_at(static_cast<std::size_t>(k));
       nets[keys[static_cast<std::size_t>(k)]] = {
           {"label", labels[static_cast<std::size_t>(k)]},
           {"step", series(c.step)},
@@ -91,7 +82,7 @@ class SpeedExperiment : public Experiment {
   }
 
  private:
-  void start_seed() {
+  void start_seed() override {
     train_ = make_train_set(spec_.data, seeds_.seed());
     test_ = make_test_set(spec_.data, seeds_.seed());
     nets_ = make_net_pair(spec_.model, spec_.train, train_, seeds_.seed());
@@ -100,7 +91,7 @@ class SpeedExperiment : public Experiment {
     evaluate();
   }
 
-  void lock_step() {
+  long lock_step() override {
     ++step_;
     for (int k = 0; k < 2; ++k) {
       Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
@@ -113,6 +104,7 @@ class SpeedExperiment : public Experiment {
       c.batch_accuracy.push_back(s.accuracy);
     }
     if (step_ % spec_.eval_every == 0 || step_ == spec_.steps) evaluate();
+    return 1;
   }
 
   void evaluate() {
@@ -132,9 +124,7 @@ class SpeedExperiment : public Experiment {
     }
   }
 
-  void finish_seed() {
-    if (seeds_.first())
-      for (std::size_t k = 0; k < 2; ++k) first_diverged_[k] = nets_[k]->diverged_at();
+  void finish_seed() override {
     auto opt = [](long v) { return v > 0 ? json(v) : json(nullptr); };
     const std::array<NetRecord, 2>& rec = rec_.at(seeds_);
     seed_runs_.push_back({{"seed", seeds_.seed()},
@@ -142,13 +132,11 @@ class SpeedExperiment : public Experiment {
                           {"bn_steps_to_target", opt(rec[kBn].steps_to_target)},
                           {"plain_diverged_at", opt(nets_[kPlain]->diverged_at())},
                           {"bn_diverged_at", opt(nets_[kBn]->diverged_at())}});
-    seeds_.next();
-    if (!done()) start_seed();
   }
 
   std::string describe(int k) const {
     const NetRecord& c = rec_.shown()[static_cast<std::size_t>(k)];
-    const long div = first_diverged(k);
+    const long div = first_diverged_at(static_cast<std::size_t>(k));
     if (c.steps_to_target > 0) return "reached loss " + fixed(spec_.target_loss, 2) + " in " + with_commas(c.steps_to_target) + " steps";
     if (div > 0) return "diverged at step " + with_commas(div);
     return "had not reached loss " + fixed(spec_.target_loss, 2) + " after " + with_commas(done() || !seeds_.first() ? spec_.steps : step_) + " steps";
@@ -161,7 +149,7 @@ class SpeedExperiment : public Experiment {
     if (a > 0 && b > 0 && a < b) t += " BN was " + fixed(static_cast<double>(b) / a, 1) + "x faster.";
     // Reaching the target once is not staying there: a too-large step can undo it later.
     const std::vector<double>&lb = first[kBn].train_loss, &lp = first[kPlain].train_loss;
-    if (!lb.empty() && !lp.empty() && first_diverged(0) == 0 && first_diverged(1) == 0)
+    if (!lb.empty() && !lp.empty() && first_diverged_at(kPlain) == 0 && first_diverged_at(kBn) == 0)
       t += " Latest training loss: " + fixed(lb.back(), 3) + " with BN, " + fixed(lp.back(), 3) + " without.";
     return t;
   }
@@ -169,18 +157,9 @@ class SpeedExperiment : public Experiment {
   SpeedSpec spec_;
   json spec_json_;
   Dataset train_, test_;
-  SeedLoop seeds_;
-  NetPair nets_;
   // The first seed's curves are the ones shown; later seeds only add to seed_runs_.
   FirstSeed<std::array<NetRecord, 2>> rec_;
-  // While the first seed runs its nets know; afterwards the value saved when it finished.
-  long first_diverged(int k) const {
-    return seeds_.first() ? nets_[static_cast<std::size_t>(k)]->diverged_at() : first_diverged_[static_cast<std::size_t>(k)];
-  }
-
-  std::array<long, 2> first_diverged_{0, 0};
   json seed_runs_ = json::array();
-  long step_ = 0;
 };
 
 }  // namespace

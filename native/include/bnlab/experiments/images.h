@@ -61,6 +61,10 @@
 
 namespace bnlab {
 
+// The images are 28 x 28 (inputs of the net) in 10 classes (its outputs).
+constexpr int kImageDims = 28 * 28;
+constexpr int kImageClasses = 10;
+
 struct ImagesSpec {
   SeedFields seeds;
   std::string source = "fashion-mnist";
@@ -68,9 +72,9 @@ struct ImagesSpec {
   int n_test = 0;   // the first n provided test images; 0 = all
   MlpConfig model = [] {
     MlpConfig m;
-    m.inputs = 784;
+    m.inputs = kImageDims;
     m.hidden = {100, 100, 100};
-    m.outputs = 10;
+    m.outputs = kImageClasses;
     m.activation = ActivationKind::Sigmoid;
     m.init_std = 0.1;
     return m;

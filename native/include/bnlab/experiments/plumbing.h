@@ -3,7 +3,10 @@
 // without and with BN trained side by side, and a queue of work units that makes progress()
 // exact by construction (units done / units planned).
 //
-// Usage (see speed.cpp, ics.cpp):
+// Usage (see speed.cpp, ics.cpp, inference.cpp):
+//   class X : public LockStepExperiment   a NetPair in lock-step, seed after seed: the chapter
+//                                         writes start_seed, lock_step and finish_seed; the
+//                                         seed loop, advance, done and progress are here
 //   SeedLoop seeds_{spec.seeds};          seeds_.seed() is the current seed, seeds_.first() is
 //                                         true while the first seed runs, seeds_.next() moves on
 //   FirstSeed<Record> rec_;               rec_.at(seeds_) is what the current seed writes into;
@@ -11,6 +14,8 @@
 //   NetPair nets_ = make_net_pair(model, train, train_set, seed);   nets_[kPlain], nets_[kBn]
 //   WorkQueue work_;                      work_.plan(n) units in all; work_.push(task) queues one;
 //                                         work_.run_one() runs the next; work_.progress()
+//   PercentileBands, probe_pair           Ioffe & Szegedy's Figure 1(b, c) percentiles of a layer
+//                                         (chapters distribution and images)
 #pragma once
 
 #include <algorithm>
@@ -19,7 +24,10 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
+#include "bnlab/experiment.h"
 #include "bnlab/experiments/common.h"
 
 namespace bnlab {
@@ -74,6 +82,98 @@ inline NetPair make_net_pair(const MlpConfig& model, const TrainConfig& train, c
 }
 
 inline bool both_diverged(const NetPair& nets) { return nets[kPlain]->diverged() && nets[kBn]->diverged(); }
+
+// The percentile probe of Ioffe & Szegedy's Figure 1 (chapters distribution and images): which
+// unit is shown, over how many test examples, how often, and with which BN statistics. Read in
+// this order from a top-level spec reader into the spec's probe_unit, probe_size, probe_every and
+// probe_stats; `max_size` bounds probe_size.
+template <typename Spec>
+void read_probe_fields(SpecReader& r, Spec& s, int max_size) {
+  s.probe_unit = r.integer("probe_unit", s.probe_unit, 0, 1023,
+                           "the unit (0-based) of the probed layer whose 15/50/85th percentiles are shown");
+  s.probe_size = r.integer("probe_size", s.probe_size, 2, max_size,
+                           "the percentiles are taken over the first probe_size test examples");
+  s.probe_every = r.integer("probe_every", s.probe_every, 1, 100000,
+                            "steps between probes (step 0 and the last step are always probed)");
+  s.probe_stats = r.choice("probe_stats", s.probe_stats, {"batch", "running"},
+                           "the BN net's statistics on the probe set: its own (batch) or the running averages");
+}
+// The probe set: the first n examples of a data set as a features x n matrix.
+Mat<Real> first_examples(const Dataset& d, int n);
+inline BnStats probe_stats_of(const std::string& probe_stats) {
+  return probe_stats == "running" ? BnStats::Running : BnStats::Batch;
+}
+
+// Percentile bands of every unit of one layer over training: the shown unit's 15/50/85th
+// percentiles at each probe, and per unit its first percentiles, the largest departure from them
+// and the summed band width (for the drift).
+struct PercentileBands {
+  std::vector<double> step, p15, p50, p85;            // the shown unit, one entry per probe
+  std::vector<std::array<double, 3>> first, max_dev;  // per unit
+  std::vector<double> width_sum;                      // per unit: sum over probes of p85 - p15
+  int probes = 0;
+  // One probe at `at_step`: z is units x examples, the layer's input to the nonlinearity.
+  void add(const Mat<Real>& z, int shown_unit, long at_step);
+  // Band drift of one unit: mean_q max_t |p_q(t) - p_q(0)| / mean_t (p85(t) - p15(t)).
+  double unit_drift(std::size_t u) const;
+  double all_units_drift() const;  // the mean over the layer's units
+  int rank(std::size_t u) const;   // 1 = the unit that drifted most
+  json to_json() const;            // {"step", "p15", "p50", "p85"} of the shown unit
+};
+
+// One probe of both nets (those not diverged): a forward pass over x in evaluation mode with
+// `stats`, then hidden layer `layer` (0-based) into bands[k].
+void probe_pair(NetPair& nets, const Mat<Real>& x, BnStats stats, int layer, int shown_unit, long at_step,
+                const std::array<PercentileBands*, 2>& bands);
+
+template <typename Spec>
+void write_probe_fields(json& j, const Spec& s) {
+  j["probe_unit"] = s.probe_unit;
+  j["probe_size"] = s.probe_size;
+  j["probe_every"] = s.probe_every;
+  j["probe_stats"] = s.probe_stats;
+}
+
+// A chapter that trains a NetPair in lock-step, seed after seed. advance() runs lock_step(), which
+// returns the units it cost (1 for a plain step of both nets), until the units are spent; a seed
+// ends after `steps` steps or when both nets have diverged: finish_seed() records it, then the next
+// seed starts (start_seed(), which the chapter's constructor also calls for the first seed).
+class LockStepExperiment : public Experiment {
+ public:
+  void advance(long units) override {
+    for (long left = units; left > 0 && !done();) {
+      left -= lock_step();
+      if (step_ == steps_ || both_diverged(nets_)) end_seed();
+    }
+  }
+  bool done() const override { return seeds_.done(); }
+  double progress() const override { return seeds_.progress(step_, static_cast<double>(steps_)); }
+
+ protected:
+  LockStepExperiment(const SeedFields& seeds, long steps) : seeds_(seeds), steps_(steps) {}
+  virtual void start_seed() = 0;
+  virtual long lock_step() = 0;  // ++step_, both nets step (and whatever the chapter records)
+  virtual void finish_seed() = 0;
+  // Where net k diverged in the first seed (0: it did not): its own value while that seed runs.
+  long first_diverged_at(std::size_t k) const {
+    return seeds_.first() ? nets_[k]->diverged_at() : first_diverged_[k];
+  }
+
+  SeedLoop seeds_;
+  NetPair nets_;
+  long step_ = 0;
+
+ private:
+  void end_seed() {
+    finish_seed();
+    if (seeds_.first())
+      for (std::size_t k = 0; k < 2; ++k) first_diverged_[k] = nets_[k]->diverged_at();
+    seeds_.next();
+    if (!done()) start_seed();
+  }
+  long steps_;
+  std::array<long, 2> first_diverged_{0, 0};
+};
 
 // Work as units: a chapter plans the total once, queues tasks (one unit each) and runs them in
 // order; progress is units done over units planned, so it reaches 1 exactly when the work ends.
