@@ -63,6 +63,65 @@ class SpecReader {
   std::set<std::string> seen_;
 };
 
+// A chapter's own fields are declared once, in a function template over an `Io`:
+//   template <class Io, class S> void speed_fields(Io& io, S& s) {
+//     io.integer("steps", s.steps, 1, 200000, "training steps of each net"); ... }
+// Called with a FieldReader it reads each field (the member's value is the default, the range is
+// checked, the field is recorded for `bnlab schema`); with a FieldWriter (and a const spec) it
+// writes each one back. Checks across fields stay after the call, in the chapter's parser.
+class FieldReader {
+ public:
+  static constexpr bool reading = true;
+  explicit FieldReader(SpecReader& r) : r_(r) {}
+  void integer(const char* key, int& v, int lo, int hi, const char* doc) { v = r_.integer(key, v, lo, hi, doc); }
+  void number(const char* key, double& v, double lo, double hi, const char* doc) { v = r_.number(key, v, lo, hi, doc); }
+  void positive(const char* key, double& v, double lo, double hi, const char* doc) { v = r_.positive(key, v, lo, hi, doc); }
+  void boolean(const char* key, bool& v, const char* doc) { v = r_.boolean(key, v, doc); }
+  void choice(const char* key, std::string& v, std::initializer_list<const char*> allowed, const char* doc) {
+    v = r_.choice(key, v, allowed, doc);
+  }
+  void integers(const char* key, std::vector<int>& v, std::size_t min_len, std::size_t max_len, int lo, int hi,
+                const char* doc) {
+    v = r_.integers(key, v, min_len, max_len, lo, hi, doc);
+  }
+  void numbers(const char* key, std::vector<double>& v, std::size_t min_len, std::size_t max_len, double lo, double hi,
+               const char* doc) {
+    v = r_.numbers(key, v, min_len, max_len, lo, hi, doc);
+  }
+  void choices(const char* key, std::vector<std::string>& v, std::initializer_list<const char*> allowed,
+               const char* doc) {
+    v = r_.choices(key, v, allowed, doc);
+  }
+  SpecReader& reader() { return r_; }
+
+ private:
+  SpecReader& r_;
+};
+
+class FieldWriter {
+ public:
+  static constexpr bool reading = false;
+  explicit FieldWriter(json& j) : j_(j) {}
+  template <typename T>
+  void integer(const char* key, const T& v, int, int, const char*) { j_[key] = v; }
+  void number(const char* key, double v, double, double, const char*) { j_[key] = v; }
+  void positive(const char* key, double v, double, double, const char*) { j_[key] = v; }
+  void boolean(const char* key, bool v, const char*) { j_[key] = v; }
+  void choice(const char* key, const std::string& v, std::initializer_list<const char*>, const char*) { j_[key] = v; }
+  template <typename T>
+  void integers(const char* key, const std::vector<T>& v, std::size_t, std::size_t, int, int, const char*) { j_[key] = v; }
+  void numbers(const char* key, const std::vector<double>& v, std::size_t, std::size_t, double, double, const char*) {
+    j_[key] = v;
+  }
+  void choices(const char* key, const std::vector<std::string>& v, std::initializer_list<const char*>, const char*) {
+    j_[key] = v;
+  }
+  json& out() { return j_; }
+
+ private:
+  json& j_;
+};
+
 // While a SpecSchema is alive, every SpecReader call records its field (the library has no
 // threads; one at a time). Reading a chapter's fully written-out preset then visits every field,
 // list items included, and json_schema() assembles them into a JSON Schema (draft 2020-12):

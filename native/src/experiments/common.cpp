@@ -18,6 +18,10 @@ SeedFields read_seed_fields(SpecReader& r, const std::string& name, SeedFields d
   return d;
 }
 
+void check_grid(int grid) {
+  if (grid == 1) throw Error("spec.grid = 1: must be 0 (none) or in [2, 128]");
+}
+
 MlpConfig check_bn_pair(const MlpConfig& model, const TrainConfig& train, const DataConfig& data) {
   train.validate(data.n_train);
   if (train.batch_size < 2)

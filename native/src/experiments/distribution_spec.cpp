@@ -16,22 +16,28 @@ std::string list_json(const std::vector<int>& v) { return json(v).dump(); }
 
 int width_of(const MlpConfig& m, int layer_1based) { return m.hidden[static_cast<std::size_t>(layer_1based - 1)]; }
 
+// The chapter's fields, declared once: read by parse_distribution_spec, written by to_json.
+template <class Io, class S>
+void distribution_fields(Io& io, S& s) {
+  io.integer("steps", s.steps, 1, 100000, "training steps of each net (the two step in lock-step)");
+  io.integer("layer", s.layer, 1, 16, "the hidden layer (1-based, the lecture's z[l]) whose two units are traced");
+  io.integers("units", s.units, 2, 2, 0, 1023, "the two units (0-based) of that layer drawn as a cloud");
+  io.integer("trail_every", s.trail_every, 1, 100000,
+             "steps between recorded cloud moments, batch losses and gamma/beta (and the last step)");
+  io.integer("frame_every", s.frame_every, 0, 100000,
+             "steps between kept frames of the batch's points (0 = only step 1 and the last step)");
+  io.integer("probe_layer", s.probe_layer, 0, 16, "the hidden layer (1-based) of the percentile probe; 0 = the last hidden layer");
+  probe_fields(io, s, 100000);
+}
+
 }  // namespace
 
 DistributionSpec parse_distribution_spec(const json& j) {
   DistributionSpec s;
   SpecReader r(j, "spec");
   read_common_fields(r, "distribution", s, 10);
-  s.steps = r.integer("steps", s.steps, 1, 100000, "training steps of each net (the two step in lock-step)");
-  s.layer = r.integer("layer", s.layer, 1, 16, "the hidden layer (1-based, the lecture's z[l]) whose two units are traced");
-  s.units = r.integers("units", s.units, 2, 2, 0, 1023, "the two units (0-based) of that layer drawn as a cloud");
-  s.trail_every = r.integer("trail_every", s.trail_every, 1, 100000,
-                            "steps between recorded cloud moments, batch losses and gamma/beta (and the last step)");
-  s.frame_every = r.integer("frame_every", s.frame_every, 0, 100000,
-                            "steps between kept frames of the batch's points (0 = only step 1 and the last step)");
-  s.probe_layer = r.integer("probe_layer", s.probe_layer, 0, 16,
-                            "the hidden layer (1-based) of the percentile probe; 0 = the last hidden layer");
-  read_probe_fields(r, s, 100000);
+  FieldReader in(r);
+  distribution_fields(in, s);
   r.finish();
 
   const MlpConfig bn = check_bn_pair(s.model, s.train, s.data);
@@ -69,13 +75,8 @@ DistributionSpec parse_distribution_spec(const json& j) {
 json to_json(const DistributionSpec& s) {
   json j;
   write_common_fields(j, "distribution", s.seeds, s.data, s.model, false, s.train);
-  j["steps"] = s.steps;
-  j["layer"] = s.layer;
-  j["units"] = s.units;
-  j["trail_every"] = s.trail_every;
-  j["frame_every"] = s.frame_every;
-  j["probe_layer"] = s.probe_layer;
-  write_probe_fields(j, s);
+  FieldWriter out(j);
+  distribution_fields(out, s);
   return j;
 }
 

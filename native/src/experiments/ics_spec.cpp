@@ -10,19 +10,28 @@
 
 namespace bnlab {
 
+namespace {
+// The chapter's fields but `layers` (whose default follows the model's depth), declared once.
+template <class Io, class S>
+void ics_fields(Io& io, S& s) {
+  io.integer("steps", s.steps, 1, 200000, "training steps of each net");
+  io.integer("measure_every", s.measure_every, 1, 200000,
+             "steps between measurements of the gradient change (step 1 is always measured)");
+  io.positive("target_loss", s.target_loss, 0.0, 10.0, "training loss that ends the race window and defines steps to target");
+  io.boolean("landscape", s.landscape, "probe the loss along the gradient at multiples of lr (the loss-landscape view)");
+  io.numbers("landscape_factors", s.landscape_factors, 1, 8, 1e-6, 100.0, "the step sizes of the landscape probe, as multiples of lr");
+}
+}  // namespace
+
 IcsSpec parse_ics_spec(const json& j) {
   IcsSpec s;
   SpecReader r(j, "spec");
-  s.seeds = read_seed_fields(r, "ics", s.seeds, 20);
-  s.data = read_data(r.child("data", kDataDoc), s.data);
-  s.model = read_model(r.child("model", kModelDoc), s.model, s.data, /*with_bn=*/false);
+  read_common_fields(r, "ics", s, 20);
   if (s.model.dropout != 0.0)
     throw Error("spec.model.dropout = " + fixed(s.model.dropout, 2) +
                 ": must be 0 here (G and G' must be gradients of the same network on the same batch)");
-  s.train = read_train(r.child("train", kTrainDoc), s.train);
-  s.steps = r.integer("steps", s.steps, 1, 200000, "training steps of each net");
-  s.measure_every = r.integer("measure_every", s.measure_every, 1, 200000, "steps between measurements of the gradient change (step 1 is always measured)");
-  s.target_loss = r.positive("target_loss", s.target_loss, 0.0, 10.0, "training loss that ends the race window and defines steps to target");
+  FieldReader in(r);
+  ics_fields(in, s);
   const int L = static_cast<int>(s.model.hidden.size()) + 1;  // linear layers, output included
   s.layers = r.integers("layers", s.measured_layers(), 1, 17, 1, 17, "linear layers (1-based, the output layer is hidden layers + 1) whose gradient change G - G' is measured; default: all but the first");
   for (std::size_t a = 0; a < s.layers.size(); ++a) {
@@ -33,8 +42,6 @@ IcsSpec parse_ics_spec(const json& j) {
       if (s.layers[a] == s.layers[b])
         throw Error("spec.layers = " + json(s.layers).dump() + ": layers must be distinct");
   }
-  s.landscape = r.boolean("landscape", s.landscape, "probe the loss along the gradient at multiples of lr (the loss-landscape view)");
-  s.landscape_factors = r.numbers("landscape_factors", s.landscape_factors, 1, 8, 1e-6, 100.0, "the step sizes of the landscape probe, as multiples of lr");
   r.finish();
   const MlpConfig bn = check_bn_pair(s.model, s.train, s.data);
   // Per measurement and net: G, one G' per layer, the landscape's probes (forward + backward each).
@@ -48,12 +55,9 @@ IcsSpec parse_ics_spec(const json& j) {
 json to_json(const IcsSpec& s) {
   json j;
   write_common_fields(j, "ics", s.seeds, s.data, s.model, false, s.train);
-  j["steps"] = s.steps;
-  j["measure_every"] = s.measure_every;
-  j["target_loss"] = s.target_loss;
+  FieldWriter out(j);
+  ics_fields(out, s);
   j["layers"] = s.measured_layers();
-  j["landscape"] = s.landscape;
-  j["landscape_factors"] = s.landscape_factors;
   return j;
 }
 

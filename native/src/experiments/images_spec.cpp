@@ -9,17 +9,38 @@
 
 namespace bnlab {
 
+namespace {
+// The data block's fields (the images' own: no toy data set here).
+template <class Io, class S>
+void images_data_fields(Io& io, S& s) {
+  io.choice("source", s.source, {"fashion-mnist"}, "the image set: Fashion-MNIST, 28 x 28 grey, 10 classes");
+  io.integer("n_train", s.n_train, 0, 1000000,
+             "the first n provided training images (0 = all: 60000 in the CLI, a subset in the page)");
+  io.integer("n_test", s.n_test, 0, 1000000,
+             "the first n provided test images (0 = all: 10000 in the CLI, a subset in the page)");
+}
+
+// The chapter's top-level fields, declared once: read by parse_images_spec, written by to_json.
+template <class Io, class S>
+void images_fields(Io& io, S& s) {
+  io.integer("steps", s.steps, 1, 100000, "training steps of each net (the two step in lock-step)");
+  io.integer("eval_every", s.eval_every, 1, 100000,
+             "steps between test-set evaluations (step 0 and the last step are always evaluated)");
+  probe_fields(io, s, 10000);
+  io.integers("test_batch_sizes", s.test_batch_sizes, 1, 8, 1, 10000,
+              "test batch sizes m whose own statistics the trained BN net is evaluated with");
+  io.integer("examples", s.examples, 0, 20, "test images shown with both nets' predictions");
+}
+}  // namespace
+
 ImagesSpec parse_images_spec(const json& j) {
   ImagesSpec s;
   SpecReader r(j, "spec");
   s.seeds = read_seed_fields(r, "images", s.seeds, 10);
   {
     SpecReader d = r.child("data", "the image set, and how many of the provided images are used");
-    s.source = d.choice("source", s.source, {"fashion-mnist"}, "the image set: Fashion-MNIST, 28 x 28 grey, 10 classes");
-    s.n_train = d.integer("n_train", s.n_train, 0, 1000000,
-                          "the first n provided training images (0 = all: 60000 in the CLI, a subset in the page)");
-    s.n_test = d.integer("n_test", s.n_test, 0, 1000000,
-                         "the first n provided test images (0 = all: 10000 in the CLI, a subset in the page)");
+    FieldReader din(d);
+    images_data_fields(din, s);
     d.finish();
   }
   // read_model sets inputs and outputs from a toy data block: overwritten with the images' here.
@@ -28,13 +49,8 @@ ImagesSpec parse_images_spec(const json& j) {
   s.model.inputs = kImageDims;
   s.model.outputs = kImageClasses;
   s.train = read_train(r.child("train", kTrainDoc), s.train);
-  s.steps = r.integer("steps", s.steps, 1, 100000, "training steps of each net (the two step in lock-step)");
-  s.eval_every = r.integer("eval_every", s.eval_every, 1, 100000,
-                           "steps between test-set evaluations (step 0 and the last step are always evaluated)");
-  read_probe_fields(r, s, 10000);
-  s.test_batch_sizes = r.integers("test_batch_sizes", s.test_batch_sizes, 1, 8, 1, 10000,
-                                  "test batch sizes m whose own statistics the trained BN net is evaluated with");
-  s.examples = r.integer("examples", s.examples, 0, 20, "test images shown with both nets' predictions");
+  FieldReader in(r);
+  images_fields(in, s);
   r.finish();
 
   if (s.train.batch_size < 2)
@@ -66,14 +82,12 @@ json to_json(const ImagesSpec& s) {
   j["chapter"] = "images";
   j["seed"] = s.seeds.seed;
   j["seeds"] = s.seeds.seeds;
-  j["data"] = {{"source", s.source}, {"n_train", s.n_train}, {"n_test", s.n_test}};
+  FieldWriter data(j["data"] = json::object());
+  images_data_fields(data, s);
   j["model"] = to_json(s.model, /*with_bn=*/false);
   j["train"] = to_json(s.train);
-  j["steps"] = s.steps;
-  j["eval_every"] = s.eval_every;
-  write_probe_fields(j, s);
-  j["test_batch_sizes"] = s.test_batch_sizes;
-  j["examples"] = s.examples;
+  FieldWriter out(j);
+  images_fields(out, s);
   return j;
 }
 

@@ -11,6 +11,21 @@
 
 namespace bnlab {
 
+namespace {
+// The chapter's fields but the two-number `point`, declared once (read and written with them).
+template <class Io, class S>
+void inference_fields(Io& io, S& s) {
+  io.integers("checkpoints", s.checkpoints, 1, 8, 1, 100000,
+              "training steps at which the test-time arms are compared, strictly increasing; trains to the last");
+  io.numbers("ema_decays", s.ema_decays, 1, 8, 0.0, 0.9999,
+             "decays of the running averages compared, the weight on the old value (bn_momentum = 1 - decay)");
+  io.integers("test_batch_sizes", s.test_batch_sizes, 1, 12, 1, 100000,
+              "test batch sizes for BN with the test batch's own statistics, each at most data.n_test");
+  io.integer("point_batches", s.point_batches, 1, 64, "random companion batches per test batch size for the single example");
+  io.integer("curve_every", s.curve_every, 0, 100000, "steps between points of the accuracy curve (0 = no curve)");
+}
+}  // namespace
+
 InferenceSpec parse_inference_spec(const json& j) {
   InferenceSpec s;
   SpecReader r(j, "spec");
@@ -30,13 +45,10 @@ InferenceSpec parse_inference_spec(const json& j) {
   s.model = read_model(r.child("model", kModelDoc), s.model, s.data, /*with_bn=*/false);
   s.model.batch_norm = true;
   s.train = read_train(r.child("train", kTrainDoc), s.train);
-  s.checkpoints = r.integers("checkpoints", s.checkpoints, 1, 8, 1, 100000, "training steps at which the test-time arms are compared, strictly increasing; trains to the last");
-  s.ema_decays = r.numbers("ema_decays", s.ema_decays, 1, 8, 0.0, 0.9999, "decays of the running averages compared, the weight on the old value (bn_momentum = 1 - decay)");
-  s.test_batch_sizes = r.integers("test_batch_sizes", s.test_batch_sizes, 1, 12, 1, 100000, "test batch sizes for BN with the test batch's own statistics, each at most data.n_test");
+  FieldReader in(r);
+  inference_fields(in, s);
   const std::vector<double> p = r.numbers("point", {s.point[0], s.point[1]}, 2, 2, -10.0, 10.0, "the single test example (x0, x1) whose prediction is followed");
   s.point = {p[0], p[1]};
-  s.point_batches = r.integer("point_batches", s.point_batches, 1, 64, "random companion batches per test batch size for the single example");
-  s.curve_every = r.integer("curve_every", s.curve_every, 0, 100000, "steps between points of the accuracy curve (0 = no curve)");
   r.finish();
 
   s.train.validate(s.data.n_train);
@@ -68,12 +80,9 @@ json to_json(const InferenceSpec& s) {
   json j;
   write_common_fields(j, "inference", s.seeds, s.data, s.model, false, s.train);
   j["model"].erase("bn_momentum");
-  j["checkpoints"] = s.checkpoints;
-  j["ema_decays"] = s.ema_decays;
-  j["test_batch_sizes"] = s.test_batch_sizes;
+  FieldWriter out(j);
+  inference_fields(out, s);
   j["point"] = {s.point[0], s.point[1]};
-  j["point_batches"] = s.point_batches;
-  j["curve_every"] = s.curve_every;
   return j;
 }
 

@@ -53,6 +53,19 @@ ShiftSweep read_sweep(const json& item, const std::string& path) {
   return w;
 }
 
+// The chapter's scalar fields, declared once (read by parse_shift_spec, written by to_json); the
+// lists of shifts and sweeps are read and written by hand below.
+template <class Io, class S>
+void shift_fields(Io& io, S& s) {
+  io.integer("steps", s.steps, 1, 200000, "training steps of each net");
+  io.integer("test_batch", s.test_batch, 2, 100000,
+             "batch size of the bn_batch arm (BN with the test batch's own statistics), at most data.n_test");
+  io.integer("grid", s.grid, 0, 128,
+             "decision-region resolution for the named shifts, first seed (0 = none, else 2 .. 128)");
+  io.number("restore_tolerance", s.restore_tolerance, 0.0, 1.0,
+            "an arm \"restores\" a shift when its accuracy drop is at most this");
+}
+
 }  // namespace
 
 InputTransform ShiftSweep::at(double v) const {
@@ -102,11 +115,9 @@ ShiftSpec parse_shift_spec(const json& j) {
   ShiftSpec s;
   SpecReader r(j, "spec");
   read_common_fields(r, "shift", s, 20);
-  s.steps = r.integer("steps", s.steps, 1, 200000, "training steps of each net");
-  s.test_batch = r.integer("test_batch", s.test_batch, 2, 100000, "batch size of the bn_batch arm (BN with the test batch's own statistics), at most data.n_test");
-  s.grid = r.integer("grid", s.grid, 0, 128, "decision-region resolution for the named shifts, first seed (0 = none, else 2 .. 128)");
-  if (s.grid == 1) throw Error("spec.grid = 1: must be 0 (none) or in [2, 128]");
-  s.restore_tolerance = r.number("restore_tolerance", s.restore_tolerance, 0.0, 1.0, "an arm \"restores\" a shift when its accuracy drop is at most this");
+  FieldReader in(r);
+  shift_fields(in, s);
+  check_grid(s.grid);
   if (const json* v = r.raw("shifts", "the named input shifts each trained net is tested under (1 to 12; missing fields are the identity)",
                               {{"type", "array"}, {"minItems", 1}, {"maxItems", 12}})) {
     if (!v->is_array() || v->empty() || v->size() > 12)
@@ -144,10 +155,8 @@ ShiftSpec parse_shift_spec(const json& j) {
 json to_json(const ShiftSpec& s) {
   json j;
   write_common_fields(j, "shift", s.seeds, s.data, s.model, false, s.train);
-  j["steps"] = s.steps;
-  j["test_batch"] = s.test_batch;
-  j["grid"] = s.grid;
-  j["restore_tolerance"] = s.restore_tolerance;
+  FieldWriter out(j);
+  shift_fields(out, s);
   json shifts = json::array();
   for (const NamedShift& n : s.shifts) {
     json t = to_json(n.transform);

@@ -7,16 +7,25 @@
 
 namespace bnlab {
 
+namespace {
+// The chapter's own fields, declared once: read by parse_speed_spec, written by to_json.
+template <class Io, class S>
+void speed_fields(Io& io, S& s) {
+  io.integer("steps", s.steps, 1, 200000, "training steps of each net");
+  io.positive("target_loss", s.target_loss, 0.0, 10.0, "the training loss whose first crossing is \"steps to target\"");
+  io.integer("eval_every", s.eval_every, 1, 100000, "steps between evaluations of the full training and test sets");
+  io.integer("grid", s.grid, 0, 128, kGridDoc);
+}
+}  // namespace
+
 SpeedSpec parse_speed_spec(const json& j) {
   SpeedSpec s;
   SpecReader r(j, "spec");
   read_common_fields(r, "speed", s, 20);
-  s.steps = r.integer("steps", s.steps, 1, 200000, "training steps of each net");
-  s.target_loss = r.positive("target_loss", s.target_loss, 0.0, 10.0, "the training loss whose first crossing is \"steps to target\"");
-  s.eval_every = r.integer("eval_every", s.eval_every, 1, 100000, "steps between evaluations of the full training and test sets");
-  s.grid = r.integer("grid", s.grid, 0, 128, "decision-region resolution, grid x grid points (0 = none, else 2 .. 128)");
-  if (s.grid == 1) throw Error("spec.grid = 1: must be 0 (none) or in [2, 128]");
+  FieldReader in(r);
+  speed_fields(in, s);
   r.finish();
+  check_grid(s.grid);
   const MlpConfig bn = check_bn_pair(s.model, s.train, s.data);
   const double evals = static_cast<double>(s.steps) / s.eval_every + 1.0;
   check_work(s.seeds.seeds * 2.0 *
@@ -29,10 +38,8 @@ SpeedSpec parse_speed_spec(const json& j) {
 json to_json(const SpeedSpec& s) {
   json j;
   write_common_fields(j, "speed", s.seeds, s.data, s.model, false, s.train);
-  j["steps"] = s.steps;
-  j["target_loss"] = s.target_loss;
-  j["eval_every"] = s.eval_every;
-  j["grid"] = s.grid;
+  FieldWriter out(j);
+  speed_fields(out, s);
   return j;
 }
 

@@ -29,6 +29,10 @@ void read_common_fields(SpecReader& r, const std::string& name, Spec& s, int max
   s.model = read_model(r.child("model", kModelDoc), s.model, s.data, /*with_bn=*/false);
   s.train = read_train(r.child("train", kTrainDoc), s.train);
 }
+// A decision-region grid: 0 (none) or 2 .. 128 points a side (1 is refused: no cell centre).
+inline constexpr char kGridDoc[] = "decision-region resolution, grid x grid points (0 = none, else 2 .. 128)";
+void check_grid(int grid);
+
 // After the reader has finished: the training settings against the data set, a batch of at least
 // 2 (the BN net needs a batch variance) and the model's BN twin validated. Returns the twin (for
 // the chapter's cost estimate).

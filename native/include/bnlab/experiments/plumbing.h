@@ -84,19 +84,17 @@ inline NetPair make_net_pair(const MlpConfig& model, const TrainConfig& train, c
 inline bool both_diverged(const NetPair& nets) { return nets[kPlain]->diverged() && nets[kBn]->diverged(); }
 
 // The percentile probe of Ioffe & Szegedy's Figure 1 (chapters distribution and images): which
-// unit is shown, over how many test examples, how often, and with which BN statistics. Read in
-// this order from a top-level spec reader into the spec's probe_unit, probe_size, probe_every and
-// probe_stats; `max_size` bounds probe_size.
-template <typename Spec>
-void read_probe_fields(SpecReader& r, Spec& s, int max_size) {
-  s.probe_unit = r.integer("probe_unit", s.probe_unit, 0, 1023,
-                           "the unit (0-based) of the probed layer whose 15/50/85th percentiles are shown");
-  s.probe_size = r.integer("probe_size", s.probe_size, 2, max_size,
-                           "the percentiles are taken over the first probe_size test examples");
-  s.probe_every = r.integer("probe_every", s.probe_every, 1, 100000,
-                            "steps between probes (step 0 and the last step are always probed)");
-  s.probe_stats = r.choice("probe_stats", s.probe_stats, {"batch", "running"},
-                           "the BN net's statistics on the probe set: its own (batch) or the running averages");
+// unit is shown, over how many test examples, how often, and with which BN statistics. Declared
+// once for the spec's probe_unit, probe_size, probe_every and probe_stats (an Io of spec.h:
+// FieldReader or FieldWriter); `max_size` bounds probe_size.
+template <class Io, class Spec>
+void probe_fields(Io& io, Spec& s, int max_size) {
+  io.integer("probe_unit", s.probe_unit, 0, 1023,
+             "the unit (0-based) of the probed layer whose 15/50/85th percentiles are shown");
+  io.integer("probe_size", s.probe_size, 2, max_size, "the percentiles are taken over the first probe_size test examples");
+  io.integer("probe_every", s.probe_every, 1, 100000, "steps between probes (step 0 and the last step are always probed)");
+  io.choice("probe_stats", s.probe_stats, {"batch", "running"},
+            "the BN net's statistics on the probe set: its own (batch) or the running averages");
 }
 // The probe set: the first n examples of a data set as a features x n matrix.
 Mat<Real> first_examples(const Dataset& d, int n);
@@ -125,14 +123,6 @@ struct PercentileBands {
 // `stats`, then hidden layer `layer` (0-based) into bands[k].
 void probe_pair(NetPair& nets, const Mat<Real>& x, BnStats stats, int layer, int shown_unit, long at_step,
                 const std::array<PercentileBands*, 2>& bands);
-
-template <typename Spec>
-void write_probe_fields(json& j, const Spec& s) {
-  j["probe_unit"] = s.probe_unit;
-  j["probe_size"] = s.probe_size;
-  j["probe_every"] = s.probe_every;
-  j["probe_stats"] = s.probe_stats;
-}
 
 // A chapter that trains a NetPair in lock-step, seed after seed. advance() runs lock_step(), which
 // returns the units it cost (1 for a plain step of both nets), until the units are spent; a seed
