@@ -322,21 +322,51 @@ void SpecReader::finish() const {
     if (!seen_.count(it.key())) throw Error(field(clip(it.key(), 60)) + ": unknown field (check the spelling)");
 }
 
+namespace {
+// The common blocks' fields, each declared once (read by read_X, written by to_json).
+template <class Io, class D>
+void data_fields(Io& io, D& d) {
+  io.choice("kind", d.kind, {"moons", "circles", "spirals", "xor", "blobs"}, "the 2-D data set (DESIGN section 1)");
+  io.integer("n_train", d.n_train, 2, 100000, "training examples drawn from the data set");
+  io.integer("n_test", d.n_test, 1, 100000, "test examples, drawn independently of the training set");
+  io.number("noise", d.noise, 0.0, 2.0, "standard deviation of the Gaussian noise added to each point");
+  io.number("label_flip", d.label_flip, 0.0, 0.5, "fraction of training labels replaced by a random other class");
+  io.integer("classes", d.classes, 2, 8, "number of classes (blobs and spirals; moons, circles and xor have 2)");
+}
+
+template <class Io, class T>
+void train_fields(Io& io, T& t) {
+  io.choice("optimizer", t.optimizer.kind, {"sgd", "adam"}, "the optimizer");
+  io.positive("lr", t.optimizer.lr, 0.0, 10.0, "learning rate");
+  io.number("momentum", t.optimizer.momentum, 0.0, 0.999, "SGD momentum (heavy ball; unused by adam)");
+  io.number("weight_decay", t.optimizer.weight_decay, 0.0, 1.0, "L2 weight decay added to the gradient");
+  io.integer("batch_size", t.batch_size, 1, 100000, "mini-batch size m");
+}
+
+template <class Io, class T>
+void transform_fields(Io& io, T& t) {
+  io.number("tx", t.tx, -100.0, 100.0, "shift of the inputs along x");
+  io.number("ty", t.ty, -100.0, 100.0, "shift of the inputs along y");
+  io.positive("scale", t.scale, 0.0, 100.0, "uniform scale of the inputs");
+  io.positive("sx", t.sx, 0.0, 100.0, "scale along x, before the rotation");
+  io.positive("sy", t.sy, 0.0, 100.0, "scale along y, before the rotation");
+  io.number("rotate_deg", t.rotate_deg, -360.0, 360.0, "rotation of the inputs in degrees (x' = scale * R (sx x, sy y) + (tx, ty))");
+}
+}  // namespace
+
 DataConfig read_data(SpecReader r, DataConfig d) {
-  d.kind = r.choice("kind", d.kind, {"moons", "circles", "spirals", "xor", "blobs"}, "the 2-D data set (DESIGN section 1)");
-  d.n_train = r.integer("n_train", d.n_train, 2, 100000, "training examples drawn from the data set");
-  d.n_test = r.integer("n_test", d.n_test, 1, 100000, "test examples, drawn independently of the training set");
-  d.noise = r.number("noise", d.noise, 0.0, 2.0, "standard deviation of the Gaussian noise added to each point");
-  d.label_flip = r.number("label_flip", d.label_flip, 0.0, 0.5, "fraction of training labels replaced by a random other class");
-  d.classes = r.integer("classes", d.classes, 2, 8, "number of classes (blobs and spirals; moons, circles and xor have 2)");
+  FieldReader in(r);
+  data_fields(in, d);
   r.finish();
   d.validate();
   return d;
 }
 
 json to_json(const DataConfig& d) {
-  return {{"kind", d.kind},   {"n_train", d.n_train},       {"n_test", d.n_test},
-          {"noise", d.noise}, {"label_flip", d.label_flip}, {"classes", d.classes}};
+  json j;
+  FieldWriter out(j);
+  data_fields(out, d);
+  return j;
 }
 
 MlpConfig read_model(SpecReader r, MlpConfig m, const DataConfig& data, bool with_bn) {
@@ -367,37 +397,32 @@ json to_json(const MlpConfig& m, bool with_bn) {
 }
 
 TrainConfig read_train(SpecReader r, TrainConfig t) {
-  t.optimizer.kind = r.choice("optimizer", t.optimizer.kind, {"sgd", "adam"}, "the optimizer");
-  t.optimizer.lr = r.positive("lr", t.optimizer.lr, 0.0, 10.0, "learning rate");
-  t.optimizer.momentum = r.number("momentum", t.optimizer.momentum, 0.0, 0.999, "SGD momentum (heavy ball; unused by adam)");
-  t.optimizer.weight_decay = r.number("weight_decay", t.optimizer.weight_decay, 0.0, 1.0, "L2 weight decay added to the gradient");
-  t.batch_size = r.integer("batch_size", t.batch_size, 1, 100000, "mini-batch size m");
+  FieldReader in(r);
+  train_fields(in, t);
   r.finish();
   t.optimizer.validate();
   return t;
 }
 
 json to_json(const TrainConfig& t) {
-  return {{"optimizer", t.optimizer.kind},
-          {"lr", t.optimizer.lr},
-          {"momentum", t.optimizer.momentum},
-          {"weight_decay", t.optimizer.weight_decay},
-          {"batch_size", t.batch_size}};
+  json j;
+  FieldWriter out(j);
+  train_fields(out, t);
+  return j;
 }
 
 InputTransform read_transform(SpecReader r, InputTransform t) {
-  t.tx = r.number("tx", t.tx, -100.0, 100.0, "shift of the inputs along x");
-  t.ty = r.number("ty", t.ty, -100.0, 100.0, "shift of the inputs along y");
-  t.scale = r.positive("scale", t.scale, 0.0, 100.0, "uniform scale of the inputs");
-  t.sx = r.positive("sx", t.sx, 0.0, 100.0, "scale along x, before the rotation");
-  t.sy = r.positive("sy", t.sy, 0.0, 100.0, "scale along y, before the rotation");
-  t.rotate_deg = r.number("rotate_deg", t.rotate_deg, -360.0, 360.0, "rotation of the inputs in degrees (x' = scale * R (sx x, sy y) + (tx, ty))");
+  FieldReader in(r);
+  transform_fields(in, t);
   r.finish();
   return t;
 }
 
 json to_json(const InputTransform& t) {
-  return {{"tx", t.tx}, {"ty", t.ty}, {"scale", t.scale}, {"sx", t.sx}, {"sy", t.sy}, {"rotate_deg", t.rotate_deg}};
+  json j;
+  FieldWriter out(j);
+  transform_fields(out, t);
+  return j;
 }
 
 void check_work(double multiply_adds, const std::string& what) {
