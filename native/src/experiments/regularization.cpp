@@ -97,10 +97,12 @@ std::pair<EvalReport, EvalReport> evaluate_both(Trainer<Real>& trainer, const Da
 
 class RegularizationExperiment : public Experiment {
  public:
-  explicit RegularizationExperiment(const RegularizationSpec& s) : spec_(s), spec_json_(to_json(s)), state_(s) {
-    const std::size_t C = spec_.configs.size(), Bn = spec_.batch_sizes.size();
-    for (std::size_t c = 0; c < C; ++c)
-      for (std::size_t b = 0; b < Bn; ++b) work_per_seed_ += run_work(spec_, c, b);
+  explicit RegularizationExperiment(const RegularizationSpec& s)
+      : spec_(s), spec_json_(to_json(s)), state_(s), seeds_(s.seeds) {
+    double per_seed = 0.0;
+    for (std::size_t c = 0; c < spec_.configs.size(); ++c)
+      for (std::size_t b = 0; b < spec_.batch_sizes.size(); ++b) per_seed += run_work(spec_, c, b);
+    work_.plan(static_cast<long>(seeds_.count() * per_seed));
     start_seed();
   }
 
@@ -111,9 +113,9 @@ class RegularizationExperiment : public Experiment {
         continue;  // a repeated run (ghost mode, no BN) costs one unit of bookkeeping
       }
       const StepReport rep = trainer_->step();
-      work_done_seed_ += step_work_;
+      work_.count(step_work_);
       const int spe = trainer_->steps_per_epoch();
-      if (trainer_->steps() % spe == 0 && spec_.eval_every > 0 && seed_index_ == 0) {
+      if (trainer_->steps() % spe == 0 && spec_.eval_every > 0 && seeds_.first()) {
         const long epoch = trainer_->steps() / spe;
         if (epoch % spec_.eval_every == 0 && epoch < spec_.epochs) record_curve(epoch);
       }
@@ -121,22 +123,20 @@ class RegularizationExperiment : public Experiment {
     }
   }
 
-  bool done() const override { return seed_index_ >= spec_.seeds.seeds; }
+  bool done() const override { return seeds_.done(); }
 
-  double progress() const override {
-    if (done()) return 1.0;
-    return (seed_index_ * work_per_seed_ + work_done_seed_) / (spec_.seeds.seeds * work_per_seed_);
-  }
+  // Examples processed over examples planned (a step of population-mode BN counts N).
+  double progress() const override { return done() ? 1.0 : work_.progress(); }
 
   json result() const override {
     Standing at;
     at.progress = progress();
     at.complete = done();
-    at.seeds_done = seed_index_;
+    at.seeds_done = seeds_.index();
     at.runs_done = runs_done_;
     if (!done()) {
       const long spe = trainer_ ? trainer_->steps_per_epoch() : 1;
-      at.current = {{"seed", spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_)},
+      at.current = {{"seed", seeds_.seed()},
                     {"config", spec_.configs[config_index_]},
                     {"batch_size", spec_.batch_sizes[size_index_]},
                     {"epoch", trainer_ ? trainer_->steps() / spe : 0}};
@@ -146,28 +146,27 @@ class RegularizationExperiment : public Experiment {
 
  private:
   void start_seed() {
-    const std::uint64_t seed = spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_);
+    const std::uint64_t seed = seeds_.seed();
     train_ = make_train_set(spec_.data, seed);
     test_clean_ = make_test_set(spec_.data, seed);
     test_ = flipped_copy(test_clean_, spec_.data.label_flip, seed);
-    if (seed_index_ == 0 && spec_.grid > 0) state_.train_points = train_points_json(train_);
+    if (seeds_.first() && spec_.grid > 0) state_.train_points = train_points_json(train_);
     config_index_ = size_index_ = 0;
-    work_done_seed_ = 0.0;
   }
 
   void start_run() {
     const std::size_t c = config_index_, b = size_index_;
-    const std::size_t si = static_cast<std::size_t>(seed_index_);
+    const std::size_t si = static_cast<std::size_t>(seeds_.index());
     if (repeated(spec_, c, b)) {
       state_.runs[c][b][si] = state_.runs[c][0][si];
-      if (seed_index_ == 0) {
+      if (seeds_.first()) {
         state_.curves[c][b] = state_.curves[c][0];
         state_.regions[c][b] = state_.regions[c][0];
       }
       next_run();
       return;
     }
-    const std::uint64_t seed = spec_.seeds.seed + static_cast<std::uint64_t>(seed_index_);
+    const std::uint64_t seed = seeds_.seed();
     const int B = spec_.batch_sizes[b];
     MlpConfig m = spec_.model_for(spec_.configs[c]);
     const int sgd = spec_.sgd_batch_for(B);
@@ -179,7 +178,7 @@ class RegularizationExperiment : public Experiment {
     trainer_ = std::make_unique<Trainer<Real>>(m, t, train_, seed);
     total_steps_ = static_cast<long>(spec_.epochs) * trainer_->steps_per_epoch();
     step_work_ = (t.bn_full_set && m.batch_norm) ? spec_.data.n_train : sgd;
-    if (seed_index_ == 0 && spec_.eval_every > 0) record_curve(0);
+    if (seeds_.first() && spec_.eval_every > 0) record_curve(0);
   }
 
   void record_curve(long epoch) {
@@ -204,20 +203,20 @@ class RegularizationExperiment : public Experiment {
     rr.test_clean_accuracy = tc.accuracy;
     rr.memorized = memorized_share(trainer_->model(), train_);
     rr.diverged = trainer_->diverged();
-    if (seed_index_ == 0 && spec_.eval_every > 0) {
+    if (seeds_.first() && spec_.eval_every > 0) {
       Curve& k = state_.curves[config_index_][size_index_];
       k.epoch.push_back(static_cast<double>(trainer_->steps() / trainer_->steps_per_epoch()));
       k.train_loss.push_back(tr.loss);
       k.test_loss.push_back(te.loss);
       k.test_clean_loss.push_back(tc.loss);
     }
-    if (seed_index_ == 0 && spec_.grid > 0) {
+    if (seeds_.first() && spec_.grid > 0) {
       const auto [lo, hi] = region_square(train_);
       state_.regions[config_index_][size_index_] = decision_grid(trainer_->model(), BnStats::Running, spec_.grid, lo, hi);
     }
     // A diverged run stops early: count the work it will not do.
-    work_done_seed_ += static_cast<double>(total_steps_ - trainer_->steps()) * step_work_;
-    state_.runs[config_index_][size_index_][static_cast<std::size_t>(seed_index_)] = rr;
+    work_.count((total_steps_ - trainer_->steps()) * step_work_);
+    state_.runs[config_index_][size_index_][static_cast<std::size_t>(seeds_.index())] = rr;
     trainer_.reset();
     next_run();
   }
@@ -227,7 +226,7 @@ class RegularizationExperiment : public Experiment {
     if (++size_index_ < spec_.batch_sizes.size()) return;
     size_index_ = 0;
     if (++config_index_ < spec_.configs.size()) return;
-    ++seed_index_;
+    seeds_.next();
     if (!done()) start_seed();
   }
 
@@ -236,10 +235,10 @@ class RegularizationExperiment : public Experiment {
   SweepState state_;
   Dataset train_, test_, test_clean_;
   std::unique_ptr<Trainer<Real>> trainer_;
-  std::size_t config_index_ = 0, size_index_ = 0;
-  int seed_index_ = 0;
-  long runs_done_ = 0, total_steps_ = 0;
-  double step_work_ = 0.0, work_per_seed_ = 0.0, work_done_seed_ = 0.0;
+  SeedLoop seeds_;
+  WorkQueue work_;  // a counter here: examples processed (runs are chains of steps, not tasks)
+  std::size_t config_index_ = 0, size_index_ = 0;  // the run of the current seed, seed-major order
+  long runs_done_ = 0, total_steps_ = 0, step_work_ = 0;
 };
 
 }  // namespace
