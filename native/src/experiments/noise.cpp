@@ -238,12 +238,13 @@ class NoiseExperiment : public Experiment {
   std::string frozen_description_;
   Mat<Real> full_x_, batch_x_;
   std::vector<int> perm_, batch_idx_, batch_y_;
-  std::vector<double> act_sigma_;
-  BatchTrace probed_trace_, deeper_trace_;
+  std::vector<double> act_sigma_;  // population std of each unit of the probed activation
+  // The current batch size: its index, the batches drawn, the permutation's cursor, the sums.
+  std::size_t size_index_ = 0, cursor_ = 0;
+  int drawn_ = 0;
   double ex_sum_ = 0, ex_count_ = 0;
   double drop_sum_ = 0, drop_sum2_ = 0, drop_count_ = 0, drop_ex_sum_ = 0, drop_ex_count_ = 0;
-  std::size_t cursor_ = 0, size_index_ = 0;
-  int drawn_ = 0;
+  BatchTrace probed_trace_, deeper_trace_;
 };
 
 }  // namespace

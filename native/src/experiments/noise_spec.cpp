@@ -12,10 +12,7 @@ namespace bnlab {
 NoiseSpec parse_noise_spec(const json& j) {
   NoiseSpec s;
   SpecReader r(j, "spec");
-  s.seeds = read_seed_fields(r, "noise", s.seeds, 20);
-  s.data = read_data(r.child("data", kDataDoc), s.data);
-  s.model = read_model(r.child("model", kModelDoc), s.model, s.data, /*with_bn=*/true);
-  s.train = read_train(r.child("train", kTrainDoc), s.train);
+  read_common_fields(r, "noise", s, 20, /*with_bn=*/true);  // train is used only if train_steps > 0
   s.train_steps = r.integer("train_steps", s.train_steps, 0, 100000,
                             "training steps before the net is frozen (0 = probed at its initial weights)");
   s.layer = r.integer("layer", s.layer, 1, 16, "the hidden layer probed, 1-based (1 = the lecture's z[1]); at most the depth");

@@ -33,12 +33,10 @@ int RegularizationSpec::sgd_batch_for(int batch_size) const { return mode == "gh
 RegularizationSpec parse_regularization_spec(const json& j) {
   RegularizationSpec s;
   SpecReader r(j, "spec");
-  s.seeds = read_seed_fields(r, "regularization", s.seeds, 30);
-  s.data = read_data(r.child("data", kDataDoc), s.data);
-  s.model = read_model(r.child("model", kModelDoc), s.model, s.data, /*with_bn=*/false);
+  // read_train would take a batch size; here batch_sizes sets it, so it is refused first.
   if (j.is_object() && j.contains("train") && j["train"].is_object() && j["train"].contains("batch_size"))
     throw Error("spec.train.batch_size: not used by this chapter (spec.batch_sizes sets the batch sizes)");
-  s.train = read_train(r.child("train", kTrainDoc), s.train);
+  read_common_fields(r, "regularization", s, 30);  // each configuration sets batch_norm itself
   s.lr_batch = r.integer("lr_batch", s.lr_batch, 2, 100000,
                          "the batch train.lr is given for: lr(B) = train.lr * B / lr_batch (the SGD batch in ghost mode)");
   s.epochs = r.integer("epochs", s.epochs, 1, 10000, "training epochs of every run (passes over data.n_train)");
