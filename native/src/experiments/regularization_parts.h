@@ -15,7 +15,9 @@ namespace regularization_parts {
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
-inline bool uses_bn(const std::string& c) { return regularization_uses_bn(c); }
+// Whether a configuration's net has BN / dropout ("bn_dropout" has both).
+bool uses_bn(const std::string& config);
+bool uses_dropout(const std::string& config);
 std::string label_of(const std::string& config);  // "none" -> "no regularization", ...
 
 // One trained net's final numbers; `present` once the run is done.

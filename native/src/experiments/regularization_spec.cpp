@@ -8,16 +8,23 @@
 
 #include "bnlab/error.h"
 #include "bnlab/experiments/common.h"
+#include "regularization_parts.h"
 
 namespace bnlab {
 
-bool regularization_uses_bn(const std::string& config) { return config == "bn" || config == "bn_dropout"; }
-bool regularization_uses_dropout(const std::string& config) { return config == "dropout" || config == "bn_dropout"; }
+namespace regularization_parts {
+
+bool uses_bn(const std::string& config) { return config == "bn" || config == "bn_dropout"; }
+bool uses_dropout(const std::string& config) { return config == "dropout" || config == "bn_dropout"; }
+
+}  // namespace regularization_parts
+
+using namespace regularization_parts;
 
 MlpConfig RegularizationSpec::model_for(const std::string& config) const {
   MlpConfig m = model;
-  m.batch_norm = regularization_uses_bn(config);
-  m.dropout = regularization_uses_dropout(config) ? model.dropout : 0.0;
+  m.batch_norm = uses_bn(config);
+  m.dropout = uses_dropout(config) ? model.dropout : 0.0;
   m.ghost_batch = 0;
   return m;
 }
@@ -57,7 +64,7 @@ RegularizationSpec parse_regularization_spec(const json& j) {
     throw Error("spec.model.ghost_batch = " + std::to_string(s.model.ghost_batch) +
                 ": must be 0 here (spec.mode = \"ghost\" sets the ghost groups)");
   bool any_dropout = false;
-  for (const std::string& c : s.configs) any_dropout = any_dropout || regularization_uses_dropout(c);
+  for (const std::string& c : s.configs) any_dropout = any_dropout || uses_dropout(c);
   if (any_dropout && s.model.dropout <= 0.0)
     throw Error("spec.model.dropout = 0: must be in (0, 0.95] when configs include dropout or bn_dropout");
   const int N = s.data.n_train;

@@ -118,10 +118,6 @@ struct RegularizationSpec {
   int sgd_batch_for(int batch_size) const;
 };
 
-// Whether a configuration's net has BN / dropout ("bn_dropout" has both).
-bool regularization_uses_bn(const std::string& config);
-bool regularization_uses_dropout(const std::string& config);
-
 RegularizationSpec parse_regularization_spec(const json& j);
 json to_json(const RegularizationSpec& s);
 
