@@ -9,6 +9,7 @@
 #include "bnlab/experiment.h"
 #include "bnlab/experiments/noise.h"
 #include "bnlab/stats.h"
+#include "chapter_support.h"
 
 using namespace bnlab;
 using Catch::Matchers::Contains;
@@ -17,22 +18,11 @@ using Catch::Matchers::WithinRel;
 
 namespace {
 
-json run_noise(json spec) {
-  spec["chapter"] = "noise";
-  std::unique_ptr<Experiment> e = find_chapter("noise").make(spec);
-  return run_to_end(*e, 500);
-}
+json run_noise(json spec) { return test::run_chapter("noise", std::move(spec), 500); }
 
 std::vector<double> numbers(const json& a) { return a.get<std::vector<double>>(); }
 
-std::string refusal(const json& spec) {
-  try {
-    parse_noise_spec(spec);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(accepted)";
-}
+std::string refusal(const json& spec) { return test::refusal_of("noise", spec); }
 
 }  // namespace
 
@@ -166,6 +156,19 @@ TEST_CASE("The noise explorer is a pure function of its spec and reports partial
   CHECK(partial["mean_noise"][0].is_number());
   CHECK(partial["mean_noise"][1].is_null());
   CHECK_THAT(partial["progress"].get<double>(), WithinAbs(120.0 / 440.0, 1e-9));
+}
+
+// Units: one per training step and one per batch drawn (one for the full batch), planned up front;
+// a training run that diverges skips its remaining steps, and they are counted as done then.
+TEST_CASE("Noise progress moves in whole units of the plan and reaches 1 with the last, after a diverged training",
+          "[noise]") {
+  const json spec = {{"seeds", 2}, {"batch_sizes", {16, 64}}, {"batches", 20}, {"train_steps", 200}, {"train", {{"lr", 10.0}}}};
+  const test::UnitByUnit run = test::run_unit_by_unit("noise", spec);
+  REQUIRE_THAT(run.result["frozen"]["description"].get<std::string>(), Contains("diverged"));
+  const double total = 2 * (200 + 20 + 20);
+  CHECK(test::exact_progress(run.progress, total) == "");
+  CHECK(run.progress.size() < total);  // the diverged training's skipped steps took no unit
+  CHECK_THAT(run.progress[run.progress.size() - 2], WithinAbs((total - 1) / total, 1e-12));
 }
 
 TEST_CASE("Bad noise specs are refused with the field's name", "[noise][errors]") {

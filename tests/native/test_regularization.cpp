@@ -3,7 +3,6 @@
 #include <chrono>
 #include <ctime>
 #include <cmath>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -11,35 +10,24 @@
 #include "bnlab/experiment.h"
 #include "bnlab/experiments/regularization.h"
 #include "bnlab/stats.h"
+#include "chapter_support.h"
 #include "support.h"
 
 using namespace bnlab;
 using namespace bnlab::test;
 using Catch::Matchers::Contains;
-using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
 
 namespace {
 
-json run_regularization(json spec) {
-  spec["chapter"] = "regularization";
-  std::unique_ptr<Experiment> e = find_chapter("regularization").make(spec);
-  return run_to_end(*e, 2000);
-}
+json run_regularization(json spec) { return run_chapter("regularization", std::move(spec), 2000); }
 
 // Per-seed values of one metric at one batch-size index.
 std::vector<double> per_seed(const json& r, const std::string& config, const std::string& metric, std::size_t b) {
   return r["configs"][config][metric]["values"][b].get<std::vector<double>>();
 }
 
-std::string refusal(const json& spec) {
-  try {
-    parse_regularization_spec(spec);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(accepted)";
-}
+std::string refusal(const json& spec) { return refusal_of("regularization", spec); }
 
 }  // namespace
 
@@ -204,6 +192,36 @@ TEST_CASE("A BN step with full-set statistics normalises with the whole training
     }
     CHECK_THAT(full.model().linear(0).W, AllClose(plain.model().linear(0).W, 1e-9, 1e-12));
   }
+}
+
+// Progress is examples processed over examples planned (epochs x N per run in batch mode); a run
+// that diverges stops early and its remaining examples are counted as done then.
+TEST_CASE("Regularization progress moves in whole examples of the plan and reaches 1 with the last step, after diverged runs",
+          "[regularization]") {
+  const json spec = {{"chapter", "regularization"}, {"seeds", 2},       {"epochs", 30},
+                     {"configs", {"none", "bn"}},    {"batch_sizes", {256, 512}}, {"eval_every", 0},
+                     {"train", {{"lr", 10.0}}}};
+  std::unique_ptr<Experiment> e = find_chapter("regularization").make(spec);
+  const double total = 2 * 2 * 2 * 30 * 512.0;  // seeds x configs x batch sizes x epochs x N
+  std::vector<double> progress;
+  long runs_done = 0;
+  while (!e->done()) {
+    e->advance(1);
+    progress.push_back(e->progress());
+    const json r = e->result();
+    if (r["runs_done"] != runs_done) {  // a run just ended: all its planned examples are done
+      runs_done = r["runs_done"];
+      CAPTURE(runs_done);
+      CHECK(progress.back() == runs_done / 8.0);
+    }
+  }
+  CHECK(runs_done == 8);
+  CHECK(exact_progress(progress, total) == "");
+  const json r = e->result();
+  int diverged = 0;
+  for (const char* c : {"none", "bn"})
+    for (const json& n : r["configs"][c]["diverged"]) diverged += n.get<int>();
+  CHECK(diverged > 0);  // the runs that stopped early were counted in full
 }
 
 TEST_CASE("Bad regularization specs are refused with the field's name", "[regularization][errors]") {

@@ -20,13 +20,13 @@ struct SeedFields {
   int seeds = 1;
 };
 SeedFields read_seed_fields(SpecReader& r, const std::string& name, SeedFields defaults, int max_seeds);
-// Reads what every spec of a chapter comparing nets carries, in this order: chapter, seed, seeds,
-// then the data, model (batch_norm is the chapter's: with_bn false) and train blocks.
+// Reads what every spec of a chapter carries, in this order: chapter, seed, seeds, then the data,
+// model and train blocks. with_bn false (a chapter comparing nets): batch_norm is the chapter's.
 template <typename Spec>
-void read_common_fields(SpecReader& r, const std::string& name, Spec& s, int max_seeds) {
+void read_common_fields(SpecReader& r, const std::string& name, Spec& s, int max_seeds, bool with_bn = false) {
   s.seeds = read_seed_fields(r, name, s.seeds, max_seeds);
   s.data = read_data(r.child("data", kDataDoc), s.data);
-  s.model = read_model(r.child("model", kModelDoc), s.model, s.data, /*with_bn=*/false);
+  s.model = read_model(r.child("model", kModelDoc), s.model, s.data, with_bn);
   s.train = read_train(r.child("train", kTrainDoc), s.train);
 }
 // A decision-region grid: 0 (none) or 2 .. 128 points a side (1 is refused: no cell centre).
