@@ -105,6 +105,12 @@ SpecSchema::SpecSchema() {
 SpecSchema::~SpecSchema() { g_schema = nullptr; }
 SpecSchema* SpecSchema::active() { return g_schema; }
 
+void SpecSchema::forget(const std::string& name) {
+  if (!g_schema) return;
+  auto& f = g_schema->fields_;
+  f.erase(std::remove_if(f.begin(), f.end(), [&](const auto& e) { return e.first == name; }), f.end());
+}
+
 void SpecSchema::record(const std::string& path, const std::string& key, json shape) {
   std::string folded;
   for (std::size_t i = 0; i < path.size(); ++i) {

@@ -136,6 +136,9 @@ class SpecSchema {
   // `path` as a reader has it ("spec.train", "spec.shifts[2]"); list indices are folded to [].
   void record(const std::string& path, const std::string& key, json shape);
   json json_schema(const std::string& title) const;
+  // A field a common block reads but the chapter refuses (e.g. regularization's train.batch_size):
+  // left out of the schema. Does nothing when no schema is being recorded.
+  static void forget(const std::string& name);
 
  private:
   std::vector<std::pair<std::string, json>> fields_;  // "spec.train.lr" -> its schema, first seen

@@ -44,6 +44,7 @@ InferenceSpec parse_inference_spec(const json& j) {
   }
   s.model = read_model(r.child("model", kModelDoc), s.model, s.data, /*with_bn=*/false);
   s.model.batch_norm = true;
+  SpecSchema::forget("spec.model.bn_momentum");  // read by the common block, refused above
   s.train = read_train(r.child("train", kTrainDoc), s.train);
   FieldReader in(r);
   inference_fields(in, s);

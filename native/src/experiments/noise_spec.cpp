@@ -9,18 +9,25 @@
 
 namespace bnlab {
 
+namespace {
+// The chapter's own fields, declared once: read by parse_noise_spec, written by to_json.
+template <class Io, class S>
+void noise_fields(Io& io, S& s) {
+  io.integer("train_steps", s.train_steps, 0, 100000, "training steps before the net is frozen (0 = probed at its initial weights)");
+  io.integer("layer", s.layer, 1, 16, "the hidden layer probed, 1-based (1 = the lecture's z[1]); at most the depth");
+  io.integers("batch_sizes", s.batch_sizes, 1, 16, 2, 100000,
+              "the batch sizes m compared, strictly increasing, each <= data.n_train (m = N: full batch)");
+  io.integer("batches", s.batches, 20, 20000, "mini-batches R drawn per batch size (std of a std ~ 1/sqrt(2R))");
+  io.positive("dropout_p", s.dropout_p, 0.0, 0.95, "drop probability of the dropout compared on the probed layer's activation");
+}
+}  // namespace
+
 NoiseSpec parse_noise_spec(const json& j) {
   NoiseSpec s;
   SpecReader r(j, "spec");
   read_common_fields(r, "noise", s, 20, /*with_bn=*/true);  // train is used only if train_steps > 0
-  s.train_steps = r.integer("train_steps", s.train_steps, 0, 100000,
-                            "training steps before the net is frozen (0 = probed at its initial weights)");
-  s.layer = r.integer("layer", s.layer, 1, 16, "the hidden layer probed, 1-based (1 = the lecture's z[1]); at most the depth");
-  s.batch_sizes = r.integers("batch_sizes", s.batch_sizes, 1, 16, 2, 100000,
-                             "the batch sizes m compared, strictly increasing, each <= data.n_train (m = N: full batch)");
-  s.batches = r.integer("batches", s.batches, 20, 20000, "mini-batches R drawn per batch size (std of a std ~ 1/sqrt(2R))");
-  s.dropout_p = r.positive("dropout_p", s.dropout_p, 0.0, 0.95,
-                           "drop probability of the dropout compared on the probed layer's activation");
+  FieldReader in(r);
+  noise_fields(in, s);
   r.finish();
   if (s.model.dropout != 0.0)
     throw Error("spec.model.dropout = " + fixed(s.model.dropout, 2) +
@@ -55,11 +62,8 @@ NoiseSpec parse_noise_spec(const json& j) {
 json to_json(const NoiseSpec& s) {
   json j;
   write_common_fields(j, "noise", s.seeds, s.data, s.model, true, s.train);
-  j["train_steps"] = s.train_steps;
-  j["layer"] = s.layer;
-  j["batch_sizes"] = s.batch_sizes;
-  j["batches"] = s.batches;
-  j["dropout_p"] = s.dropout_p;
+  FieldWriter out(j);
+  noise_fields(out, s);
   return j;
 }
 

@@ -37,6 +37,23 @@ double RegularizationSpec::lr_for(int batch_size) const {
 
 int RegularizationSpec::sgd_batch_for(int batch_size) const { return mode == "ghost" ? lr_batch : batch_size; }
 
+namespace {
+// The chapter's own fields, declared once: read by parse_regularization_spec, written by to_json.
+template <class Io, class S>
+void regularization_fields(Io& io, S& s) {
+  io.integer("lr_batch", s.lr_batch, 2, 100000,
+             "the batch train.lr is given for: lr(B) = train.lr * B / lr_batch (the SGD batch in ghost mode)");
+  io.integer("epochs", s.epochs, 1, 10000, "training epochs of every run (passes over data.n_train)");
+  io.choices("configs", s.configs, {"none", "bn", "dropout", "bn_dropout"},
+             "the nets compared, in this order: none, bn, dropout (p = model.dropout), bn_dropout");
+  io.integers("batch_sizes", s.batch_sizes, 1, 8, 2, 100000, "the batch sizes B swept, strictly increasing, each <= data.n_train");
+  io.choice("mode", s.mode, {"batch", "ghost", "population"},
+            "where BN's statistics come from: the SGD batch, ghost groups of B, or the whole training set");
+  io.integer("eval_every", s.eval_every, 0, 10000, "epochs between the first seed's curve points (0 = no curves)");
+  io.integer("grid", s.grid, 0, 128, "decision regions of the first seed's nets on a grid x grid raster (0 = none, else >= 2)");
+}
+}  // namespace
+
 RegularizationSpec parse_regularization_spec(const json& j) {
   RegularizationSpec s;
   SpecReader r(j, "spec");
@@ -44,19 +61,9 @@ RegularizationSpec parse_regularization_spec(const json& j) {
   if (j.is_object() && j.contains("train") && j["train"].is_object() && j["train"].contains("batch_size"))
     throw Error("spec.train.batch_size: not used by this chapter (spec.batch_sizes sets the batch sizes)");
   read_common_fields(r, "regularization", s, 30);  // each configuration sets batch_norm itself
-  s.lr_batch = r.integer("lr_batch", s.lr_batch, 2, 100000,
-                         "the batch train.lr is given for: lr(B) = train.lr * B / lr_batch (the SGD batch in ghost mode)");
-  s.epochs = r.integer("epochs", s.epochs, 1, 10000, "training epochs of every run (passes over data.n_train)");
-  s.configs = r.choices("configs", s.configs, {"none", "bn", "dropout", "bn_dropout"},
-                        "the nets compared, in this order: none, bn, dropout (p = model.dropout), bn_dropout");
-  s.batch_sizes = r.integers("batch_sizes", s.batch_sizes, 1, 8, 2, 100000,
-                             "the batch sizes B swept, strictly increasing, each <= data.n_train");
-  s.mode = r.choice("mode", s.mode, {"batch", "ghost", "population"},
-                    "where BN's statistics come from: the SGD batch, ghost groups of B, or the whole training set");
-  s.eval_every = r.integer("eval_every", s.eval_every, 0, 10000,
-                           "epochs between the first seed's curve points (0 = no curves)");
-  s.grid = r.integer("grid", s.grid, 0, 128,
-                     "decision regions of the first seed's nets on a grid x grid raster (0 = none, else >= 2)");
+  SpecSchema::forget("spec.train.batch_size");  // read by the common block, refused above
+  FieldReader in(r);
+  regularization_fields(in, s);
   r.finish();
   if (s.grid == 1) throw Error("spec.grid = 1: must be 0 (no regions) or in [2, 128]");
 
@@ -124,13 +131,8 @@ json to_json(const RegularizationSpec& s) {
   json j;
   write_common_fields(j, "regularization", s.seeds, s.data, s.model, false, s.train);
   j["train"].erase("batch_size");  // the sweep sets it
-  j["lr_batch"] = s.lr_batch;
-  j["epochs"] = s.epochs;
-  j["configs"] = s.configs;
-  j["batch_sizes"] = s.batch_sizes;
-  j["mode"] = s.mode;
-  j["eval_every"] = s.eval_every;
-  j["grid"] = s.grid;
+  FieldWriter out(j);
+  regularization_fields(out, s);
   return j;
 }
 
