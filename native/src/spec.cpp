@@ -358,22 +358,33 @@ void transform_fields(Io& io, T& t) {
   io.positive("sy", t.sy, 0.0, 100.0, "scale along y, before the rotation");
   io.number("rotate_deg", t.rotate_deg, -360.0, 360.0, "rotation of the inputs in degrees (x' = scale * R (sx x, sy y) + (tx, ty))");
 }
+// A whole block read (every field, then no other) or written by its fields function.
+template <class T, class Fields>
+T read_block(SpecReader& r, T value, Fields fields) {
+  FieldReader in(r);
+  fields(in, value);
+  r.finish();
+  return value;
+}
+template <class T, class Fields>
+json write_block(const T& value, Fields fields) {
+  json j;
+  FieldWriter out(j);
+  fields(out, value);
+  return j;
+}
+const auto kData = [](auto& io, auto& d) { data_fields(io, d); };
+const auto kTrain = [](auto& io, auto& t) { train_fields(io, t); };
+const auto kTransform = [](auto& io, auto& t) { transform_fields(io, t); };
 }  // namespace
 
 DataConfig read_data(SpecReader r, DataConfig d) {
-  FieldReader in(r);
-  data_fields(in, d);
-  r.finish();
+  d = read_block(r, d, kData);
   d.validate();
   return d;
 }
 
-json to_json(const DataConfig& d) {
-  json j;
-  FieldWriter out(j);
-  data_fields(out, d);
-  return j;
-}
+json to_json(const DataConfig& d) { return write_block(d, kData); }
 
 MlpConfig read_model(SpecReader r, MlpConfig m, const DataConfig& data, bool with_bn) {
   m.inputs = 2;
@@ -403,33 +414,16 @@ json to_json(const MlpConfig& m, bool with_bn) {
 }
 
 TrainConfig read_train(SpecReader r, TrainConfig t) {
-  FieldReader in(r);
-  train_fields(in, t);
-  r.finish();
+  t = read_block(r, t, kTrain);
   t.optimizer.validate();
   return t;
 }
 
-json to_json(const TrainConfig& t) {
-  json j;
-  FieldWriter out(j);
-  train_fields(out, t);
-  return j;
-}
+json to_json(const TrainConfig& t) { return write_block(t, kTrain); }
 
-InputTransform read_transform(SpecReader r, InputTransform t) {
-  FieldReader in(r);
-  transform_fields(in, t);
-  r.finish();
-  return t;
-}
+InputTransform read_transform(SpecReader r, InputTransform t) { return read_block(r, t, kTransform); }
 
-json to_json(const InputTransform& t) {
-  json j;
-  FieldWriter out(j);
-  transform_fields(out, t);
-  return j;
-}
+json to_json(const InputTransform& t) { return write_block(t, kTransform); }
 
 void check_work(double multiply_adds, const std::string& what) {
   if (multiply_adds > kMaxWork) {

@@ -2,6 +2,8 @@
 // the progress a run reports unit by unit.
 #pragma once
 
+#include <catch2/catch.hpp>
+
 #include <cmath>
 #include <memory>
 #include <string>
@@ -27,6 +29,23 @@ inline std::string refusal_of(const std::string& chapter, const json& spec) {
     return e.what();
   }
   return "(accepted)";
+}
+
+// Bad specs ("chapter" filled in where absent): each must be refused with one line naming `field`.
+struct RefusedCase {
+  json spec;
+  std::string field;
+};
+inline void check_refusals(const std::string& chapter, const std::vector<RefusedCase>& cases) {
+  for (const RefusedCase& c : cases) {
+    json spec = c.spec;
+    if (!spec.contains("chapter")) spec["chapter"] = chapter;
+    const std::string msg = refusal_of(chapter, spec);
+    INFO(spec.dump() << " -> " << msg);
+    CHECK_THAT(msg, Catch::Matchers::Contains(c.field));
+    CHECK(msg.find('\n') == std::string::npos);
+    CHECK(msg != "(accepted)");
+  }
 }
 
 // A run advanced one unit at a time: progress() after each unit (the last once done) and the result.

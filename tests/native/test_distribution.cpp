@@ -8,17 +8,16 @@
 #include "bnlab/experiment.h"
 #include "bnlab/experiments/distribution.h"
 #include "bnlab/experiments/plumbing.h"
+#include "chapter_support.h"
 
 using namespace bnlab;
+using namespace bnlab::test;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
 
 namespace {
 
-json run_spec(const json& spec) {
-  auto e = find_chapter("distribution").make(spec);
-  return run_to_end(*e, 500);
-}
+json run_spec(const json& spec) { return run_chapter("distribution", spec, 500); }
 
 // The default preset (2000 steps of two 3 x 64 nets), run once for all tests that read it.
 const json& preset_result() {

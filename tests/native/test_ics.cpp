@@ -9,6 +9,7 @@
 #include "bnlab/experiment.h"
 #include "bnlab/experiments/ics.h"
 #include "bnlab/loss.h"
+#include "chapter_support.h"
 #include "support.h"
 
 using namespace bnlab;
@@ -19,20 +20,7 @@ using Catch::Matchers::WithinRel;
 
 namespace {
 
-json run_ics(json spec) {
-  spec["chapter"] = "ics";
-  std::unique_ptr<Experiment> e = find_chapter("ics").make(spec);
-  return run_to_end(*e, 500);
-}
-
-std::string refusal(const json& spec) {
-  try {
-    parse_ics_spec(spec);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(accepted)";
-}
+json run_ics(const json& spec) { return run_chapter("ics", spec, 500); }
 
 // A 4 x 32 net on spirals after `warmup` steps, and the model before and after one more step.
 struct StepPair {
@@ -153,11 +141,7 @@ TEST_CASE("A small step along the negative gradient lowers the batch loss", "[ic
 }
 
 TEST_CASE("Bad ics specs are rejected with one line naming the field", "[ics]") {
-  struct Case {
-    json spec;
-    std::string field;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<RefusedCase> cases = {
       {{{"chapter", "shift"}}, "spec.chapter"},
       {{{"train", {{"lr", 50}}}}, "spec.train.lr"},
       {{{"model", {{"dropout", 0.2}}}}, "spec.model.dropout"},
@@ -172,15 +156,7 @@ TEST_CASE("Bad ics specs are rejected with one line naming the field", "[ics]") 
       {{{"train", {{"batch_size", 1}}}}, "spec.train.batch_size"},
       {{{"steps", 200000}, {"measure_every", 1}, {"model", {{"hidden", {1024, 1024, 1024, 1024}}}}}, "ics:"},
   };
-  for (const Case& c : cases) {
-    json spec = c.spec;
-    if (!spec.contains("chapter")) spec["chapter"] = "ics";
-    const std::string msg = refusal(spec);
-    INFO(spec.dump() << " -> " << msg);
-    CHECK_THAT(msg, Contains(c.field));
-    CHECK(msg.find('\n') == std::string::npos);
-    CHECK(msg != "(accepted)");
-  }
+  check_refusals("ics", cases);
 }
 
 TEST_CASE("The ics preset measures every layer but the first of chapter 1's net", "[ics]") {

@@ -6,17 +6,16 @@
 #include "bnlab/error.h"
 #include "bnlab/experiment.h"
 #include "bnlab/experiments/inference.h"
+#include "chapter_support.h"
 
 using namespace bnlab;
+using namespace bnlab::test;
 using Catch::Matchers::WithinAbs;
 using Catch::Matchers::WithinRel;
 
 namespace {
 
-json run_spec(const json& spec) {
-  auto e = find_chapter("inference").make(spec);
-  return run_to_end(*e, 500);
-}
+json run_spec(const json& spec) { return run_chapter("inference", spec, 500); }
 
 // The default preset (one 2-64-64-2 BN net, 2000 steps, checkpoints 200 and 2000), run once.
 const json& preset_result() {

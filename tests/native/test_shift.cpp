@@ -7,6 +7,7 @@
 #include "bnlab/error.h"
 #include "bnlab/experiment.h"
 #include "bnlab/experiments/shift.h"
+#include "chapter_support.h"
 #include "support.h"
 
 using namespace bnlab;
@@ -16,11 +17,7 @@ using Catch::Matchers::WithinAbs;
 
 namespace {
 
-json run_shift(json spec) {
-  spec["chapter"] = "shift";
-  std::unique_ptr<Experiment> e = find_chapter("shift").make(spec);
-  return run_to_end(*e, 500);
-}
+json run_shift(const json& spec) { return run_chapter("shift", spec, 500); }
 
 // The DESIGN protocol (moons, 2-64-64-2, 2000 steps) with only the named shifts asked for.
 json protocol_with(const json& shifts) {
@@ -33,15 +30,6 @@ const json& shift_named(const json& r, const std::string& name) {
   FAIL("no shift named " << name);
   static json none;
   return none;
-}
-
-std::string refusal(const json& spec) {
-  try {
-    parse_shift_spec(spec);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(accepted)";
 }
 
 }  // namespace
@@ -79,11 +67,7 @@ TEST_CASE("A sweep value becomes the transform of its kind", "[shift]") {
 }
 
 TEST_CASE("Bad shift specs are rejected with one line naming the field", "[shift]") {
-  struct Case {
-    json spec;
-    std::string field;
-  };
-  const std::vector<Case> cases = {
+  const std::vector<RefusedCase> cases = {
       {{{"chapter", "speed"}}, "spec.chapter"},
       {{{"train", {{"lr", 50}}}}, "spec.train.lr"},
       {{{"stepz", 10}}, "spec.stepz"},
@@ -100,15 +84,7 @@ TEST_CASE("Bad shift specs are rejected with one line naming the field", "[shift
       {{{"sweeps", {{{"kind", "scale"}, {"values", {1, 0}}}}}}, "spec.sweeps[0].values"},
       {{{"steps", 200000}, {"model", {{"hidden", {1024, 1024, 1024}}}}}, "shift:"},
   };
-  for (const Case& c : cases) {
-    json spec = c.spec;
-    if (!spec.contains("chapter")) spec["chapter"] = "shift";
-    const std::string msg = refusal(spec);
-    INFO(spec.dump() << " -> " << msg);
-    CHECK_THAT(msg, Contains(c.field));
-    CHECK(msg.find('\n') == std::string::npos);
-    CHECK(msg != "(accepted)");
-  }
+  check_refusals("shift", cases);
 }
 
 // The reason AdaBN undoes translation and isotropic scale, checked on the model itself: the first
