@@ -82,9 +82,7 @@ json enum_of(std::initializer_list<const char*> allowed) {
   for (const char* a : allowed) e.push_back(a);
   return e;
 }
-}  // namespace
 
-namespace {
 void widen(json& kept, const json& seen) {
   if (kept.contains("default") && (!seen.contains("default") || seen["default"] != kept["default"])) {
     kept.erase("default");
@@ -105,11 +103,6 @@ SpecSchema::SpecSchema() {
 SpecSchema::~SpecSchema() { g_schema = nullptr; }
 SpecSchema* SpecSchema::active() { return g_schema; }
 
-void SpecSchema::forget(const std::string& name) {
-  if (!g_schema) return;
-  auto& f = g_schema->fields_;
-  f.erase(std::remove_if(f.begin(), f.end(), [&](const auto& e) { return e.first == name; }), f.end());
-}
 
 void SpecSchema::record(const std::string& path, const std::string& key, json shape) {
   std::string folded;
@@ -171,7 +164,14 @@ json SpecSchema::json_schema(const std::string& title) const {
 }
 
 void SpecReader::note(const std::string& key, json shape, const char* doc) const {
+  for (const auto& r : refused_)
+    if (r.first == key) return;
   g_schema->record(path_, key, with_doc(std::move(shape), doc));
+}
+
+void SpecReader::refuse(const std::string& dotted, const std::string& why) {
+  if (dotted.find('.') == std::string::npos && j_.contains(dotted)) throw Error(field(dotted) + ": " + why);
+  refused_.emplace_back(dotted, why);
 }
 
 const json* SpecReader::raw(const std::string& key, const char* doc, json shape) {
@@ -320,7 +320,11 @@ SpecReader SpecReader::child(const std::string& key, const char* doc) {
   if (recording()) note(key, {{"type", "object"}, {"additionalProperties", false}}, doc);
   const json* v = get(key);
   if (v && !v->is_object()) fail(key, *v, "must be an object");
-  return SpecReader(v ? *v : json::object(), field(key));
+  SpecReader c(v ? *v : json::object(), field(key));
+  const std::string prefix = key + ".";
+  for (const auto& r : refused_)
+    if (r.first.compare(0, prefix.size(), prefix) == 0) c.refuse(r.first.substr(prefix.size()), r.second);
+  return c;
 }
 
 void SpecReader::finish() const {

@@ -50,6 +50,10 @@ class SpecReader {
   // caller checks the value itself); fields read from inside it (list items) are added to it.
   const json* raw(const std::string& key, const char* doc = nullptr, json shape = json::object());
   void ignore(const std::string& key) { seen_.insert(key); }
+  // A field a shared block would read but this chapter sets itself (e.g. "train.batch_size"):
+  // given, it is refused with `why` as soon as its object is reached; the schema leaves it out.
+  // A dotted path is handed down to the child reader of its first part.
+  void refuse(const std::string& dotted, const std::string& why);
   // Throws on the first field that no reader asked for.
   void finish() const;
   std::string field(const std::string& key) const { return path_ + "." + key; }
@@ -61,6 +65,7 @@ class SpecReader {
   json j_;
   std::string path_;
   std::set<std::string> seen_;
+  std::vector<std::pair<std::string, std::string>> refused_;  // dotted path below this reader -> why
 };
 
 // A chapter's own fields are declared once, in a function template over an `Io`:
@@ -136,9 +141,6 @@ class SpecSchema {
   // `path` as a reader has it ("spec.train", "spec.shifts[2]"); list indices are folded to [].
   void record(const std::string& path, const std::string& key, json shape);
   json json_schema(const std::string& title) const;
-  // A field a common block reads but the chapter refuses (e.g. regularization's train.batch_size):
-  // left out of the schema. Does nothing when no schema is being recorded.
-  static void forget(const std::string& name);
 
  private:
   std::vector<std::pair<std::string, json>> fields_;  // "spec.train.lr" -> its schema, first seen

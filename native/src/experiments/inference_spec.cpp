@@ -31,20 +31,12 @@ InferenceSpec parse_inference_spec(const json& j) {
   SpecReader r(j, "spec");
   s.seeds = read_seed_fields(r, "inference", s.seeds, 10);
   s.data = read_data(r.child("data", kDataDoc), s.data);
-  {
-    // The net always has BN, and its averaging is set by ema_decays: refuse the fields that
-    // would suggest otherwise rather than silently ignoring them.
-    const json* m = r.raw("model", kModelDoc, {{"type", "object"}});
-    if (m && m->is_object()) {
-      if (m->contains("batch_norm"))
-        throw Error("spec.model.batch_norm: not a field of this chapter (the net always has batch norm)");
-      if (m->contains("bn_momentum"))
-        throw Error("spec.model.bn_momentum: not a field of this chapter (set spec.ema_decays; bn_momentum = 1 - decay)");
-    }
-  }
+  // The net always has BN, and its averaging is set by ema_decays: the fields that would suggest
+  // otherwise are refused rather than silently ignored.
+  r.refuse("model.batch_norm", "not a field of this chapter (the net always has batch norm)");
+  r.refuse("model.bn_momentum", "not a field of this chapter (set spec.ema_decays; bn_momentum = 1 - decay)");
   s.model = read_model(r.child("model", kModelDoc), s.model, s.data, /*with_bn=*/false);
   s.model.batch_norm = true;
-  SpecSchema::forget("spec.model.bn_momentum");  // read by the common block, refused above
   s.train = read_train(r.child("train", kTrainDoc), s.train);
   FieldReader in(r);
   inference_fields(in, s);

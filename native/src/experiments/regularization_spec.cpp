@@ -57,11 +57,9 @@ void regularization_fields(Io& io, S& s) {
 RegularizationSpec parse_regularization_spec(const json& j) {
   RegularizationSpec s;
   SpecReader r(j, "spec");
-  // read_train would take a batch size; here batch_sizes sets it, so it is refused first.
-  if (j.is_object() && j.contains("train") && j["train"].is_object() && j["train"].contains("batch_size"))
-    throw Error("spec.train.batch_size: not used by this chapter (spec.batch_sizes sets the batch sizes)");
+  // batch_sizes sets the batch size; the common train block must not take one.
+  r.refuse("train.batch_size", "not used by this chapter (spec.batch_sizes sets the batch sizes)");
   read_common_fields(r, "regularization", s, 30);  // each configuration sets batch_norm itself
-  SpecSchema::forget("spec.train.batch_size");  // read by the common block, refused above
   FieldReader in(r);
   regularization_fields(in, s);
   r.finish();
