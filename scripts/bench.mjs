@@ -157,14 +157,17 @@ async function main() {
   }
   if (firstFiles) {
     const sizes = transferSizes(path.join(root, 'web'), firstFiles);
-    const sum = (f) => sizes.filter(f).reduce((a, s) => ({ raw: a.raw + s.raw, gzip: a.gzip + s.gzip }), { raw: 0, gzip: 0 });
+    const sum = (f) => sizes.filter(f).reduce((a, s) => ({ raw: a.raw + s.raw, gzip: a.gzip + s.gzip, br: a.br + s.br }), { raw: 0, gzip: 0, br: 0 });
     const wasm = sum((s) => s.path.endsWith('.wasm'));
     const glue = sum((s) => s.path.endsWith('bnlab.mjs'));
     const all = sum(() => true);
-    row('transfer first chapter', `${kb(all.gzip)} gzip`, `${kb(all.raw)} raw, ${sizes.length} files`);
-    row('transfer wasm', `${kb(wasm.gzip)} gzip`, `${kb(wasm.raw)} raw`);
-    row('transfer glue bnlab.mjs', `${kb(glue.gzip)} gzip`, `${kb(glue.raw)} raw`);
-    row('transfer page (html, css, js)', `${kb(all.gzip - wasm.gzip - glue.gzip)} gzip`, `${kb(all.raw - wasm.raw - glue.raw)} raw`);
+    const sized = (s) => `${kb(s.gzip)} gzip`;
+    const also = (s) => `${kb(s.br)} brotli, ${kb(s.raw)} raw`;
+    row('transfer first chapter', sized(all), `${also(all)}, ${sizes.length} files: ${sizes.map((s) => s.path.replace(/^\//, '')).join(' ')}`);
+    row('transfer wasm', sized(wasm), also(wasm));
+    row('transfer glue bnlab.mjs', sized(glue), also(glue));
+    const page = { raw: all.raw - wasm.raw - glue.raw, gzip: all.gzip - wasm.gzip - glue.gzip, br: all.br - wasm.br - glue.br };
+    row('transfer page (html, css, js)', sized(page), also(page));
   }
   // ---- other engineers' scripts
   const extra = fs.readdirSync(path.join(root, 'scripts')).filter((f) => /^bench-.+\.mjs$/.test(f)).sort();

@@ -49,8 +49,10 @@ build_wasm() {
   # Debian's emcc runs its JS optimizer under node, which must find acorn in /usr/share/nodejs.
   export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
   build wasm "web/generated/bnlab.mjs, bnlab.wasm, bnlab-single.js"
+  node scripts/build-page.mjs    # the hosted page's two scripts, bundled and minified (web/generated/lab.js, worker.js)
   node scripts/build-single.mjs  # classic worker script + dist/bnlab-lab.html (the one-file lab)
   node scripts/build-data.mjs    # the images chapter's Fashion-MNIST subset (says what to install if absent)
+  node scripts/precompress.mjs   # .br and .gz copies of web/generated's files, sent by web/serve.mjs
 }
 
 start=$SECONDS

@@ -1,6 +1,6 @@
 // Serves web/ on localhost with the headers the lab is designed for: the strict CSP, .wasm as
 // application/wasm and Access-Control-Allow-Origin: * (so sandboxed frames, origin null, can load
-// the module scripts and the wasm), gzip when the client accepts it. No dependencies.
+// the module scripts and the wasm), brotli or gzip when the client accepts it. No dependencies.
 //   node web/serve.mjs [--port 5173] [--host 127.0.0.1]   (or BNLAB_PORT / BNLAB_HOST, as npm start)
 import http from 'node:http';
 import fs from 'node:fs';
@@ -9,10 +9,10 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
-const served = [/^\/index\.html$/, /^\/styles\.css$/, /^\/favicon\.svg$/, /^\/src\/[\w/.-]+\.js$/, /^\/generated\/[\w.-]+\.(mjs|js|wasm|html|bin)$/, /^\/embed-demo\.html$/];
+const served = [/^\/index\.html$/, /^\/styles\.css$/, /^\/favicon\.svg$/, /^\/src\/[\w/.-]+\.js$/, /^\/generated\/[\w.-]+\.(mjs|js|wasm|html|bin|map)$/, /^\/embed-demo\.html$/];
 const types = {
   '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.json': 'application/json',
+  '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.json': 'application/json', '.map': 'application/json',
 };
 // The one source of the lab's CSP is the <meta http-equiv="Content-Security-Policy"> in index.html;
 // the server sends the same policy as a header (which also covers the scripts and the wasm).
@@ -23,17 +23,42 @@ export function readCsp(html = fs.readFileSync(path.join(root, 'index.html'), 'u
 }
 export const csp = readCsp();
 
-// gzip for text and wasm (the wasm shrinks ~3x); each file compressed once per modification time.
-const compressible = new Set(['.html', '.css', '.js', '.mjs', '.wasm', '.svg', '.json']);
-const gzipCache = new Map();
-function gzipped(file, body, mtimeMs) {
-  const hit = gzipCache.get(file);
-  if (hit && hit.mtimeMs === mtimeMs) return hit.body;
-  const gz = zlib.gzipSync(body, { level: 9 });
-  gzipCache.set(file, { mtimeMs, body: gz });
-  return gz;
+// Compressed when the client accepts it: brotli (Chromium, Firefox and Safari all send br), else
+// gzip. A file the build precompressed (web/generated/*.br and *.gz, scripts/precompress.mjs:
+// brotli at its highest level takes ~2 s for the wasm) is sent as it is while it is newer than its source;
+// anything else is compressed here, once per modification time.
+const compressible = new Set(['.html', '.css', '.js', '.mjs', '.wasm', '.svg', '.json', '.map', '.bin']);
+const cache = new Map();
+const brotliLevel = (size) => ({ params: { [zlib.constants.BROTLI_PARAM_QUALITY]: size > 256 * 1024 ? 5 : 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: size } });
+const suffix = { br: 'br', gzip: 'gz' };
+function compressed(file, body, mtimeMs, encoding) {
+  const copyFile = `${file}.${suffix[encoding]}`;
+  let copy = -1;  // the precompressed copy's modification time, while it is fresh
+  try {
+    copy = fs.statSync(copyFile).mtimeMs;
+  } catch {
+    copy = -1;
+  }
+  if (copy < mtimeMs) copy = -1;
+  const key = `${encoding} ${file}`;
+  const hit = cache.get(key);
+  if (hit && hit.mtimeMs === mtimeMs && hit.copy === copy) return hit.body;
+  let out;
+  if (copy >= 0) out = fs.readFileSync(copyFile);
+  else if (encoding === 'br') out = zlib.brotliCompressSync(body, brotliLevel(body.length));
+  else out = zlib.gzipSync(body, { level: body.length > 2 * 1024 * 1024 ? 6 : 9 });
+  cache.set(key, { mtimeMs, copy, body: out });
+  return out;
 }
-const acceptsGzip = (req) => /\bgzip\b/.test(String(req.headers['accept-encoding'] || ''));
+// Accept-Encoding: "gzip, deflate, br" or with weights ("br;q=0" refuses br).
+function accepted(req, name) {
+  return String(req.headers['accept-encoding'] || '').split(',').some((item) => {
+    const [coding, ...params] = item.trim().toLowerCase().split(';').map((p) => p.trim());
+    const q = params.find((p) => p.startsWith('q='));
+    return coding === name && !(q && Number(q.slice(2)) === 0);
+  });
+}
+export const encodingFor = (req) => (accepted(req, 'br') ? 'br' : accepted(req, 'gzip') ? 'gzip' : null);
 
 export function createServer({ quiet = false } = {}) {
   return http.createServer((req, res) => {
@@ -67,15 +92,16 @@ export function createServer({ quiet = false } = {}) {
       let payload = body;
       if (compressible.has(path.extname(file))) {
         headers.Vary = 'Accept-Encoding';
-        if (acceptsGzip(req)) {
+        const encoding = encodingFor(req);
+        if (encoding) {
           let mtimeMs = 0;
           try {
             mtimeMs = fs.statSync(file).mtimeMs;
           } catch {
             mtimeMs = -1;
           }
-          payload = gzipped(file, body, mtimeMs);
-          headers['Content-Encoding'] = 'gzip';
+          payload = compressed(file, body, mtimeMs, encoding);
+          headers['Content-Encoding'] = encoding;
         }
       }
       headers['Content-Length'] = payload.length;
@@ -101,6 +127,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.a
   server.listen(port, host, () => {
     const { port: actual } = server.address();
     if (!fs.existsSync(path.join(root, 'generated', 'bnlab.mjs'))) console.warn('web/generated/bnlab.mjs is missing: run `npm run build` first.');
+    // index.html runs the bundle (scripts/build-page.mjs), so edits to web/src show after a rebuild.
+    const bundle = path.join(root, 'generated', 'lab.js');
+    const sources = fs.readdirSync(path.join(root, 'src'), { recursive: true }).filter((f) => String(f).endsWith('.js'));
+    const newest = Math.max(0, ...sources.map((f) => fs.statSync(path.join(root, 'src', String(f))).mtimeMs));
+    if (!fs.existsSync(bundle)) console.warn('web/generated/lab.js is missing: run `npm run build` (or node scripts/build-page.mjs) first.');
+    else if (fs.statSync(bundle).mtimeMs < newest) console.warn('web/generated/lab.js is older than web/src: run node scripts/build-page.mjs to see your edits.');
     console.log(`BN Lab is running at http://${host === '0.0.0.0' ? 'localhost' : host}:${actual}/  (Ctrl+C to stop)`);
   });
 }

@@ -107,14 +107,16 @@ export async function runChapter(b, chapter, { budgetMs }) {
   return { readyMs, clickedAt, firstChartMs: bench.first, updates: bench.updates, done, progress: bench.progress, files: [...new Set(files)] };
 }
 
-// Raw and gzip (level 9, what web/serve.mjs sends) sizes of the files a page load fetched.
+// Raw, gzip (level 9) and brotli (level 11) sizes of the files a page load fetched: web/serve.mjs
+// sends brotli to browsers that accept it (headless Chromium does), gzip to the others.
 export function transferSizes(webRoot, pathnames) {
   const rows = [];
   for (const p of pathnames) {
     const file = path.join(webRoot, p);
     if (!fs.existsSync(file)) continue;
     const body = fs.readFileSync(file);
-    rows.push({ path: p, raw: body.length, gzip: zlib.gzipSync(body, { level: 9 }).length });
+    const br = zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length } }).length;
+    rows.push({ path: p, raw: body.length, gzip: zlib.gzipSync(body, { level: 9 }).length, br });
   }
   return rows;
 }
