@@ -15,7 +15,7 @@
 namespace bnlab_cli {
 
 int run_cells(const std::string& spec, int jobs, const std::function<void(double)>& progress, std::string& result,
-              std::string& error) {
+              std::string& error, const std::string& data_name, const std::string* data) {
   const bnlab::Outcome listed = bnlab::cells(spec);
   if (!listed.ok) {
     error = listed.error;
@@ -37,7 +37,8 @@ int run_cells(const std::string& spec, int jobs, const std::function<void(double
   auto worker = [&] {
     for (std::size_t k = next++; k < n && !failed; k = next++) {
       bnlab::Session session;
-      bnlab::Outcome o = session.start(cells[k]);
+      bnlab::Outcome o = data ? session.provide_data(data_name, *data) : bnlab::Outcome{};
+      if (o.ok) o = session.start(cells[k]);
       while (o.ok && !session.done()) {
         o = session.advance(50);
         done[k] = session.progress();

@@ -229,22 +229,25 @@ int main(int argc, char** argv) {
       text = spec.dump();
     }
     const std::string needed = bnlab::required_data(chapter_name(text));
-    if (jobs > 1 && needed.empty()) {
+    std::string bundle;
+    if (!needed.empty()) {
+      const bnlab::Outcome checked = bnlab::validate(text);  // a bad spec is named before any data is read
+      if (!checked.ok) return fail(checked.error);
+      if (!bnlab_cli::read_fashion_mnist(data_path.empty() ? bnlab_cli::default_fashion_dir() : data_path, bundle, error))
+        return fail(error, 1);
+    }
+    if (jobs > 1) {
       ProgressBar bar;
       bar.quiet = quiet;
       std::string result;
-      const int code = bnlab_cli::run_cells(text, jobs, [&bar](double p) { bar.show(p); }, result, error);
+      const int code = bnlab_cli::run_cells(text, jobs, [&bar](double p) { bar.show(p); }, result, error, needed,
+                                            needed.empty() ? nullptr : &bundle);
       if (code != 0) return fail(error, code);
       bar.show(1.0);
       return emit(result, out_path);
     }
     bnlab::Session session;
     if (!needed.empty()) {
-      const bnlab::Outcome checked = bnlab::validate(text);  // a bad spec is named before any data is read
-      if (!checked.ok) return fail(checked.error);
-      std::string bundle;
-      if (!bnlab_cli::read_fashion_mnist(data_path.empty() ? bnlab_cli::default_fashion_dir() : data_path, bundle, error))
-        return fail(error, 1);
       const bnlab::Outcome given = session.provide_data(needed, std::move(bundle));
       if (!given.ok) return fail(given.error);
     }

@@ -1,5 +1,7 @@
 #include "bnlab/activation.h"
 
+#include <algorithm>
+
 #include "bnlab/detmath.h"
 #include "bnlab/error.h"
 
@@ -30,9 +32,20 @@ const Mat<T>& Activation<T>::forward(const Mat<T>& z) {
     case ActivationKind::Tanh:
       y_ = z.unaryExpr([](T v) { return static_cast<T>(detmath::tanh(static_cast<double>(v))); });
       break;
-    case ActivationKind::Sigmoid:
-      y_ = z.unaryExpr([](T v) { return static_cast<T>(detmath::sigmoid(static_cast<double>(v))); });
+    case ActivationKind::Sigmoid: {
+      // detmath::sigmoid of each value in double, in blocks (sigmoid_n pairs them up for SIMD).
+      y_.resize(z.rows(), z.cols());
+      constexpr long kBlock = 256;
+      double in[kBlock], out[kBlock];
+      const long n = static_cast<long>(z.size());
+      for (long at = 0; at < n; at += kBlock) {
+        const long m = std::min(kBlock, n - at);
+        for (long j = 0; j < m; ++j) in[j] = static_cast<double>(z.data()[at + j]);
+        detmath::sigmoid_n(in, out, m);
+        for (long j = 0; j < m; ++j) y_.data()[at + j] = static_cast<T>(out[j]);
+      }
       break;
+    }
   }
   return y_;
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "bnlab/detmath.h"
 #include "bnlab/rng.h"
@@ -164,6 +165,32 @@ TEST_CASE("detmath::sigmoid is within 4 ulp of 1 / (1 + exp(-x)) and stable for 
   CHECK(detmath::sigmoid(800.0) == 1.0);
   CHECK(detmath::sigmoid(-800.0) == 0.0);
   CHECK(std::isfinite(detmath::sigmoid(-1e308)));
+}
+
+TEST_CASE("detmath::sigmoid_n gives detmath::sigmoid's bits for every value, SIMD pairs and edges included", "[detmath]") {
+  Rng r(11);
+  std::vector<double> x;
+  for (int i = 0; i < kSamples; ++i) {
+    x.push_back(r.uniform(-30.0, 30.0));
+    x.push_back(r.uniform(-800.0, 800.0));  // past the SIMD path's +-708 on both sides
+    x.push_back(static_cast<double>(static_cast<float>(r.uniform(-8.0, 8.0))));  // the float inputs a net gives
+  }
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double v : {0.0, -0.0, 708.0, -708.0, 708.0000001, -708.0000001, 745.2, -745.3, 1e-300, -1e-300, 5e-324, inf, -inf,
+                   std::numeric_limits<double>::quiet_NaN(), 0.5, -0.5})
+    x.push_back(v);
+  x.push_back(1.0);  // an odd count: the last value alone
+  std::vector<double> y(x.size());
+  detmath::sigmoid_n(x.data(), y.data(), static_cast<long>(x.size()));
+  long differ = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double s = detmath::sigmoid(x[i]);
+    if (std::memcmp(&s, &y[i], sizeof s) != 0) {
+      if (differ == 0) UNSCOPED_INFO("first difference at x = " << x[i]);
+      ++differ;
+    }
+  }
+  CHECK(differ == 0);
 }
 
 TEST_CASE("detmath::pi is the double nearest pi", "[detmath]") {

@@ -56,7 +56,7 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
         const json = await runner.resultJson(task.runId);
         release(task);
         task.onUpdate?.(message);
-        if (json.ok) task.resolve({ ok: true, error: '', result: message.result, json: json.value });
+        if (json.ok) task.resolve({ ok: true, error: '', result: message.result, json: json.value, elapsedMs: message.elapsedMs });
         else task.resolve({ ok: false, error: json.error, result: null, json: null });
         return;
       }
@@ -115,15 +115,19 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
   const control = members[0];
 
   // A whole sweep through cells(spec) and merge(spec, results): onPartial(result, progress) after
-  // every finished cell (a partial merge), resolves {ok, error, json, result} with the full merge.
-  /** @param {any} spec @param {{ onPartial?: Function }} [options] */
-  function sweep(spec, { onPartial } = {}) {
+  // every finished cell (a partial merge), resolves {ok, error, json, result, cellMs} with the full
+  // merge (cellMs: each cell's compute time in its member). `live`: the cells' running results go
+  // into the partial merges too, one at most every `liveMs` (and at least 3x a merge's own time
+  // apart), so a chapter whose few cells run side by side (images: one per net) keeps drawing.
+  /** @param {any} spec @param {{ onPartial?: Function, live?: boolean, liveMs?: number }} [options] */
+  function sweep(spec, { onPartial, live = false, liveMs = 250 } = {}) {
     let cancelled = false;
     let paused = false;
     const handles = [];
     // While paused, nothing reaches the page: a cell that finished just before the pause has its
     // partial merge (or the final one) held until resume, so a paused panel never changes.
     let waiters = [];
+    let liveAgain = () => {};
     const whenRunning = () => (paused && !cancelled ? new Promise((resolve) => waiters.push(resolve)) : Promise.resolve());
     const wake = () => {
       const list = waiters;
@@ -135,17 +139,48 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
       if (!listed.ok) return { ok: false, error: listed.error, json: null, result: null };
       const cells = Array.isArray(listed.value) ? listed.value : [];
       const texts = cells.map(() => null);
-      const joined = () => `[${texts.map((t) => (t === null ? 'null' : t)).join(',')}]`;
+      // live: the latest running result of each unfinished cell (stringified when merged)
+      const running = cells.map(() => null);
+      const cellMs = cells.map(() => 0);
+      const joined = () => `[${texts.map((t, i) => t ?? (running[i] ? JSON.stringify(running[i]) : 'null')).join(',')}]`;
       let failure = null;
       let merging = Promise.resolve();
+      let settled = false;  // the final merge is under way: no partial one may reach the page after it
       const mergeNow = async () => {
         const merged = await control.merge(spec, joined());
         if (!merged.ok) return merged;
         return { ok: true, error: '', json: merged.value, result: JSON.parse(merged.value) };
       };
+      const partialMerge = async () => {
+        if (cancelled || settled || !onPartial || texts.every((t) => t !== null)) return;
+        const partial = await mergeNow();
+        await whenRunning();
+        if (partial.ok && !cancelled && !settled) onPartial(partial.result, partial.result?.progress ?? 0);
+      };
+      let liveTimer = null;
+      let mergeMs = 0;
+      const liveMerge = () => {
+        if (liveTimer || cancelled || settled) return;
+        liveTimer = setTimeout(() => {
+          liveTimer = null;
+          if (paused) return;  // resume() asks again
+          merging = merging.then(async () => {
+            const t0 = Date.now();
+            await partialMerge();
+            mergeMs = Date.now() - t0;
+          });
+        }, Math.max(liveMs, 3 * mergeMs));
+      };
+      liveAgain = live ? liveMerge : () => {};
       await Promise.all(cells.map(async (cell, i) => {
         if (cancelled) return;
-        const handle = run(cell);
+        const handle = run(cell, live ? {
+          onUpdate(message) {
+            if (!message.result || message.state === 'done' || texts[i] !== null) return;
+            running[i] = message.result;
+            liveMerge();
+          },
+        } : {});
         handles.push(handle);
         if (paused) handle.pause();
         const out = await handle.promise;
@@ -155,22 +190,22 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
           return;
         }
         texts[i] = out.json;
+        running[i] = null;
+        cellMs[i] = out.elapsedMs ?? 0;
         // Partial merges one after another, so the page never sees an older one last.
-        merging = merging.then(async () => {
-          if (cancelled || !onPartial || texts.every((t) => t !== null)) return;
-          const partial = await mergeNow();
-          await whenRunning();
-          if (partial.ok && !cancelled) onPartial(partial.result, partial.result?.progress ?? 0);
-        });
+        merging = merging.then(partialMerge);
       }));
+      clearTimeout(liveTimer);
+      liveTimer = null;
       await merging;
       await whenRunning();
+      settled = true;
       if (cancelled) return { ok: false, error: 'cancelled', cancelled: true, json: null, result: null };
       if (failure) {
         for (const h of handles) h.cancel();
         return { ok: false, error: failure, json: null, result: null };
       }
-      return mergeNow();
+      return { ...(await mergeNow()), cellMs };
     })();
     return {
       promise,
@@ -187,6 +222,7 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
         paused = false;
         for (const h of handles) h.resume();
         wake();
+        liveAgain();
       },
     };
   }
@@ -196,6 +232,12 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
     kind: first.kind,
     run,
     sweep,
+    // Data a chapter needs (images: the Fashion-MNIST bytes), handed to every member: each runs cells.
+    /** @param {string} name @param {Uint8Array} bytes */
+    async provideData(name, bytes) {
+      const outcomes = await Promise.all(members.map((m) => m.provideData(name, bytes)));
+      return outcomes.find((o) => !o?.ok) || outcomes[0];
+    },
     hasCells: async () => {
       const out = await control.hasCells();
       return !!(out.ok && out.value);

@@ -1,5 +1,18 @@
 // Module worker: runs the engine host off the main thread.
 import { createHost } from './host.js';
 
-const handle = createHost((message) => self.postMessage(message), { targetMs: 40 });
+// The next slice as a message to itself: queued behind the page's messages, never clamped.
+const channel = new MessageChannel();
+let next = null;
+channel.port1.onmessage = () => {
+  const fn = next;
+  next = null;
+  fn?.();
+};
+const defer = (fn) => {
+  next = fn;
+  channel.port2.postMessage(0);
+};
+
+const handle = createHost((message) => self.postMessage(message), { targetMs: 40, defer });
 self.addEventListener('message', (event) => handle(event.data));

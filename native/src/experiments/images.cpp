@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <memory>
+#include <string>
 
 #include "bnlab/error.h"
 #include "bnlab/experiments/plumbing.h"
@@ -56,10 +58,119 @@ struct SeedRecords {
   json test_time = nullptr;  // chapter 4 on real images, at the end of the seed
 };
 
+// What a result is written from. A run fills it from its records, merge from its cells' results,
+// and one writer (write_result) makes both, so the merged bytes are the run's by construction.
+struct ResultParts {
+  json data;                       // {"source", "n_train", "n_test", "rows", "cols"}
+  json examples = json::object();  // {"index", "label", "pixels"}
+  std::array<json, 2> nets;         // each net's block (net_block); null: not in this result (a cell)
+  std::array<json, 2> predictions;  // the examples' {"class", "probability"} by each net
+  json test_time = nullptr;
+  json seed_runs = json::array();  // written with seeds > 1 (not by a cell)
+  double progress = 0.0;
+  bool complete = false;
+};
+
+json net_block(const NetRecord& n, std::size_t shown_unit, long diverged_at) {
+  const PercentileBands& b = n.bands;
+  const double fin = n.final_accuracy;
+  return {{"eval_step", series(n.eval_step)},
+          {"test_accuracy", series(n.accuracy)},
+          {"percentiles", b.to_json()},
+          {"band_drift", b.unit_drift(shown_unit)},
+          {"band_drift_all_units", b.all_units_drift()},
+          {"unit_rank", b.first.empty() ? json(nullptr) : json(b.rank(shown_unit))},
+          {"final_accuracy", fin >= 0 ? json(fin) : json(nullptr)},
+          {"diverged_at", diverged_at > 0 ? json(diverged_at) : json(nullptr)}};
+}
+
+json predictions_of(const NetRecord& n) { return {{"class", n.example_class}, {"probability", series(n.example_prob)}}; }
+
+// A number of a result as written (null, which the core writes for NaN, reads back as NaN).
+double number_of(const json& j) { return j.is_number() ? j.get<double>() : std::numeric_limits<double>::quiet_NaN(); }
+double last_of(const json& a) {
+  return a.is_array() && !a.empty() ? number_of(a.back()) : std::numeric_limits<double>::quiet_NaN();
+}
+
+std::string takeaway(const ImagesSpec& s, const ResultParts& p) {
+  if (s.is_cell()) {
+    const std::size_t k = s.net == "bn" ? kBn : kPlain;
+    const json& n = p.nets[k];
+    if (n["eval_step"].empty()) return "";
+    std::string t = std::string("One cell: the net ") + (k == kBn ? "with" : "without") + " BN alone, seed " +
+                    std::to_string(s.seeds.seed + static_cast<std::uint64_t>(s.seed_index)) + ": test accuracy " +
+                    fixed(100 * last_of(n["test_accuracy"]), 1) + "% after " +
+                    with_commas(static_cast<long>(last_of(n["eval_step"]))) + " steps.";
+    if (n["diverged_at"].is_number()) t += " It diverged at step " + with_commas(n["diverged_at"].get<long>()) + ".";
+    return t;
+  }
+  const json& pl = p.nets[kPlain];
+  const json& bn = p.nets[kBn];
+  if (bn["eval_step"].empty()) return "";
+  const long at = static_cast<long>(last_of(bn["eval_step"]));
+  const double pa = pl["test_accuracy"].empty() ? 0.0 : last_of(pl["test_accuracy"]);
+  std::string t = "After " + with_commas(at) + " steps on Fashion-MNIST: test accuracy " +
+                  fixed(100 * last_of(bn["test_accuracy"]), 1) + "% with BN vs " + fixed(100 * pa, 1) + "% without.";
+  // The units probed: the whole last hidden layer once the BN net has been probed.
+  const int units = bn["percentiles"]["step"].empty() ? 0 : s.model.hidden.back();
+  t += " Unit " + std::to_string(s.probe_unit) + "'s 15/50/85th percentiles drifted " + fixed(number_of(pl["band_drift"]), 2) +
+       " band widths without BN vs " + fixed(number_of(bn["band_drift"]), 2) + " with BN (all " + std::to_string(units) +
+       " units: " + fixed(number_of(pl["band_drift_all_units"]), 2) + " vs " + fixed(number_of(bn["band_drift_all_units"]), 2) +
+       ").";
+  const json& test_time = p.test_time;
+  if (test_time.is_object()) {
+    for (const json& x : test_time["batch"])
+      if (x["size"] == 1)
+        t += " At test time a batch of one with its own statistics scores " + fixed(100 * x["accuracy"].get<double>(), 1) +
+             "% (chance 10%); running averages " + fixed(100 * test_time["running"].get<double>(), 1) + "%.";
+  }
+  if (p.seed_runs.size() > 1) {
+    double plain_sum = 0.0, bn_sum = 0.0;
+    for (const json& r : p.seed_runs) {
+      plain_sum += r["plain_accuracy"].is_number() ? r["plain_accuracy"].get<double>() : 0.0;
+      bn_sum += r["bn_accuracy"].is_number() ? r["bn_accuracy"].get<double>() : 0.0;
+    }
+    const double n = static_cast<double>(p.seed_runs.size());
+    t += " Mean over " + std::to_string(p.seed_runs.size()) + " seeds: " + fixed(100 * bn_sum / n, 1) + "% vs " +
+         fixed(100 * plain_sum / n, 1) + "%.";
+  }
+  if (pl["diverged_at"].is_number()) t += " The plain net diverged at step " + with_commas(pl["diverged_at"].get<long>()) + ".";
+  return t;
+}
+
+json write_result(const ImagesSpec& s, const json& spec_json, const ResultParts& p) {
+  json r = result_envelope("images", spec_json, p.progress, p.complete);
+  r["data"] = p.data;
+  json names = json::array();
+  for (const char* c : kFashionMnistClasses) names.push_back(c);
+  r["classes"] = names;
+  r["probe_layer"] = static_cast<int>(s.model.hidden.size());
+  r["probe_unit"] = s.probe_unit;
+  json nets = json::object();
+  json examples = p.examples;
+  for (std::size_t k = 0; k < 2; ++k) {
+    if (p.nets[k].is_null()) continue;
+    nets[kNetNames[k]] = p.nets[k];
+    examples[kNetNames[k]] = p.predictions[k];
+  }
+  r["nets"] = nets;
+  r["examples"] = examples;
+  r["test_time"] = p.test_time;
+  r["takeaway"] = takeaway(s, p);
+  if (s.seeds.seeds > 1 && !s.is_cell()) r["seed_runs"] = p.seed_runs;
+  return r;
+}
+
+// The seeds a run trains: all of them, or a cell's one.
+SeedFields seeds_run(const ImagesSpec& s) {
+  if (!s.is_cell()) return s.seeds;
+  return {s.seeds.seed + static_cast<std::uint64_t>(s.seed_index), 1};
+}
+
 class ImagesExperiment : public LockStepExperiment {
  public:
   ImagesExperiment(const ImagesSpec& s, const DataStore& store)
-      : LockStepExperiment(s.seeds, s.steps), spec_(s), spec_json_(to_json(s)) {
+      : LockStepExperiment(seeds_run(s), s.steps), spec_(s), spec_json_(to_json(s)) {
     auto it = store.find(kFashionMnist);
     if (it == store.end() || !it->second)
       throw Error(std::string("data ") + kFashionMnist + ": not provided: " + kFashionMnistHelp +
@@ -86,39 +197,20 @@ class ImagesExperiment : public LockStepExperiment {
   }
 
   json result() const override {
-    json r = result_envelope("images", spec_json_, progress(), done());
     const SeedRecords& shown = rec_.shown();
-    r["data"] = {{"source", spec_.source}, {"n_train", train_.size()}, {"n_test", test_.size()}, {"rows", rows_}, {"cols", cols_}};
-    json names = json::array();
-    for (const char* c : kFashionMnistClasses) names.push_back(c);
-    r["classes"] = names;
-    r["probe_layer"] = static_cast<int>(spec_.model.hidden.size());
-    r["probe_unit"] = spec_.probe_unit;
-    const std::size_t u = static_cast<std::size_t>(spec_.probe_unit);
-    json nets = json::object();
-    json examples = {{"index", example_idx_}, {"label", example_label_}, {"pixels", example_pixels_}};
+    ResultParts p;
+    p.data = {{"source", spec_.source}, {"n_train", train_.size()}, {"n_test", test_.size()}, {"rows", rows_}, {"cols", cols_}};
+    p.examples = {{"index", example_idx_}, {"label", example_label_}, {"pixels", example_pixels_}};
     for (std::size_t k = 0; k < 2; ++k) {
-      const NetRecord& n = shown.nets[k];
-      const PercentileBands& b = n.bands;
-      const long div = first_diverged_at(k);
-      const double fin = n.final_accuracy;
-      nets[kNetNames[k]] = {
-          {"eval_step", series(n.eval_step)},
-          {"test_accuracy", series(n.accuracy)},
-          {"percentiles", b.to_json()},
-          {"band_drift", b.unit_drift(u)},
-          {"band_drift_all_units", b.all_units_drift()},
-          {"unit_rank", b.first.empty() ? json(nullptr) : json(b.rank(u))},
-          {"final_accuracy", fin >= 0 ? json(fin) : json(nullptr)},
-          {"diverged_at", div > 0 ? json(div) : json(nullptr)}};
-      examples[kNetNames[k]] = {{"class", n.example_class}, {"probability", series(n.example_prob)}};
+      if (!runs_[k]) continue;
+      p.nets[k] = net_block(shown.nets[k], static_cast<std::size_t>(spec_.probe_unit), first_diverged_at(k));
+      p.predictions[k] = predictions_of(shown.nets[k]);
     }
-    r["nets"] = nets;
-    r["examples"] = examples;
-    r["test_time"] = shown.test_time;
-    r["takeaway"] = takeaway(shown);
-    if (spec_.seeds.seeds > 1) r["seed_runs"] = seed_runs_;
-    return r;
+    p.test_time = shown.test_time;
+    p.seed_runs = seed_runs_;
+    p.progress = progress();
+    p.complete = done();
+    return write_result(spec_, spec_json_, p);
   }
 
  private:
@@ -144,7 +236,7 @@ class ImagesExperiment : public LockStepExperiment {
   }
 
   void start_seed() override {
-    nets_ = make_net_pair(spec_.model, spec_.train, train_, seeds_.seed());
+    nets_ = make_net_pair(spec_.model, spec_.train, train_, seeds_.seed(), runs_);
     rec_.at(seeds_) = SeedRecords{};
     step_ = 0;
     evaluate();
@@ -154,7 +246,7 @@ class ImagesExperiment : public LockStepExperiment {
   long lock_step() override {
     ++step_;
     for (auto& t : nets_)
-      if (!t->diverged()) t->step();
+      if (t && !t->diverged()) t->step();
     if (step_ % spec_.eval_every == 0 || step_ == spec_.steps) evaluate();
     if (step_ % spec_.probe_every == 0 || step_ == spec_.steps) probe();
     return 1;
@@ -162,8 +254,8 @@ class ImagesExperiment : public LockStepExperiment {
 
   void evaluate() {
     for (int k = 0; k < 2; ++k) {
+      if (net_done(nets_, static_cast<std::size_t>(k))) continue;
       Trainer<Real>& t = *nets_[static_cast<std::size_t>(k)];
-      if (t.diverged()) continue;
       NetRecord& rec = rec_.at(seeds_).nets[static_cast<std::size_t>(k)];
       rec.eval_step.push_back(static_cast<double>(step_));
       rec.accuracy.push_back(t.evaluate(test_, BnStats::Running).accuracy);
@@ -219,11 +311,9 @@ class ImagesExperiment : public LockStepExperiment {
 
   void finish_seed() override {
     SeedRecords& rec = rec_.at(seeds_);
-    for (std::size_t k = 0; k < 2; ++k) {
-      Trainer<Real>& t = *nets_[k];
-      if (!t.diverged()) rec.nets[k].final_accuracy = t.evaluate(test_, BnStats::Running).accuracy;
-    }
-    rec.test_time = test_time(*nets_[kBn], rec.nets[kBn].final_accuracy);
+    for (std::size_t k = 0; k < 2; ++k)
+      if (!net_done(nets_, k)) rec.nets[k].final_accuracy = nets_[k]->evaluate(test_, BnStats::Running).accuracy;
+    if (nets_[kBn]) rec.test_time = test_time(*nets_[kBn], rec.nets[kBn].final_accuracy);
     double batch1 = -1.0;
     if (rec.test_time.is_object())
       for (const json& b : rec.test_time["batch"])
@@ -237,42 +327,9 @@ class ImagesExperiment : public LockStepExperiment {
                           {"bn_batch1_accuracy", opt(batch1)}});
   }
 
-  std::string takeaway(const SeedRecords& rec) const {
-    const NetRecord& p = rec.nets[kPlain];
-    const NetRecord& b = rec.nets[kBn];
-    const json& test_time = rec.test_time;
-    if (b.eval_step.empty()) return "";
-    const long at = static_cast<long>(b.eval_step.back());
-    const double pa = p.accuracy.empty() ? 0.0 : p.accuracy.back();
-    std::string t = "After " + with_commas(at) + " steps on Fashion-MNIST: test accuracy " + fixed(100 * b.accuracy.back(), 1) +
-                    "% with BN vs " + fixed(100 * pa, 1) + "% without.";
-    const std::size_t u = static_cast<std::size_t>(spec_.probe_unit);
-    t += " Unit " + std::to_string(spec_.probe_unit) + "'s 15/50/85th percentiles drifted " + fixed(p.bands.unit_drift(u), 2) +
-         " band widths without BN vs " + fixed(b.bands.unit_drift(u), 2) + " with BN (all " +
-         std::to_string(b.bands.first.size()) + " units: " + fixed(p.bands.all_units_drift(), 2) + " vs " +
-         fixed(b.bands.all_units_drift(), 2) + ").";
-    if (test_time.is_object()) {
-      for (const json& x : test_time["batch"])
-        if (x["size"] == 1)
-          t += " At test time a batch of one with its own statistics scores " + fixed(100 * x["accuracy"].get<double>(), 1) +
-               "% (chance 10%); running averages " + fixed(100 * test_time["running"].get<double>(), 1) + "%.";
-    }
-    if (seed_runs_.size() > 1) {
-      double pl = 0.0, bn = 0.0;
-      for (const json& s : seed_runs_) {
-        pl += s["plain_accuracy"].is_number() ? s["plain_accuracy"].get<double>() : 0.0;
-        bn += s["bn_accuracy"].is_number() ? s["bn_accuracy"].get<double>() : 0.0;
-      }
-      const double n = static_cast<double>(seed_runs_.size());
-      t += " Mean over " + std::to_string(seed_runs_.size()) + " seeds: " + fixed(100 * bn / n, 1) + "% vs " + fixed(100 * pl / n, 1) + "%.";
-    }
-    const long dp = first_diverged_at(kPlain);
-    if (dp > 0) t += " The plain net diverged at step " + with_commas(dp) + ".";
-    return t;
-  }
-
   ImagesSpec spec_;
   json spec_json_;
+  std::array<bool, 2> runs_{spec_.net != "bn", spec_.net != "plain"};  // the nets this run trains
   int rows_ = 0, cols_ = 0;
   Dataset train_, test_;
   Mat<Real> probe_x_, example_x_;
@@ -282,7 +339,131 @@ class ImagesExperiment : public LockStepExperiment {
   json seed_runs_ = json::array();
 };
 
+// The cell of (seed index i, net k).
+ImagesSpec cell_spec(const ImagesSpec& s, int i, std::size_t k) {
+  ImagesSpec c = s;
+  c.net = kNetNames[k];
+  c.seed_index = i;
+  return c;
+}
+
+// A cell result's field that merge reads: present, of the right kind, or a one-line error naming it.
+const json& field_of(const json& j, const char* key, const std::string& where, json::value_t kind) {
+  const std::string w = where + "." + key;
+  if (!j.is_object() || !j.contains(key)) throw Error(w + ": missing");
+  const json& v = j[key];
+  const bool ok = kind == json::value_t::number_float ? (v.is_number() || v.is_null())
+                  : kind == json::value_t::null       ? (v.is_object() || v.is_null())
+                                                      : v.type() == kind;
+  if (!ok) throw Error(w + ": has the wrong type (" + std::string(v.type_name()) + ")");
+  return v;
+}
+
+const json& array_of(const json& j, const char* key, const std::string& where) {
+  return field_of(j, key, where, json::value_t::array);
+}
+
 }  // namespace
+
+json images_cells(const ImagesSpec& s) {
+  json list = json::array();
+  if (s.is_cell()) return list.push_back(to_json(s)), list;
+  for (int i = 0; i < s.seeds.seeds; ++i)
+    for (std::size_t k = 0; k < 2; ++k) list.push_back(to_json(cell_spec(s, i, k)));
+  return list;
+}
+
+json images_merge(const ImagesSpec& s, const json& cells) {
+  if (s.is_cell())
+    throw Error("merge: spec.net = \"" + s.net + "\": this spec is one cell; merge takes the chapter's spec (net \"both\")");
+  const std::size_t seeds = static_cast<std::size_t>(s.seeds.seeds), total = 2 * seeds;
+  if (!cells.is_array() || cells.size() != total)
+    throw Error("merge: cell_results must be an array of " + std::to_string(total) +
+                " entries (one per cell of cells(spec), null = not done)");
+  ResultParts p;
+  p.data = nullptr;
+  const std::size_t shown_unit = static_cast<std::size_t>(s.probe_unit);
+  std::vector<std::array<const json*, 2>> complete(seeds, {nullptr, nullptr});
+  double progress = 0.0;
+  bool all = true;
+  for (std::size_t i = 0; i < seeds; ++i)
+    for (std::size_t k = 0; k < 2; ++k) {
+      const std::size_t at = 2 * i + k;
+      const json& cell = cells[at];
+      if (cell.is_null()) {
+        all = false;
+        continue;
+      }
+      const std::string where = "merge: cell_results[" + std::to_string(at) + "]";
+      if (!cell.is_object() || !cell.contains("spec") || cell["spec"] != to_json(cell_spec(s, static_cast<int>(i), k)))
+        throw Error(where + ": not the result of cell " + std::to_string(at) + " of this spec");
+      const bool done = field_of(cell, "complete", where, json::value_t::boolean).get<bool>();
+      const json& prog = field_of(cell, "progress", where, json::value_t::number_float);
+      if (!prog.is_number() || !(prog.get<double>() >= 0.0 && prog.get<double>() <= 1.0))
+        throw Error(where + ".progress: must be a number in [0, 1]");
+      const std::string name = kNetNames[k];
+      const json& net = field_of(field_of(cell, "nets", where, json::value_t::object), name.c_str(), where + ".nets",
+                                 json::value_t::object);
+      const std::string nw = where + ".nets." + name;
+      array_of(net, "eval_step", nw);
+      array_of(net, "test_accuracy", nw);
+      for (const char* f : {"step", "p15", "p50", "p85"})
+        array_of(field_of(net, "percentiles", nw, json::value_t::object), f, nw + ".percentiles");
+      for (const char* f : {"band_drift", "band_drift_all_units", "unit_rank", "final_accuracy", "diverged_at"})
+        field_of(net, f, nw, json::value_t::number_float);
+      const json& ex = field_of(cell, "examples", where, json::value_t::object);
+      const std::string ew = where + ".examples";
+      for (const char* f : {"index", "label", "pixels"}) array_of(ex, f, ew);
+      const json& pred = field_of(ex, name.c_str(), ew, json::value_t::object);
+      array_of(pred, "class", ew + "." + name);
+      array_of(pred, "probability", ew + "." + name);
+      const json& data = field_of(cell, "data", where, json::value_t::object);
+      const json& test_time = field_of(cell, "test_time", where, json::value_t::null);
+      progress += prog.get<double>();
+      if (done) complete[i][k] = &cell;
+      else all = false;
+      if (p.data.is_null()) {
+        p.data = data;
+        p.examples = {{"index", ex["index"]}, {"label", ex["label"]}, {"pixels", ex["pixels"]}};
+      }
+      if (i > 0) continue;
+      p.nets[k] = net;
+      p.predictions[k] = pred;
+      if (k == kBn) p.test_time = test_time;
+    }
+  // A net whose first cell has not reported yet: an empty record, as a run has before it starts.
+  for (std::size_t k = 0; k < 2; ++k)
+    if (p.nets[k].is_null()) {
+      p.nets[k] = net_block(NetRecord{}, shown_unit, 0);
+      p.predictions[k] = predictions_of(NetRecord{});
+    }
+  if (p.data.is_null()) {
+    auto size = [](int n) { return n > 0 ? json(n) : json(nullptr); };  // 0 = all provided: not known here
+    p.data = {{"source", s.source}, {"n_train", size(s.n_train)}, {"n_test", size(s.n_test)}, {"rows", 28}, {"cols", 28}};
+    p.examples = {{"index", json::array()}, {"label", json::array()}, {"pixels", json::array()}};
+  }
+  // The seed table: the seeds whose two cells are complete, in seed order.
+  for (std::size_t i = 0; i < seeds; ++i) {
+    if (!complete[i][kPlain] || !complete[i][kBn]) continue;
+    const json& pl = (*complete[i][kPlain])["nets"]["plain"];
+    const json& bn = (*complete[i][kBn])["nets"]["bn"];
+    const json& tt = (*complete[i][kBn])["test_time"];
+    json batch1 = nullptr;
+    if (tt.is_object() && tt.contains("batch") && tt["batch"].is_array())
+      for (const json& b : tt["batch"])
+        if (b.is_object() && b.value("size", json()) == 1 && b.contains("accuracy")) batch1 = b["accuracy"];
+    p.seed_runs.push_back({{"seed", s.seeds.seed + static_cast<std::uint64_t>(i)},
+                           {"plain_accuracy", pl["final_accuracy"]},
+                           {"bn_accuracy", bn["final_accuracy"]},
+                           {"plain_drift_all", pl["band_drift_all_units"]},
+                           {"bn_drift_all", bn["band_drift_all_units"]},
+                           {"bn_batch1_accuracy", batch1}});
+  }
+  p.complete = all;
+  // Partial: the mean of the cells' progress, kept below 1 until every cell is complete.
+  p.progress = all ? 1.0 : std::min(progress / static_cast<double>(total), 0.999);
+  return write_result(s, to_json(s), p);
+}
 
 Chapter images_chapter() {
   Chapter c;
@@ -297,6 +478,8 @@ Chapter images_chapter() {
   c.make_with_data = [](const json& j, const DataStore& store) -> std::unique_ptr<Experiment> {
     return std::make_unique<ImagesExperiment>(parse_images_spec(j), store);
   };
+  c.cells = [](const json& j) { return images_cells(parse_images_spec(j)); };
+  c.merge = [](const json& j, const json& results) { return images_merge(parse_images_spec(j), results); };
   return c;
 }
 

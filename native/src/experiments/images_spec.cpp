@@ -51,7 +51,16 @@ ImagesSpec parse_images_spec(const json& j) {
   s.train = read_train(r.child("train", kTrainDoc), s.train);
   FieldReader in(r);
   images_fields(in, s);
+  s.net = r.choice("net", s.net, {"both", "plain", "bn"},
+                   "the nets trained: both in lock-step (the chapter), or one alone: a cell of the worker pool");
+  s.seed_index = r.integer("seed_index", s.seed_index, 0, 9, "a cell's seed: seed + seed_index (0 unless net names one net)");
   r.finish();
+  if (s.seed_index >= s.seeds.seeds)
+    throw Error("spec.seed_index = " + std::to_string(s.seed_index) + ": must be < spec.seeds (" +
+                std::to_string(s.seeds.seeds) + ")");
+  if (!s.is_cell() && s.seed_index != 0)
+    throw Error("spec.seed_index = " + std::to_string(s.seed_index) +
+                ": must be 0 unless spec.net names one net (\"plain\" or \"bn\": a cell)");
 
   if (s.train.batch_size < 2)
     throw Error("spec.train.batch_size = 1: must be >= 2 (the BN net needs a batch variance)");
@@ -88,6 +97,10 @@ json to_json(const ImagesSpec& s) {
   j["train"] = to_json(s.train);
   FieldWriter out(j);
   images_fields(out, s);
+  if (s.is_cell()) {
+    j["net"] = s.net;
+    j["seed_index"] = s.seed_index;
+  }
   return j;
 }
 

@@ -67,9 +67,8 @@ json PercentileBands::to_json() const {
 void probe_pair(NetPair& nets, const Mat<Real>& x, BnStats stats, int layer, int shown_unit, long at_step,
                 const std::array<PercentileBands*, 2>& bands) {
   for (std::size_t k = 0; k < 2; ++k) {
-    Trainer<Real>& t = *nets[k];
-    if (t.diverged()) continue;
-    Mlp<Real>& m = t.model();
+    if (net_done(nets, k)) continue;
+    Mlp<Real>& m = nets[k]->model();
     m.forward(x, Mode::Eval, stats);
     bands[k]->add(m.normalized(layer), shown_unit, at_step);
   }

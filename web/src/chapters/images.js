@@ -1,6 +1,8 @@
 // Real images: Ioffe & Szegedy's Figure 1 on Fashion-MNIST. The data (a subset built by
-// scripts/build-data.mjs into generated/) are fetched when the chapter first runs and handed to the
-// engine (runner.provideData); without them the chapter says what to install.
+// scripts/build-data.mjs into generated/) are fetched once, when the chapter first runs, and handed
+// to whatever trains it (runner.provideData, or pool.provideData: every worker of the pool); without
+// them the chapter says what to install. With two or more workers the two nets train side by side,
+// one cell each (the core's cells/merge), their running results merged into the plots as they come.
 import { int, num, pct } from '../format.js';
 import { colors } from '../palette.js';
 import { arr, isNum, lastFinite, netStyles, seedControl } from './common.js';
@@ -10,18 +12,29 @@ const dataName = 'fashion-mnist';
 export const dataUrl = new URL('../../generated/fashion-mnist-subset.bin', import.meta.url).href;
 const howTo = 'install dataset-fashion-mnist (bash scripts/setup.sh) and rebuild (npm start builds web/generated/fashion-mnist-subset.bin)';
 
-// One fetch per runner; a failure is not cached, so a later Run tries again.
-const provided = new WeakMap();
-async function fetchAndProvide(runner) {
+// One fetch per page, kept for the next runner or pool; a failure is not kept, so a later Run tries again.
+let fetched = null;
+async function fetchBytes() {
   let response;
   try {
     response = await fetch(dataUrl);
   } catch (error) {
-    return `the Fashion-MNIST images could not be fetched (${error?.message || error}): ${howTo}.`;
+    return { problem: `the Fashion-MNIST images could not be fetched (${error?.message || error}): ${howTo}.` };
   }
-  if (!response.ok) return `the Fashion-MNIST images are not on this server (generated/fashion-mnist-subset.bin: HTTP ${response.status}): ${howTo}.`;
-  const bytes = new Uint8Array(await response.arrayBuffer());
-  const outcome = await runner.provideData(dataName, bytes);
+  if (!response.ok) return { problem: `the Fashion-MNIST images are not on this server (generated/fashion-mnist-subset.bin: HTTP ${response.status}): ${howTo}.` };
+  return { bytes: new Uint8Array(await response.arrayBuffer()) };
+}
+
+// Handed over once per runner or pool (each copies the bytes into its workers).
+const provided = new WeakMap();
+async function fetchAndProvide(target) {
+  fetched ??= fetchBytes();
+  const got = await fetched;
+  if (got.problem) {
+    fetched = null;
+    return got.problem;
+  }
+  const outcome = await target.provideData(dataName, got.bytes);
   return outcome?.ok ? null : `the Fashion-MNIST images were refused: ${outcome?.error || 'no answer from the engine'}.`;
 }
 
@@ -44,10 +57,12 @@ export default {
     seedControl,
   ],
   stepFraction: 0.02,
-  async prepare(runner) {
-    if (!provided.has(runner)) provided.set(runner, fetchAndProvide(runner));
-    const problem = await provided.get(runner);
-    if (problem) provided.delete(runner);
+  // The two nets as two cells on the worker pool when it has two workers (else one runner, lock-step).
+  pooled: { minSize: 2, live: true },
+  async prepare(target) {
+    if (!provided.has(target)) provided.set(target, fetchAndProvide(target));
+    const problem = await provided.get(target);
+    if (problem) provided.delete(target);
     return problem;
   },
   charts: [

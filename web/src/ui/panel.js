@@ -23,7 +23,9 @@ const now = () => performance.now();
 //   live: { specs(sweepSpec, values) -> [spec...] run side by side on the worker pool,
 //           charts: [...], render(parts, charts, {values, done}) -> text,
 //           visit(parts, values) -> {key, ...} | null (kept in `visits`, passed to chapter.render) }
-// A chapter with `pooled: true` runs its sweep through the pool's cells/merge when the engine has them.
+// A chapter with `pooled: true` runs its sweep through the pool's cells/merge when the engine has them;
+// `pooled: {minSize, live}`: only on a pool of at least minSize members (else in the one runner, as
+// a chapter without cells), with the cells' running results merged into the live plots (live).
 // On open (`open()`), a chapter shows a result by itself: the live view, else its preset's run.
 export function createChapterPanel(chapter, index, { runner, preset, announce, onValuesChange, onRunState, getPool, reducedMotion = false, onProgress }) {
   const defaults = defaultsFrom(chapter.controls, preset);
@@ -299,9 +301,22 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     if (runId) runner.cancel(runId);
   }
 
+  // The pool this run goes to, or null for the one runner (stepping always uses the runner).
+  async function poolFor(paused) {
+    const pooling = chapter.pooled === true ? {} : chapter.pooled;
+    if (paused || !pooling) return null;
+    const minSize = pooling.minSize ?? 1;
+    if (minSize > 1 && runner?.kind === 'main-thread') return null;  // no workers: no side by side
+    const pool = await getPool?.();
+    if (!pool || pool.size < minSize || !(await pool.hasCells())) return null;
+    return pool;
+  }
+
   async function start({ paused = false, auto = false } = {}) {
-    // A chapter on real data fetches it first (once); `prepare` returns null or the message to show.
-    const problem = chapter.prepare ? await chapter.prepare(runner) : null;
+    const pool = await poolFor(paused);
+    // A chapter on real data fetches it first (once) and hands it to whatever runs it (the runner or
+    // every member of the pool); `prepare` returns null or the message to show.
+    const problem = chapter.prepare ? await chapter.prepare(pool || runner) : null;
     if (problem) {
       showError(problem);
       setState('failed');
@@ -327,12 +342,10 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     updateProgress(0, paused ? 'Ready to step' : 'Starting…');
     // A run the page starts by itself leaves the status line alone ("Ready…" stays readable).
     if (!auto) announce(`Chapter ${chapter.number}: ${paused ? 'stepping' : 'training started'}.`);
-    const pool = !paused && chapter.pooled ? await getPool?.() : null;
-    if (runId !== id) return true;
-    if (pool && await pool.hasCells()) {
-      if (runId !== id) return true;
+    if (pool) {
       const t0 = now();
       const handle = pool.sweep(wanted, {
+        live: !!chapter.pooled?.live,
         onPartial: (result, progress) => onUpdate({ runId: id, state: 'running', progress, result, elapsedMs: now() - t0 }),
       });
       sweepHandle = handle;

@@ -51,6 +51,9 @@
 //   "takeaway": "...",
 //   "seed_runs" (seeds > 1): [{"seed", "plain_accuracy", "bn_accuracy", "plain_drift_all",
 //       "bn_drift_all", "bn_batch1_accuracy"}]   (everything else is of the first seed)
+// Cells (images_cells below): "net": "plain" | "bn" trains that net alone on the seed
+// seed + "seed_index" (the nets share nothing but the data, so each is the same net as in the
+// pair); the default "both" is the chapter and is not written back.
 #pragma once
 
 #include <string>
@@ -94,9 +97,23 @@ struct ImagesSpec {
   std::string probe_stats = "batch";
   std::vector<int> test_batch_sizes{1, 2, 8, 60};
   int examples = 10;
+  // A cell (images_cells): one net of one seed. "both" (the chapter) is not written back.
+  std::string net = "both";  // "both", "plain" or "bn"
+  int seed_index = 0;        // a cell's seed is seed + seed_index (< seeds)
+  bool is_cell() const { return net != "both"; }
 };
 
 ImagesSpec parse_images_spec(const json& j);
 json to_json(const ImagesSpec& s);
+
+// The run as independent cells (api.h cells/merge), so the page's pool of workers trains the two
+// nets side by side: one cell per (seed, net), seed-major, plain before bn. A cell spec is the
+// chapter's spec plus "net" and "seed_index"; its result has the chapter's shape with its one net
+// (nets, examples' predictions; the BN cell also test_time), no seed_runs. merge(spec, results)
+// rebuilds the chapter's result from them: with every cell complete the same bytes as running the
+// spec in one session; with cells null or not yet complete a partial result (complete false,
+// progress the mean of the cells' progress) drawn from what the cells have so far.
+json images_cells(const ImagesSpec& s);
+json images_merge(const ImagesSpec& s, const json& cell_results);
 
 }  // namespace bnlab

@@ -67,13 +67,16 @@ class FirstSeed {
 };
 
 // Two nets on the same data and seed: index kPlain without BN, kBn with (the only difference).
+// `which` leaves a net out (null): a chapter split into one cell per net (images) builds only its
+// own, and each net is the same as in the pair (its own streams of the same seed).
 constexpr std::size_t kPlain = 0, kBn = 1;
 using NetPair = std::array<std::unique_ptr<Trainer<Real>>, 2>;
 
 inline NetPair make_net_pair(const MlpConfig& model, const TrainConfig& train, const Dataset& data,
-                             std::uint64_t seed) {
+                             std::uint64_t seed, std::array<bool, 2> which = {true, true}) {
   NetPair nets;
   for (std::size_t k = 0; k < 2; ++k) {
+    if (!which[k]) continue;
     MlpConfig m = model;
     m.batch_norm = k == kBn;
     nets[k] = std::make_unique<Trainer<Real>>(m, train, data, seed);
@@ -81,7 +84,9 @@ inline NetPair make_net_pair(const MlpConfig& model, const TrainConfig& train, c
   return nets;
 }
 
-inline bool both_diverged(const NetPair& nets) { return nets[kPlain]->diverged() && nets[kBn]->diverged(); }
+// A net left out counts as diverged: it has nothing left to do.
+inline bool net_done(const NetPair& nets, std::size_t k) { return !nets[k] || nets[k]->diverged(); }
+inline bool both_diverged(const NetPair& nets) { return net_done(nets, kPlain) && net_done(nets, kBn); }
 
 // The percentile probe of Ioffe & Szegedy's Figure 1 (chapters distribution and images): which
 // unit is shown, over how many test examples, how often, and with which BN statistics. Declared
@@ -119,7 +124,7 @@ struct PercentileBands {
   json to_json() const;            // {"step", "p15", "p50", "p85"} of the shown unit
 };
 
-// One probe of both nets (those not diverged): a forward pass over x in evaluation mode with
+// One probe of both nets (those present and not diverged): a forward pass over x in evaluation mode with
 // `stats`, then hidden layer `layer` (0-based) into bands[k].
 void probe_pair(NetPair& nets, const Mat<Real>& x, BnStats stats, int layer, int shown_unit, long at_step,
                 const std::array<PercentileBands*, 2>& bands);
@@ -146,7 +151,8 @@ class LockStepExperiment : public Experiment {
   virtual void finish_seed() = 0;
   // Where net k diverged in the first seed (0: it did not): its own value while that seed runs.
   long first_diverged_at(std::size_t k) const {
-    return seeds_.first() ? nets_[k]->diverged_at() : first_diverged_[k];
+    if (!seeds_.first()) return first_diverged_[k];
+    return nets_[k] ? nets_[k]->diverged_at() : 0;
   }
 
   SeedLoop seeds_;
@@ -157,7 +163,7 @@ class LockStepExperiment : public Experiment {
   void end_seed() {
     finish_seed();
     if (seeds_.first())
-      for (std::size_t k = 0; k < 2; ++k) first_diverged_[k] = nets_[k]->diverged_at();
+      for (std::size_t k = 0; k < 2; ++k) first_diverged_[k] = nets_[k] ? nets_[k]->diverged_at() : 0;
     seeds_.next();
     if (!done()) start_seed();
   }
