@@ -120,3 +120,85 @@ test('a paused sweep shows nothing new: merges of cells that finish while paused
   assert.deepEqual(out.result.merged.map((r) => r.cell), [0, 1, 2]);
   pool.terminate();
 });
+
+// A stand-in that behaves like host.js: one run advances at a time (starting or resuming one
+// pauses the others), a paused run keeps its progress. Each run needs `ticks` ticks of 2 ms.
+function hostLikeMaker(violations, started = []) {
+  return async () => {
+    const subscribers = new Set();
+    const runs = new Map();
+    let active = null;
+    const send = (message) => subscribers.forEach((fn) => fn(message));
+    const timer = setInterval(() => {
+      const run = runs.get(active);
+      if (!run) return;
+      run.done += 1;
+      if (run.done >= run.ticks) {
+        active = null;
+        send({ runId: run.id, state: 'done', progress: 1, result: { name: run.name } });
+      }
+    }, 2);
+    const activate = (runId) => {
+      if (active && active !== runId && runs.has(active)) violations.push(`${runId} started while ${active} was running on the same member`);
+      active = runId;
+    };
+    return {
+      kind: 'worker',
+      onUpdate(fn) {
+        subscribers.add(fn);
+        return () => subscribers.delete(fn);
+      },
+      start(runId, spec) {
+        started.push(spec.name);
+        runs.set(runId, { id: runId, name: spec.name, ticks: spec.ticks, done: 0 });
+        activate(runId);
+      },
+      pause(runId) {
+        if (active === runId) active = null;
+      },
+      resume(runId) {
+        activate(runId);
+      },
+      cancel(runId) {
+        runs.delete(runId);
+        if (active === runId) active = null;
+      },
+      resultJson: async () => ({ ok: true, error: '', value: '{}' }),
+      hasCells: async () => ({ ok: true, error: '', value: true }),
+      terminate() {
+        clearInterval(timer);
+      },
+    };
+  };
+}
+
+test('a paused run lends its member: another chapter\'s run goes on meanwhile, and the paused one resumes where it was', async () => {
+  const violations = [];
+  const started = [];
+  const pool = await createPool({ size: 1, make: hostLikeMaker(violations, started) });
+  try {
+    const long = pool.run({ name: 'images cell', ticks: 60 });
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    long.pause();  // the page left the images chapter
+    const order = [];
+    long.promise.then(() => order.push('long'));
+    const pair = pool.run({ name: 'live pair', ticks: 5 }, { first: true });
+    const outPair = await Promise.race([pair.promise, new Promise((resolve) => setTimeout(() => resolve('held up'), 2000))]);
+    assert.notEqual(outPair, 'held up', 'the live pair waited behind a paused run');
+    assert.equal(outPair.ok, true);
+    order.push('pair');
+    // Resumed while its member is busy, a run waits its turn; resumed on a free member it goes on.
+    const busyRun = pool.run({ name: 'sweep cell', ticks: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    long.resume();
+    await busyRun.promise;
+    order.push('sweep');
+    const outLong = await long.promise;
+    assert.equal(outLong.ok, true);
+    assert.deepEqual(order, ['pair', 'sweep', 'long']);
+    assert.deepEqual(violations, [], 'two runs advanced at once on one member');
+    assert.deepEqual(started, ['images cell', 'live pair', 'sweep cell'], 'a run was started again (its progress lost)');
+  } finally {
+    pool.terminate();
+  }
+});

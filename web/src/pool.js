@@ -28,22 +28,32 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
   }
   const tag = `pool${++poolCounter}`;
   let taskCounter = 0;
-  const free = members.map((runner) => ({ runner, task: null }));
+  // A member runs one task at a time; a paused task keeps its run (and its progress) on its member
+  // but lends the member to the queue, so a chapter paused in the background (the page pauses the
+  // chapter it leaves) never holds up another chapter's runs. A task resumed while its member is
+  // lent waits for the member to be free again (the host runs one run at a time).
+  const free = members.map((runner) => ({ runner, tasks: new Set() }));
   const queue = [];
+  const busy = (slot, except = null) => [...slot.tasks].some((t) => t !== except && !t.paused && !t.waiting);
 
   function dispatch() {
     for (const slot of free) {
-      if (slot.task) continue;
+      if (busy(slot)) continue;
+      const waiting = [...slot.tasks].find((t) => t.waiting);
+      if (waiting) {
+        waiting.waiting = false;
+        slot.runner.resume(waiting.runId);
+        continue;
+      }
       const task = queue.find((t) => !t.paused && !t.started);
-      if (!task) return;
-      startTask(slot, task);
+      if (task) startTask(slot, task);
     }
   }
 
   function startTask(slot, task) {
     task.started = true;
     task.slot = slot;
-    slot.task = task;
+    slot.tasks.add(task);
     const { runner } = slot;
     task.unsubscribe = runner.onUpdate(async (message) => {
       if (message.runId !== task.runId || task.finished) return;
@@ -70,9 +80,10 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
     const slot = task.slot;
     if (slot) {
       slot.runner.cancel(task.runId);
-      slot.task = null;
+      slot.tasks.delete(task);
     }
     task.slot = null;
+    task.waiting = false;
     const at = queue.indexOf(task);
     if (at >= 0) queue.splice(at, 1);
     dispatch();
@@ -89,7 +100,7 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
   // `first`: ahead of the queued runs (the live view must not wait behind a sweep's cells).
   /** @param {any} spec @param {{ onUpdate?: Function, first?: boolean }} [options] */
   function run(spec, { onUpdate, first = false } = {}) {
-    const task = { runId: `${tag}-${++taskCounter}`, spec, onUpdate, started: false, finished: false, paused: false };
+    const task = { runId: `${tag}-${++taskCounter}`, spec, onUpdate, started: false, finished: false, paused: false, waiting: false };
     task.promise = new Promise((resolve) => {
       task.resolve = resolve;
     });
@@ -101,13 +112,19 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
       promise: task.promise,
       cancel: () => finish(task, { ok: false, error: 'cancelled', cancelled: true }),
       pause() {
+        if (task.finished || task.paused) return;
         task.paused = true;
-        if (task.slot) task.slot.runner.pause(task.runId);
+        if (task.slot && !task.waiting) task.slot.runner.pause(task.runId);
+        task.waiting = false;
+        dispatch();  // its member may take the next queued task meanwhile
       },
       resume() {
+        if (task.finished || !task.paused) return;
         task.paused = false;
-        if (task.slot) task.slot.runner.resume(task.runId);
-        else dispatch();
+        // Its member is running a task it was lent to: the resume waits until that one is done.
+        if (task.slot && busy(task.slot, task)) task.waiting = true;
+        else if (task.slot) task.slot.runner.resume(task.runId);
+        dispatch();
       },
     };
   }
