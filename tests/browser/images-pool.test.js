@@ -144,3 +144,43 @@ test('main thread only: the chapter runs in the one runner; without its data it 
   await second.page.close();
   await lab.browser.context.unroute('**/fashion-mnist-subset.bin', missing);
 });
+
+test('leaving the images chapter mid-run frees the workers: chapter 3b\'s live pair runs meanwhile, and images then finishes', async (t) => {
+  if (!fs.existsSync(dataFile)) {
+    t.skip('web/generated/fashion-mnist-subset.bin is missing: install dataset-fashion-mnist (bash scripts/setup.sh) and build the wasm');
+    return;
+  }
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}?autorun=0#images`, lab.server.url);
+  await page.click(`${visible} [data-action="run"]`);
+  await page.waitForFunction(() => {
+    const p = window.bnlab.panels.get('images');
+    return p.state === 'running' && (p.result?.nets?.bn?.eval_step?.length ?? 0) >= 2;
+  }, null, { timeout: runTimeoutMs, polling: 100 });
+  // A student goes to chapter 3b (the page pauses the chapter it leaves) and moves the slider.
+  await page.evaluate(() => { window.location.hash = '#regularization?batch=64'; });
+  await page.waitForFunction(() => window.bnlab.panels.get('images').state === 'paused', null, { timeout: 10000 });
+  const before = await panelState(page);
+  await page.$eval('section[data-chapter="regularization"] input[name="batch"]', (input) => {
+    input.value = '512';
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+  // Both workers hold a paused images cell; the pair must not wait for images (a pair takes < 2 s).
+  const live = await page.waitForFunction(() => {
+    const s = document.querySelector('section[data-chapter="regularization"]');
+    return (s.dataset.live === 'done' && s.dataset.liveKey === '512') || s.dataset.live === 'failed' ? s.dataset.live : null;
+  }, null, { timeout: 30000, polling: 100 }).then((h) => h.jsonValue(), () => 'held up');
+  assert.equal(live, 'done', 'chapter 3b\'s live pair waited behind the paused images cells');
+  const still = await panelState(page);
+  assert.equal(still.state, 'paused');
+  assert.equal(still.text, before.text, 'the paused images result changed');
+  // Back on images, Resume (if the page did not resume it by itself) takes the run to the end.
+  await page.evaluate(() => { window.location.hash = '#images'; });
+  await page.waitForTimeout(300);
+  if ((await panelState(page)).state === 'paused') await page.click(`${visible} [data-action="run"]`);
+  await waitState(page, ['done', 'failed']);
+  const end = await panelState(page);
+  assert.equal(end.state, 'done', await page.$eval(`${visible} .run-error`, (el) => el.textContent));
+  assert.ok(end.bn > before.bn && end.complete === true, `images did not finish (${before.bn} -> ${end.bn} evaluations)`);
+  assert.deepEqual(problems, []);
+  await page.close();
+});
