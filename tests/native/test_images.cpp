@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "../../native/cli/data_files.h"
+#include "fashion_data.h"
 #include "bnlab/api.h"
 #include "bnlab/error.h"
 #include "bnlab/experiment.h"
@@ -45,21 +46,8 @@ std::string error_of(const std::string& bytes) {
   return "";
 }
 
-// The full Fashion-MNIST bundle from Debian's package, read once; empty if the package is absent.
-const std::string& fashion_bundle() {
-  static const std::string bundle = [] {
-    std::string b, error;
-    if (!bnlab_cli::read_fashion_mnist(bnlab_cli::default_fashion_dir(), b, error)) return std::string();
-    return b;
-  }();
-  return bundle;
-}
-
-bool have_data() {
-  if (!fashion_bundle().empty()) return true;
-  WARN("SKIPPED: Fashion-MNIST not found in " << bnlab_cli::default_fashion_dir() << ": " << kFashionMnistHelp);
-  return false;
-}
+using bnlab_test::fashion_bundle;
+using bnlab_test::have_data;
 
 json run_images(const json& spec) {
   Session s;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../../native/cli/data_files.h"
+#include "fashion_data.h"
 #include "bnlab/api.h"
 #include "bnlab/idx.h"
 #include "chapter_support.h"
@@ -17,20 +18,8 @@ using Catch::Matchers::WithinAbs;
 
 namespace {
 
-const std::string& fashion_bundle() {
-  static const std::string bundle = [] {
-    std::string b, error;
-    if (!bnlab_cli::read_fashion_mnist(bnlab_cli::default_fashion_dir(), b, error)) return std::string();
-    return b;
-  }();
-  return bundle;
-}
-
-bool have_data() {
-  if (!fashion_bundle().empty()) return true;
-  WARN("SKIPPED: Fashion-MNIST not found in " << bnlab_cli::default_fashion_dir() << ": " << kFashionMnistHelp);
-  return false;
-}
+using bnlab_test::fashion_bundle;
+using bnlab_test::have_data;
 
 // A session on the data with `spec` started; `units` = 0 runs it to the end.
 std::string run_images(const json& spec, long units = 0) {
