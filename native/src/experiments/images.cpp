@@ -347,20 +347,28 @@ ImagesSpec cell_spec(const ImagesSpec& s, int i, std::size_t k) {
   return c;
 }
 
+// What merge accepts for a field of a cell result (null is how the core writes NaN or "none").
+enum class Kind { Boolean, Object, Array, NumberOrNull, ObjectOrNull };
+
 // A cell result's field that merge reads: present, of the right kind, or a one-line error naming it.
-const json& field_of(const json& j, const char* key, const std::string& where, json::value_t kind) {
+const json& field_of(const json& j, const char* key, const std::string& where, Kind kind) {
   const std::string w = where + "." + key;
   if (!j.is_object() || !j.contains(key)) throw Error(w + ": missing");
   const json& v = j[key];
-  const bool ok = kind == json::value_t::number_float ? (v.is_number() || v.is_null())
-                  : kind == json::value_t::null       ? (v.is_object() || v.is_null())
-                                                      : v.type() == kind;
+  bool ok = false;
+  switch (kind) {
+    case Kind::Boolean: ok = v.is_boolean(); break;
+    case Kind::Object: ok = v.is_object(); break;
+    case Kind::Array: ok = v.is_array(); break;
+    case Kind::NumberOrNull: ok = v.is_number() || v.is_null(); break;
+    case Kind::ObjectOrNull: ok = v.is_object() || v.is_null(); break;
+  }
   if (!ok) throw Error(w + ": has the wrong type (" + std::string(v.type_name()) + ")");
   return v;
 }
 
 const json& array_of(const json& j, const char* key, const std::string& where) {
-  return field_of(j, key, where, json::value_t::array);
+  return field_of(j, key, where, Kind::Array);
 }
 
 }  // namespace
@@ -397,28 +405,28 @@ json images_merge(const ImagesSpec& s, const json& cells) {
       const std::string where = "merge: cell_results[" + std::to_string(at) + "]";
       if (!cell.is_object() || !cell.contains("spec") || cell["spec"] != to_json(cell_spec(s, static_cast<int>(i), k)))
         throw Error(where + ": not the result of cell " + std::to_string(at) + " of this spec");
-      const bool done = field_of(cell, "complete", where, json::value_t::boolean).get<bool>();
-      const json& prog = field_of(cell, "progress", where, json::value_t::number_float);
+      const bool done = field_of(cell, "complete", where, Kind::Boolean).get<bool>();
+      const json& prog = field_of(cell, "progress", where, Kind::NumberOrNull);
       if (!prog.is_number() || !(prog.get<double>() >= 0.0 && prog.get<double>() <= 1.0))
         throw Error(where + ".progress: must be a number in [0, 1]");
       const std::string name = kNetNames[k];
-      const json& net = field_of(field_of(cell, "nets", where, json::value_t::object), name.c_str(), where + ".nets",
-                                 json::value_t::object);
+      const json& net = field_of(field_of(cell, "nets", where, Kind::Object), name.c_str(), where + ".nets",
+                                 Kind::Object);
       const std::string nw = where + ".nets." + name;
       array_of(net, "eval_step", nw);
       array_of(net, "test_accuracy", nw);
       for (const char* f : {"step", "p15", "p50", "p85"})
-        array_of(field_of(net, "percentiles", nw, json::value_t::object), f, nw + ".percentiles");
+        array_of(field_of(net, "percentiles", nw, Kind::Object), f, nw + ".percentiles");
       for (const char* f : {"band_drift", "band_drift_all_units", "unit_rank", "final_accuracy", "diverged_at"})
-        field_of(net, f, nw, json::value_t::number_float);
-      const json& ex = field_of(cell, "examples", where, json::value_t::object);
+        field_of(net, f, nw, Kind::NumberOrNull);
+      const json& ex = field_of(cell, "examples", where, Kind::Object);
       const std::string ew = where + ".examples";
       for (const char* f : {"index", "label", "pixels"}) array_of(ex, f, ew);
-      const json& pred = field_of(ex, name.c_str(), ew, json::value_t::object);
+      const json& pred = field_of(ex, name.c_str(), ew, Kind::Object);
       array_of(pred, "class", ew + "." + name);
       array_of(pred, "probability", ew + "." + name);
-      const json& data = field_of(cell, "data", where, json::value_t::object);
-      const json& test_time = field_of(cell, "test_time", where, json::value_t::null);
+      const json& data = field_of(cell, "data", where, Kind::Object);
+      const json& test_time = field_of(cell, "test_time", where, Kind::ObjectOrNull);
       progress += prog.get<double>();
       if (done) complete[i][k] = &cell;
       else all = false;
