@@ -10,6 +10,8 @@ import { openPage, screenshotPath, useLab } from './browser.js';
 const dataFile = new URL('../../web/generated/fashion-mnist-subset.bin', import.meta.url);
 const visible = 'section.chapter:not([hidden])';
 const runTimeoutMs = 180000;
+// Every test here trains on the images: without the data file each is skipped, saying why.
+const needsData = { skip: !fs.existsSync(dataFile) && 'web/generated/fashion-mnist-subset.bin is missing: install dataset-fashion-mnist (bash scripts/setup.sh) and build the wasm' };
 const lab = useLab();
 
 const panelState = (page) => page.evaluate(() => {
@@ -28,11 +30,7 @@ const panelState = (page) => page.evaluate(() => {
 
 const waitState = (page, states) => page.waitForFunction((list) => list.includes(window.bnlab.panels.get('images').state), states, { timeout: runTimeoutMs, polling: 100 });
 
-test('pooled: the two nets train side by side, the plots grow while they run, and the result is one engine\'s bytes', async (t) => {
-  if (!fs.existsSync(dataFile)) {
-    t.skip('web/generated/fashion-mnist-subset.bin is missing: install dataset-fashion-mnist (bash scripts/setup.sh) and build the wasm');
-    return;
-  }
+test('pooled: the two nets train side by side, the plots grow while they run, and the result is one engine\'s bytes', needsData, async () => {
   const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}?autorun=0#images?steps=500`, lab.server.url);
   const fetched = [];
   page.on('request', (r) => { if (r.url().endsWith('.bin')) fetched.push(r.url()); });
@@ -81,11 +79,7 @@ test('pooled: the two nets train side by side, the plots grow while they run, an
   await page.close();
 });
 
-test('pooled: a paused run does not change until resumed, and reset clears it for good', async (t) => {
-  if (!fs.existsSync(dataFile)) {
-    t.skip('web/generated/fashion-mnist-subset.bin is missing');
-    return;
-  }
+test('pooled: a paused run does not change until resumed, and reset clears it for good', needsData, async () => {
   const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}?autorun=0#images?steps=1000`, lab.server.url);
   await page.click(`${visible} [data-action="run"]`);
   await page.waitForFunction(() => (window.bnlab.panels.get('images').result?.nets?.bn?.eval_step?.length ?? 0) >= 2, null, { timeout: runTimeoutMs, polling: 100 });
@@ -119,11 +113,7 @@ test('pooled: a paused run does not change until resumed, and reset clears it fo
   await page.close();
 });
 
-test('main thread only: the chapter runs in the one runner; without its data it says what to install', async (t) => {
-  if (!fs.existsSync(dataFile)) {
-    t.skip('web/generated/fashion-mnist-subset.bin is missing');
-    return;
-  }
+test('main thread only: the chapter runs in the one runner; without its data it says what to install', needsData, async () => {
   const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}?engine=main-thread&autorun=0#images?steps=250`, lab.server.url);
   await page.click(`${visible} [data-action="run"]`);
   await waitState(page, ['done', 'failed']);
@@ -145,11 +135,7 @@ test('main thread only: the chapter runs in the one runner; without its data it 
   await lab.browser.context.unroute('**/fashion-mnist-subset.bin', missing);
 });
 
-test('leaving the images chapter mid-run frees the workers: chapter 3b\'s live pair runs meanwhile, and images then finishes', async (t) => {
-  if (!fs.existsSync(dataFile)) {
-    t.skip('web/generated/fashion-mnist-subset.bin is missing: install dataset-fashion-mnist (bash scripts/setup.sh) and build the wasm');
-    return;
-  }
+test('leaving the images chapter mid-run frees the workers: chapter 3b\'s live pair runs meanwhile, and images then finishes', needsData, async () => {
   const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}?autorun=0#images`, lab.server.url);
   await page.click(`${visible} [data-action="run"]`);
   await page.waitForFunction(() => {
