@@ -24,9 +24,16 @@ export function serializeSvg(svg) {
 
 // A sandboxed frame without allow-same-origin has origin "null"; whether it also lacks
 // allow-downloads cannot be read, and a blocked download fails silently (a console line only).
+// A frame whose page can see its <iframe> (same origin, e.g. sandbox="allow-scripts allow-same-origin")
+// reads the sandbox tokens; an opaque origin (sandboxed without allow-same-origin) or a cross-origin
+// parent cannot tell, so a download there may be refused silently.
 export function downloadsMayBeBlocked() {
   try {
-    return window.parent !== window && window.origin === 'null';
+    if (window.parent === window) return false;
+    const frame = /** @type {HTMLIFrameElement | null} */ (window.frameElement);
+    if (frame && frame.hasAttribute('sandbox')) return !frame.sandbox.contains('allow-downloads');
+    if (frame) return false;
+    return true;
   } catch {
     return true;
   }

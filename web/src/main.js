@@ -8,6 +8,8 @@ import { createChapterPanel } from './ui/panel.js';
 import { clipText, parseHash, readValues, writeHash } from './state.js';
 import { applyPageOptions, readPageOptions, startEmbed, writePageOptions } from './embed.js';
 import { createEmbedDialog } from './ui/embed-dialog.js';
+import { overviewSection } from './ui/overview.js';
+import { glossaryAnchor, glossarySection } from './ui/rich-text.js';
 
 const statusLine = document.getElementById('status');
 const noticeList = document.getElementById('notices');
@@ -17,7 +19,8 @@ const activity = document.getElementById('activity');
 const pager = document.getElementById('pager');
 
 const panels = new Map();
-let current = null;
+let current = null;  // the chapter on screen; null: the overview (the bare address, or #start)
+let overview = null;
 let runner = null;
 let applyingHash = false;
 let poolPromise = null;
@@ -57,6 +60,7 @@ function notice(message) {
 }
 
 function buildNav() {
+  nav.appendChild(h('li', {}, [h('a', { href: '#start', 'data-nav': 'start' }, [h('span', { class: 'nav-title', text: 'Start' })])]));
   for (const chapter of chapters) {
     const link = h('a', { href: `#${chapter.id}`, 'data-nav': chapter.id }, [
       h('span', { class: 'nav-number', text: chapter.number }),
@@ -67,6 +71,8 @@ function buildNav() {
 }
 
 function updatePager() {
+  pager.hidden = !current;
+  if (!current) return;
   const index = chapters.findIndex((c) => c.id === current);
   const prev = chapters[index - 1];
   const next = chapters[index + 1];
@@ -80,15 +86,28 @@ function showChapter(id, { focus = false } = {}) {
   if (current && current !== id) panels.get(current)?.pause();
   current = id;
   for (const [key, panel] of panels) panel.section.hidden = key !== id;
+  if (overview) overview.hidden = id !== null;
   for (const link of nav.querySelectorAll('a')) {
-    if (link.dataset.nav === id) link.setAttribute('aria-current', 'page');
+    if (link.dataset.nav === (id ?? 'start')) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
+  }
+  updatePager();
+  if (id === null) {
+    document.title = 'BN Lab: why does batch normalization work?';
+    if (focus) overview?.querySelector('h2')?.focus({ preventScroll: false });
+    return;
   }
   const chapter = chapters.find((c) => c.id === id);
   document.title = `${chapter.number}. ${chapter.short} · BN Lab`;
-  updatePager();
   if (focus) panels.get(id)?.section.querySelector('h2')?.focus({ preventScroll: false });
   if (autoOpen) panels.get(id)?.open?.();
+}
+
+// A glossary entry is shown where it is (the page keeps the chapter on screen and its address).
+function showGlossaryEntry(id) {
+  const target = document.getElementById(glossaryAnchor(id)) || document.getElementById('glossary-title');
+  target?.focus({ preventScroll: true });
+  target?.scrollIntoView({ block: 'start' });
 }
 
 function applyHash({ focus = false } = {}) {
@@ -97,6 +116,26 @@ function applyHash({ focus = false } = {}) {
   if (chapter === 'chapters' && current) {
     replaceHash(current, panels.get(current).chapter.controls, panels.get(current).values);
     panels.get(current)?.section.querySelector('h2')?.focus();
+    return;
+  }
+  // "#glossary" or "#glossary-kurtosis" (a pasted or followed link): the entry, over the chapter on
+  // screen (or the overview), and the address goes back to that chapter's.
+  if (chapter === 'glossary' || chapter?.startsWith('glossary-')) {
+    if (current) replaceHash(current, panels.get(current).chapter.controls, panels.get(current).values);
+    else {
+      history.replaceState(null, '', window.location.pathname + window.location.search);
+      showChapter(null);
+    }
+    showGlossaryEntry(chapter.slice('glossary-'.length));
+    return;
+  }
+  // The bare address (or #start): the overview, unless the page shows one chapter only (nav=0).
+  if (!chapter || chapter === 'start' || chapter === 'chapters') {
+    const { options, problems: optionProblems } = readPageOptions(params);
+    optionProblems.forEach((p) => notice(`Link: ${p}.`));
+    pageOptions = options;
+    applyPageOptions(options);
+    showChapter(null, { focus });
     return;
   }
   let id = chapter;
@@ -152,7 +191,7 @@ function onProgress(chapter, state, fraction) {
 function setUpEmbedDialog() {
   const dialog = createEmbedDialog({
     getState: () => {
-      const panel = panels.get(current);
+      const panel = panels.get(current) || panels.get('regularization') || panels.values().next().value;
       const chapter = panel.chapter;
       const hash = writeHash(chapter.id, chapter.controls, panel.values);
       const base = `${window.location.origin === 'null' ? window.location.href.split('#')[0] : `${window.location.origin}${window.location.pathname}`}`;
@@ -170,10 +209,21 @@ function setUpEmbedDialog() {
 // The skip link goes to the heading of the chapter on screen (without touching the hash).
 function setUpSkipLink() {
   document.querySelector('[data-skip]')?.addEventListener('click', (event) => {
-    const heading = current && panels.get(current)?.section.querySelector('h2');
+    const heading = current ? panels.get(current)?.section.querySelector('h2') : overview?.querySelector('h2');
     if (!heading) return;
     event.preventDefault();
     heading.focus();
+  });
+}
+
+// Links to glossary entries (in term definitions) move to the entry without changing the address.
+function setUpGlossary() {
+  pager.after(glossarySection());
+  document.addEventListener('click', (event) => {
+    const link = /** @type {HTMLElement | null} */ (event.target instanceof Element ? event.target.closest('a[href^="#glossary"]') : null);
+    if (!link) return;
+    event.preventDefault();
+    showGlossaryEntry((link.getAttribute('href') || '').slice('#glossary-'.length));
   });
 }
 
@@ -181,6 +231,9 @@ async function boot() {
   document.getElementById('static-lab')?.remove();
   setUpSkipLink();
   buildNav();
+  overview = overviewSection(chapters);
+  main.appendChild(overview);
+  setUpGlossary();
   announce('Loading the training engine…');
   try {
     runner = await createRunner({ prefer: enginePreference });
@@ -226,7 +279,7 @@ async function boot() {
   // hash in place (no hashchange, no focus()).
   embed = startEmbed({
     chapters: chapters.map((c) => c.id),
-    current: () => current,
+    current: () => current || '',
     onPlay: () => panels.get(current)?.run(),
     onPause: () => panels.get(current)?.pause(),
     onResume: () => {

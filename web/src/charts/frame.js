@@ -3,6 +3,7 @@
 import { append, clear, h, s, uid } from '../dom.js';
 import { copyText, downloadPng, downloadsMayBeBlocked, downloadText, openInTab, serializeSvg, toCsv, toJson } from '../export.js';
 import { markerPath } from './marker.js';
+import { plainText, richText } from '../ui/rich-text.js';
 
 const maxTableRows = 60;
 
@@ -79,7 +80,7 @@ export function createFrame(el, { title, name, description = '' }) {
   ]);
 
   const figure = h('figure', { class: 'chart', id, 'data-chart': name }, [
-    h('figcaption', {}, [h('span', { class: 'chart-title', text: title }), description ? h('span', { class: 'chart-desc', text: description }) : null]),
+    h('figcaption', {}, [h('span', { class: 'chart-title', text: title }), description ? h('span', { class: 'chart-desc' }, richText(description)) : null]),
     legend, plot, readout, note, summary, table, exports, fallback,
   ]);
   plot.appendChild(tooltip);
@@ -126,7 +127,7 @@ export function createFrame(el, { title, name, description = '' }) {
       append(legend, items.map(legendItem));
     },
     setSummary(text) {
-      summary.textContent = text || '';
+      summary.textContent = plainText(text || '');
     },
     setNote(text) {
       note.hidden = !text;

@@ -1,6 +1,9 @@
 // lineChart(el, opts) -> {update, destroy}: curves, bands, error bars and reference lines on
 // linear or log axes, with hover values (pointer and arrow keys), a legend, a text summary and
 // a data table. Non-finite values are gaps; a series flagged `diverged` is labelled as such.
+// A previous run can stay on the chart, faded, while the next one is drawn: setGhost({label, series,
+// hlines}) (the data of an earlier update(), see ghostData()); it has one legend entry ("faded:
+// previous run, <label>") and its rows in the data table and the exports, named "<series> (<label>)".
 import { clear, s, uid } from '../dom.js';
 import { num } from '../format.js';
 import { createFrame, hideTooltip, showTooltip } from './frame.js';
@@ -79,6 +82,8 @@ export function lineChart(el, opts) {
   const xFormat = (v) => (typeof xName(v) === 'string' ? xName(v) : xNumber(v));
   const yFormat = opts.yFormat || ((v) => num(v, 3));
   let data = { series: [], hlines: [] };
+  let ghost = null;
+  const ghostColor = '#6b6b6b';
   let hoverX = null;
   let geometry = null;
   const clipId = uid('clip');
@@ -87,10 +92,11 @@ export function lineChart(el, opts) {
   function updateLegend() {
     const present = new Set([...data.series.map((d) => d.key), ...(data.hlines || []).map((d) => d.key)]);
     const shown = present.size ? opts.series.filter((spec) => present.has(spec.key)) : opts.series;
-    const keys = shown.map((spec) => spec.key).join('|');
+    const ghostItem = ghost ? [{ label: `faded: previous run, ${ghost.label}`, color: ghostColor, dash: '2 3' }] : [];
+    const keys = shown.map((spec) => spec.key).join('|') + (ghost ? `|ghost:${ghost.label}` : '');
     if (keys === legendKeys) return;
     legendKeys = keys;
-    frame.setLegend(shown.concat(opts.legendExtra || []));
+    frame.setLegend(shown.concat(opts.legendExtra || [], ghostItem));
   }
   updateLegend();
 
@@ -133,13 +139,13 @@ export function lineChart(el, opts) {
   function domains() {
     const xs = [];
     const ys = [];
-    for (const series of data.series) {
+    for (const series of data.series.concat(ghost?.series || [])) {
       xs.push(...series.x);
       ys.push(...series.y);
       if (series.lo) ys.push(...series.lo, ...series.hi);
       if (series.errLo) ys.push(...series.errLo, ...series.errHi);
     }
-    for (const line of data.hlines || []) ys.push(line.y);
+    for (const line of (data.hlines || []).concat(ghost?.hlines || [])) ys.push(line.y);
     const xLog = !!opts.x?.log;
     const yLog = !!opts.y?.log;
     let xd = opts.x?.domain || extent(xs, { log: xLog }) || (xLog ? [1, 10] : [0, 1]);
@@ -200,6 +206,41 @@ export function lineChart(el, opts) {
 
     const plot = s('g', { 'clip-path': `url(#${clipId})` }, content);
     const overlay = s('g', {}, content);
+    // The previous run first (under the current one), in its own colours but faded and thinner.
+    if (ghost) {
+      const faded = s('g', { class: 'ghost', opacity: 0.4 }, plot);
+      const gCount = ghost.series.length;
+      ghost.series.forEach((series, index) => {
+        const style = styleOf.get(series.key) || {};
+        const dodge = opts.dodge ? (index - (gCount - 1) / 2) * opts.dodge : 0;
+        const px = (v) => sx(v) + dodge;
+        const color = style.color || '#000000';
+        if (series.errLo && series.errHi) {
+          for (let i = 0; i < series.x.length; i += 1) {
+            if (!finite(series.errLo[i]) || !finite(series.errHi[i])) continue;
+            const x = px(series.x[i]);
+            s('path', { d: `M${x},${sy(series.errLo[i])}V${sy(series.errHi[i])}`, stroke: color, 'stroke-width': 1, fill: 'none' }, faded);
+          }
+        }
+        if (style.line !== false) {
+          s('path', {
+            d: pathFor(series.x, series.y, px, sy, xLog, yLog), fill: 'none', stroke: color,
+            'stroke-width': 1.5, 'stroke-dasharray': '2 3', 'stroke-linejoin': 'round',
+          }, faded);
+        }
+        const n = Math.min(series.x.length, series.y.length);
+        if (style.marker && n > 0 && n <= 24) {
+          for (let i = 0; i < n; i += 1) {
+            if (finite(series.x[i]) && finite(series.y[i]) && (!yLog || series.y[i] > 0)) drawMarker(faded, style.marker, px(series.x[i]), sy(series.y[i]), color, 3);
+          }
+        }
+      });
+      for (const line of ghost.hlines || []) {
+        if (!finite(line.y)) continue;
+        const style = styleOf.get(line.key) || {};
+        s('line', { x1: margin.left, x2: margin.left + innerW, y1: sy(line.y), y2: sy(line.y), stroke: style.color || '#000000', 'stroke-width': 1.5, 'stroke-dasharray': '2 3' }, faded);
+      }
+    }
     const count = data.series.length;
     data.series.forEach((series, index) => {
       const style = styleOf.get(series.key) || {};
@@ -353,6 +394,18 @@ export function lineChart(el, opts) {
     for (const line of data.hlines || []) {
       rows.push([line.label || styleOf.get(line.key)?.label || line.key, 'all', line.y]);
     }
+    for (const series of ghost?.series || []) {
+      const label = `${styleOf.get(series.key)?.label || series.key} (previous run, ${ghost.label})`;
+      for (let i = 0; i < series.x.length; i += 1) {
+        const row = [label, xName(series.x[i]), series.y[i]];
+        if (hasBand) row.push(series.lo?.[i] ?? '', series.hi?.[i] ?? '');
+        if (hasErr) row.push(series.errLo?.[i] ?? '', series.errHi?.[i] ?? '');
+        rows.push(row);
+      }
+    }
+    for (const line of ghost?.hlines || []) {
+      rows.push([`${line.label || styleOf.get(line.key)?.label || line.key} (previous run, ${ghost.label})`, 'all', line.y]);
+    }
     return { columns, rows };
   }
 
@@ -377,6 +430,25 @@ export function lineChart(el, opts) {
       frame.setSummary(next.summary || '');
       frame.setNote(next.note || '');
       frame.setExport(exportData);
+    },
+    // The data now drawn (copied arrays), to keep as a previous run: null when nothing is drawn.
+    ghostData() {
+      const drawn = data.series.filter((d) => d.x?.length);
+      if (!drawn.length) return null;
+      const copy = (a) => (a ? Array.from(a) : undefined);
+      return {
+        series: drawn.map((d) => ({ key: d.key, x: copy(d.x), y: copy(d.y), lo: copy(d.lo), hi: copy(d.hi), errLo: copy(d.errLo), errHi: copy(d.errHi) })),
+        hlines: (data.hlines || []).map((line) => ({ ...line })),
+      };
+    },
+    setGhost(next) {
+      ghost = next && next.series?.length ? next : null;
+      updateLegend();
+      render();
+      frame.setExport(exportData);
+    },
+    get hasGhost() {
+      return !!ghost;
     },
     destroy() {
       observer?.disconnect();

@@ -1,5 +1,6 @@
 // Builds a chapter's controls from its declarative table and reports changes.
 import { h, uid } from '../dom.js';
+import { richText } from './rich-text.js';
 import { optionLabel, optionValue, parseControl } from '../state.js';
 
 function choiceControl(control, value, onChange) {
@@ -90,7 +91,7 @@ function sliderControl(control, value, onChange) {
 }
 
 function hint(control) {
-  return control.hint ? h('span', { class: 'hint', text: control.hint }) : null;
+  return control.hint ? h('span', { class: 'hint' }, richText(control.hint)) : null;
 }
 
 export function buildControls(controls, values, onChange, report) {

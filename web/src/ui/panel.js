@@ -1,19 +1,114 @@
 // One chapter's panel: the claim, the controls, Run / Pause / Step / Reset, progress, live plots,
 // a takeaway computed from the run, and (where the literature disagrees) an evidence box.
+//
+// A chapter's render(result, charts, context) (and live.render) returns the takeaway: a string, or
+//   { headline: 'one plain sentence', details?: ['…', …], callout?: { title, text } }
+// shown as the headline ([data-takeaway=ID]), a collapsed "Details of this run"
+// ([data-takeaway-details=ID]) and a visible box ([data-callout=ID]). Any chapter text the panel
+// shows may mark glossary terms, [[id]] or [[id|words]] (ui/rich-text.js, glossary.js).
+// render's context: { values, spec, visits, previous } where previous is null or
+//   { result, label, values }: the run kept faded on the charts after a setting changed (label
+//   names the settings that differ, e.g. "learning rate 0.01"), until "Clear previous run".
 import { append, clear, h } from '../dom.js';
+import { plainText, richText } from './rich-text.js';
 import { pct } from '../format.js';
 import { lineChart } from '../charts/line-chart.js';
 import { scatterChart } from '../charts/scatter-chart.js';
 import { fieldChart } from '../charts/field-chart.js';
 import { imageGrid } from '../charts/image-grid.js';
 import { buildControls } from './controls.js';
-import { defaultsFrom, specFrom } from '../state.js';
+import { defaultsFrom, optionLabel, optionValue, specFrom } from '../state.js';
 
 const chartKinds = { line: lineChart, scatter: scatterChart, field: fieldChart, images: imageGrid };
 let runCounter = 0;
 
 function paragraphs(list, cls) {
-  return (list || []).map((text) => h('p', { class: cls, text }));
+  return (list || []).map((text) => h('p', { class: cls }, richText(text)));
+}
+
+// "Chapter 3b" for the lecture's chapters; the extra ones (numbered + and R) by their short name.
+export const chapterName = (chapter) => (/^\d/.test(chapter.number) ? `Chapter ${chapter.number}` : `Chapter "${chapter.short}"`);
+
+// A takeaway as returned by render: a string or {headline, details, callout} -> the object.
+export function takeawayParts(value) {
+  if (typeof value === 'string') return { headline: value, details: [], callout: null };
+  if (!value || typeof value !== 'object' || typeof value.headline !== 'string') return null;
+  const details = Array.isArray(value.details) ? value.details.filter((d) => typeof d === 'string' && d) : [];
+  const callout = value.callout && typeof value.callout.text === 'string' ? { title: String(value.callout.title || 'Note'), text: value.callout.text } : null;
+  return { headline: value.headline, details, callout };
+}
+
+// The takeaway's place on the page: headline, details, callout (and, after a change of settings,
+// the previous run's headline for comparison).
+function takeawayView(id, initial, { className = 'takeaway', live = false } = {}) {
+  const attr = live ? 'data-live-takeaway' : 'data-takeaway';
+  const headline = h('p', { class: className, [attr]: id, ...(live ? { 'aria-live': 'polite' } : {}) });
+  // A term's definition opens below the headline, so [data-takeaway] holds the headline text only.
+  const defs = h('div', { class: 'term-defs' });
+  const previous = h('p', { class: 'takeaway-previous', hidden: true, [live ? 'data-live-previous' : 'data-takeaway-previous']: id });
+  const list = h('ul', {});
+  const details = h('details', { class: 'takeaway-details', [live ? 'data-live-details' : 'data-takeaway-details']: id, hidden: true }, [
+    h('summary', { text: 'Details of this run' }), list,
+  ]);
+  const calloutTitle = h('h3', { class: 'callout-title' });
+  const calloutText = h('p', {});
+  const callout = h('aside', { class: 'callout', [live ? 'data-live-callout' : 'data-callout']: id, hidden: true, 'aria-label': 'Where the measurement disagrees' }, [calloutTitle, calloutText]);
+  const box = h('div', { class: 'takeaway-box' }, [headline, defs, previous, details, callout]);
+  let parts = null;
+  function fillHeadline(text) {
+    const inline = richText(text);
+    clear(defs);
+    // definitions move out of the headline, their buttons stay in it
+    const nodes = inline.map((node) => {
+      if (typeof node === 'string' || !node.classList?.contains('term-wrap')) return node;
+      const def = node.querySelector('.term-def');
+      if (def) defs.appendChild(def);
+      return node;
+    });
+    clear(headline);
+    append(headline, nodes);
+  }
+  fillHeadline(initial);
+  return {
+    box,
+    headline,
+    get parts() {
+      return parts;
+    },
+    // Shows a render's return value; false when it was empty (nothing changes then).
+    show(value) {
+      const next = takeawayParts(value);
+      if (!next || !next.headline) return false;
+      parts = next;
+      fillHeadline(next.headline);
+      const open = details.open;
+      clear(list);
+      append(list, next.details.map((d) => h('li', {}, richText(d))));
+      details.hidden = !next.details.length;
+      details.open = open && !details.hidden;
+      callout.hidden = !next.callout;
+      calloutTitle.textContent = next.callout ? plainText(next.callout.title) : '';
+      clear(calloutText);
+      if (next.callout) append(calloutText, richText(next.callout.text));
+      return true;
+    },
+    // A plain message in place of a takeaway (e.g. "Press Run"): no details, no callout.
+    message(text) {
+      parts = null;
+      fillHeadline(text);
+      details.hidden = true;
+      callout.hidden = true;
+    },
+    setPrevious(text) {
+      previous.hidden = !text;
+      clear(previous);
+      if (text) append(previous, richText(text));
+    },
+    // The headline as a reader hears it (markers replaced by their words).
+    text() {
+      return parts ? plainText(parts.headline) : headline.textContent;
+    },
+  };
 }
 
 const now = () => performance.now();
@@ -50,10 +145,13 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   const defaultsButton = h('button', { type: 'button', class: 'link', 'data-action': 'defaults', text: 'Restore default settings' });
   const progress = h('progress', { max: 1, value: 0, 'aria-labelledby': `progress-${chapter.id}` });
   const progressText = h('span', { class: 'progress-text', id: `progress-${chapter.id}`, text: 'Not started' });
-  const takeaway = h('p', { class: 'takeaway', 'data-takeaway': chapter.id, text: 'Press Run to train; the takeaway is computed from the run you see.' });
+  const takeaway = takeawayView(chapter.id, 'Press Run to train; the takeaway is computed from the run you see.');
+  const clearPreviousButton = h('button', { type: 'button', class: 'small', 'data-action': 'clear-previous', hidden: true, text: 'Clear previous run' });
+  const previousNote = h('p', { class: 'previous-note', hidden: true, 'data-previous-note': chapter.id });
   const errorLine = h('p', { class: 'run-error', role: 'alert', hidden: true });
-  // Progress for screen readers: a polite live region told at 25% steps, not at every update.
-  const progressLive = h('p', { class: 'sr-only', 'aria-live': 'polite', 'data-progress-live': chapter.id });
+  // Progress for screen readers at 25% steps, not at every update: the text is kept here (read when
+  // the reader reaches the progress bar) and said through the page's one polite status region.
+  const progressLive = h('p', { class: 'sr-only', 'data-progress-live': chapter.id });
   let progressQuarter = 0;
   const chartArea = h('div', { class: 'charts' });
 
@@ -97,10 +195,12 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   let liveHandles = [];
   let liveParts = null;
   let liveText = null;
+  let liveView = null;
   let liveError = null;
   function liveArea() {
     if (!chapter.live) return null;
-    liveText = h('p', { class: 'live-takeaway', 'data-live-takeaway': chapter.id, 'aria-live': 'polite', text: 'Starting the live pair…' });
+    liveView = takeawayView(chapter.id, 'Starting the live pair…', { className: 'live-takeaway', live: true });
+    liveText = liveView.headline;
     liveError = h('p', { class: 'run-error', role: 'alert', hidden: true });
     const grid = h('div', { class: 'charts live-charts' });
     const groups = new Map();
@@ -115,13 +215,13 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       liveCharts.set(def.id, chartKinds[def.kind || 'line'](groups.get(groupKey), { name: `${chapter.id}-${def.id}`, ...def }));
     }
     return h('div', { class: 'live', 'data-live': chapter.id }, [
-      chapter.live.heading ? h('h3', { text: chapter.live.heading }) : null,
+      chapter.live.heading ? h('h3', {}, richText(chapter.live.heading)) : null,
       ...paragraphs(chapter.live.intro, 'intro'),
       h('form', { class: 'controls', 'aria-label': `Live settings for chapter ${chapter.number}` }, [
         h('fieldset', { class: 'control-group live' }, [h('legend', { text: 'Live (a change re-trains the pair at once)' }), ...liveNodes]),
       ]),
       liveError,
-      liveText,
+      liveView.box,
       grid,
     ]);
   }
@@ -147,10 +247,10 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     const t0 = now();
     try {
       const text = chapter.live.render(parts, liveCharts, { values: runValues, done });
-      if (text) liveText.textContent = text;
+      if (text) liveView.show(text);
       markDrawn();
     } catch (error) {
-      liveText.textContent = `The live plots could not be drawn (${error.message}).`;
+      liveView.message(`The live plots could not be drawn (${error.message}).`);
       console.warn(`chapter ${chapter.id}: live render failed`, error);
     }
     liveDrawMs = now() - t0;
@@ -181,7 +281,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     }
     const parts = specs.map(() => null);
     liveParts = parts;
-    liveText.textContent = chapter.live.pending?.(runValues) || 'Training…';
+    liveView.message(chapter.live.pending?.(runValues) || 'Training…');
     const outcomes = await Promise.all(specs.map((one, i) => {
       const handle = pool.run(one, {
         first: true,
@@ -228,16 +328,16 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   }
 
   const evidence = chapter.evidence ? h('aside', { class: 'evidence', 'aria-label': chapter.evidence.title }, [
-    h('h3', { text: chapter.evidence.title }),
+    h('h3', {}, richText(chapter.evidence.title)),
     ...paragraphs(chapter.evidence.paragraphs),
     chapter.evidence.link ? h('p', {}, [h('a', { href: chapter.evidence.link.href, text: chapter.evidence.link.text })]) : null,
   ]) : null;
 
   const section = h('section', { class: 'chapter', id: `chapter-${chapter.id}`, 'aria-labelledby': headingId, 'data-chapter': chapter.id, 'data-state': 'idle', hidden: true }, [
     h('header', { class: 'chapter-head' }, [
-      h('p', { class: 'kicker', text: `Chapter ${chapter.number} of the lecture` }),
+      h('p', { class: 'kicker', text: /^\d/.test(chapter.number) ? `Chapter ${chapter.number} of the lecture` : 'Beyond the lecture' }),
       h('h2', { id: headingId, tabindex: -1, text: chapter.title }),
-      h('blockquote', { class: 'claim' }, [h('p', { text: chapter.claim })]),
+      h('blockquote', { class: 'claim' }, [h('p', {}, richText(chapter.claim))]),
     ]),
     ...paragraphs(chapter.intro, 'intro'),
     evidence && chapter.evidenceFirst ? evidence : null,
@@ -249,13 +349,24 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       h('div', { class: 'progress' }, [progress, progressText, progressLive]),
     ]),
     errorLine,
-    takeaway,
+    takeaway.box,
+    h('div', { class: 'previous-bar' }, [previousNote, clearPreviousButton]),
     chartArea,
     evidence && !chapter.evidenceFirst ? evidence : null,
     ...paragraphs(chapter.outro, 'outro'),
   ]);
 
+  // Rebuilt for a new run (every chart kind starts empty); a chart control that had the keyboard
+  // focus gets it back in the new chart (the same chart and the same place in it), and the
+  // previous run, if one is kept, is laid under the line charts again.
   function buildCharts() {
+    const focused = document.activeElement;
+    let refocus = null;
+    if (focused && chartArea.contains(focused)) {
+      const figure = /** @type {HTMLElement | null} */ (focused.closest('[data-chart]'));
+      const all = figure ? [...figure.querySelectorAll('svg[tabindex], button, summary, [tabindex="0"]')] : [];
+      refocus = figure ? { name: figure.dataset.chart, index: all.indexOf(focused) } : null;
+    }
     for (const chart of charts.values()) chart.destroy();
     charts = new Map();
     clear(chartArea);
@@ -270,7 +381,55 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       const make = chartKinds[def.kind || 'line'];
       charts.set(def.id, make(groups.get(groupKey), { name: `${chapter.id}-${def.id}`, ...def }));
     }
+    applyPrevious();
+    if (refocus) {
+      const figure = [...chartArea.querySelectorAll('[data-chart]')].find((f) => f.getAttribute('data-chart') === refocus.name);
+      const all = figure ? [...figure.querySelectorAll('svg[tabindex], button, summary, [tabindex="0"]')] : [];
+      (all[refocus.index] || all[0])?.focus({ preventScroll: true });
+    }
   }
+
+  // ---- the previous run (kept faded after a change of settings, until the student clears it) ----
+  let previous = null;  // { values, result, headline, data: Map(chart id -> ghost data) }
+  let runValues = null;  // the settings of the run on the charts
+  const optionText = (control, value) => {
+    if (control.kind === 'toggle') return value ? 'on' : 'off';
+    const option = control.options?.find((o) => optionValue(o) === value);
+    return option !== undefined ? optionLabel(option) : String(value);
+  };
+  const describe = (control, value) => `${control.label.toLowerCase()} ${optionText(control, value)}`;
+  function previousLabel() {
+    if (!previous) return '';
+    const differ = sweepControls.filter((c) => JSON.stringify(previous.values[c.key]) !== JSON.stringify(values[c.key]));
+    return differ.length ? differ.map((c) => describe(c, previous.values[c.key])).join(', ') : 'same settings';
+  }
+  function keepPrevious() {
+    if (!lastResult || !runValues) return;
+    const data = new Map();
+    for (const [id, chart] of charts) {
+      const got = chart.ghostData?.();
+      if (got) data.set(id, got);
+    }
+    if (!data.size) return;
+    previous = { values: runValues, result: lastResult, headline: takeaway.text(), data };
+  }
+  function applyPrevious() {
+    const label = previousLabel();
+    for (const [id, chart] of charts) chart.setGhost?.(previous?.data.get(id) ? { label, ...previous.data.get(id) } : null);
+    clearPreviousButton.hidden = !previous;
+    previousNote.hidden = !previous;
+    previousNote.textContent = previous ? `Faded on the line charts: the previous run (${label}).` : '';
+    takeaway.setPrevious(previous && lastResult ? `Previous run (${label}): ${previous.headline}` : '');
+  }
+  function clearPrevious() {
+    previous = null;
+    applyPrevious();
+  }
+  clearPreviousButton.addEventListener('click', () => {
+    clearPrevious();
+    announce(`${chapterName(chapter)}: previous run cleared.`);
+    runButton.focus();
+  });
 
   // Run, Pause and Step are never `disabled` while the lab is loaded: a disabled button under the
   // focus drops the focus to <body>. They say aria-disabled and ignore presses instead.
@@ -336,12 +495,13 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     autoRun = auto;
     lastResult = null;
     sweepJson = null;
+    runValues = values;
     buildCharts();
     if (visits.size) draw(null);
     setState(paused ? 'paused' : 'running');
     updateProgress(0, paused ? 'Ready to step' : 'Starting…');
     // A run the page starts by itself leaves the status line alone ("Ready…" stays readable).
-    if (!auto) announce(`Chapter ${chapter.number}: ${paused ? 'stepping' : 'training started'}.`);
+    if (!auto) announce(`${chapterName(chapter)}: ${paused ? 'stepping' : 'training started'}.`);
     if (pool) {
       const t0 = now();
       const handle = pool.sweep(wanted, {
@@ -369,7 +529,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   function showError(message) {
     errorLine.hidden = false;
     errorLine.textContent = `Cannot run: ${message}`;
-    announce(`Chapter ${chapter.number}: ${message}`, 'error');
+    announce(`${chapterName(chapter)}: ${message}`, 'error');
   }
 
   function hideError() {
@@ -384,7 +544,9 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     if (quarter < progressQuarter) progressQuarter = 0;
     if (quarter > progressQuarter && quarter < 4) {
       progressQuarter = quarter;
-      progressLive.textContent = `Chapter ${chapter.number}: ${quarter * 25}% trained.`;
+      progressLive.textContent = `${chapterName(chapter)}: ${quarter * 25}% trained.`;
+      // said aloud for a run the student started (the page's own opening run stays quiet)
+      if (state === 'running' && !autoRun) announce(progressLive.textContent);
     }
   }
 
@@ -394,14 +556,19 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     runId = null;
     autoRun = false;
     lastResult = null;
+    runValues = null;
+    progressLive.textContent = '';
     buildCharts();
     setState('idle');
     updateProgress(0, progressNote);
-    takeaway.textContent = takeawayText;
+    takeaway.message(takeawayText);
   }
 
+  // The run on the charts stays, faded, as the previous run (the charts show what to compare with).
   function settingsChanged() {
-    clearRun('Settings changed: press Run', 'Settings changed. Press Run to train with them.');
+    keepPrevious();
+    const kept = previous ? ` The previous run stays faded on the charts (${previousLabel()}).` : '';
+    clearRun('Settings changed: press Run', `Settings changed. Press Run to train with them.${kept}`);
     onValuesChange?.(chapter, values);
   }
 
@@ -424,11 +591,15 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     drawTimer = null;
     const t0 = now();
     try {
-      const text = chapter.render(result, charts, { values, spec: result?.spec, visits });
-      if (text && result) takeaway.textContent = text;
+      const prev = previous ? { result: previous.result, label: previousLabel(), values: previous.values } : null;
+      const text = chapter.render(result, charts, { values, spec: result?.spec, visits, previous: prev });
+      if (text && result) {
+        takeaway.show(text);
+        takeaway.setPrevious(previous ? `Previous run (${prev.label}): ${previous.headline}` : '');
+      }
       if (result) markDrawn();
     } catch (error) {
-      takeaway.textContent = `The plots could not be drawn from this result (${error.message}).`;
+      takeaway.message(`The plots could not be drawn from this result (${error.message}).`);
       console.warn(`chapter ${chapter.id}: render failed`, error);
     }
     lastDrawEnd = now();
@@ -455,7 +626,10 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     updateProgress(message.progress, `${label}: ${pct(message.progress, 0)}${rate}`);
     if (message.state !== state) {
       setState(message.state);
-      if (message.state === 'done' && !autoRun) announce(`Chapter ${chapter.number} finished. ${takeaway.textContent}`);
+      if (message.state === 'done') {
+        progressLive.textContent = `${chapterName(chapter)}: finished.`;
+        if (!autoRun) announce(`${chapterName(chapter)} finished. ${takeaway.text()}`);
+      }
     }
   }
 
@@ -469,7 +643,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     values = { ...defaults };
     controls.set(values);
     settingsChanged();
-    announce(`Chapter ${chapter.number}: default settings restored.`);
+    announce(`${chapterName(chapter)}: default settings restored.`);
   });
 
   buildCharts();
@@ -562,6 +736,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     },
     reset() {
       hideError();
+      previous = null;
       clearRun('Not started', 'Press Run to train; the takeaway is computed from the run you see.');
     },
     showMessage(text) {

@@ -1,0 +1,51 @@
+// The start page: what the lecture claims, which chapter tests each claim, about how long each
+// chapter's opening run takes here, and where to begin. Shown at the bare address (no chapter in
+// the # part) and at #start.
+import { h } from '../dom.js';
+
+// The lecture's four claims and the chapters that test them (chapter ids of chapters/index.js).
+export const claims = [
+  { claim: 'Normalizing the hidden units speeds up learning.', chapters: ['speed', 'images'] },
+  { claim: 'Later layers see a steadier distribution (and inputs from a shifted distribution hurt).', chapters: ['distribution', 'shift', 'ics'] },
+  { claim: 'Batch norm regularizes slightly: each mini-batch\'s mean and variance are noisy, like dropout\'s noise, and a bigger mini-batch means less noise.', chapters: ['noise', 'regularization'] },
+  { claim: 'At test time, batch norm uses running averages of the training batches\' statistics.', chapters: ['inference'] },
+];
+
+// Seconds from opening a chapter to its first finished result (its opening run or live view),
+// measured once in headless Chromium on the 2-core machine this lab was built on, while other
+// builds ran (so an ordinary laptop is likely faster): see docs/web.md.
+export const openingSeconds = {
+  speed: 6, distribution: 5, shift: 8, noise: 4, regularization: 5, inference: 5, ics: 9, images: 12,
+};
+
+const about = (seconds) => (seconds === undefined ? '' : seconds < 60 ? `about ${Math.max(5, Math.round(seconds / 5) * 5)} s` : `about ${Math.round(seconds / 60)} min`);
+
+export const heartChapter = 'regularization';
+
+export function overviewSection(chapters) {
+  const byId = new Map(chapters.map((c) => [c.id, c]));
+  const link = (id) => {
+    const c = byId.get(id);
+    if (!c) return null;
+    const time = about(openingSeconds[id]);
+    return h('li', {}, [
+      h('a', { href: `#${c.id}`, 'data-overview-link': c.id }, [h('span', { class: 'nav-number', text: c.number }), ` ${c.short}`]),
+      h('span', { class: 'overview-title', text: `: ${c.title}` }),
+      time ? h('span', { class: 'overview-time', text: ` (${time})` }) : null,
+    ]);
+  };
+  const heart = byId.get(heartChapter);
+  return h('section', { class: 'overview', id: 'overview', 'data-overview': '', 'aria-labelledby': 'overview-title', hidden: true }, [
+    h('h2', { id: 'overview-title', tabindex: -1, text: 'Four claims of the lecture, each tested by training real networks' }),
+    heart ? h('p', { class: 'overview-begin' }, [
+      h('strong', { text: 'Where to begin: ' }),
+      h('a', { href: `#${heart.id}`, class: 'begin-link', 'data-overview-begin': heart.id, text: `Chapter ${heart.number}, ${heart.short}` }),
+      ', the heart of the lab: the same network with noisy mini-batch statistics and with noise-free ones, at batch sizes 64 to 512. Then follow the claims in order.',
+    ]) : null,
+    h('ol', { class: 'overview-claims' }, claims.map((entry) => h('li', {}, [
+      h('p', { class: 'overview-claim', text: entry.claim }),
+      h('ul', { class: 'overview-chapters', 'aria-label': 'Chapters that test it' }, entry.chapters.map(link)),
+    ]))),
+    h('p', { class: 'overview-note', text: 'Each chapter trains as it opens; the times are for that first run. Every number is computed in your browser, and each chapter says where the measurement disagrees with the lecture.' }),
+  ]);
+}
