@@ -46,7 +46,19 @@ async function bundle(entry) {
   return out.outputFiles[0].text;
 }
 
-const engine = fs.readFileSync(enginePath, 'utf8');
+// Emscripten's one-file output keeps its wasm as a data: URL and fetch()es it first (connect-src
+// refuses that under the lab's CSP: a violation report on every start) before decoding it itself.
+// The base64 text moves to globalThis.bnlabWasmBase64, which engine.js decodes and passes to the
+// factory as wasmBinary (then nothing is fetched); the data: URL keeps working as before otherwise.
+const dataUrlPattern = /(["'])data:application\/octet-stream;base64,([A-Za-z0-9+/=]+)\1/;
+function hoistWasm(text) {
+  const match = text.match(dataUrlPattern);
+  if (!match) throw new Error('web/generated/bnlab-single.js has no inlined data:application/octet-stream;base64 wasm');
+  if (text.slice(match.index + match[0].length).match(dataUrlPattern)) throw new Error('bnlab-single.js has more than one inlined wasm');
+  const hoisted = `globalThis.bnlabWasmBase64=${match[1]}${match[2]}${match[1]};\n`;
+  return hoisted + text.slice(0, match.index) + `"data:application/octet-stream;base64,"+globalThis.bnlabWasmBase64` + text.slice(match.index + match[0].length);
+}
+const engine = hoistWasm(fs.readFileSync(enginePath, 'utf8'));
 const workerHost = await bundle('worker.js');
 const page = await bundle('main.js');
 

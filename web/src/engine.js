@@ -22,6 +22,20 @@ function outcomeOf(raw, parse = true) {
   }
 }
 
+// The one-file engine (bnlab-single.js, a classic script) carries its wasm as base64 text, which
+// scripts/build-single.mjs hoists into globalThis.bnlabWasmBase64: decoded here and handed to the
+// factory as wasmBinary, so Emscripten never fetch()es its data: URL (the lab's CSP connect-src
+// refuses that fetch, and a sandboxed frame then reports a violation before Emscripten decodes it).
+/** @returns {Uint8Array | null} */
+export function inlinedWasm() {
+  const text = /** @type {any} */ (globalThis).bnlabWasmBase64;
+  if (typeof text !== 'string' || !text) return null;
+  const raw = atob(text);
+  const bytes = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i += 1) bytes[i] = raw.charCodeAt(i);
+  return bytes;
+}
+
 /**
  * @param {{ moduleUrl?: string, wasmBinary?: ArrayBuffer | Uint8Array,
  *           locateFile?: (path: string, prefix: string) => string }} [options]
@@ -29,7 +43,8 @@ function outcomeOf(raw, parse = true) {
 export async function loadEngine({ moduleUrl = defaultModuleUrl, wasmBinary, locateFile } = {}) {
   const factory = await loadFactory(moduleUrl);
   const options = {};
-  if (wasmBinary) options.wasmBinary = wasmBinary;
+  const bytes = wasmBinary || (typeof globalThis.createBnlab === 'function' ? inlinedWasm() : null);
+  if (bytes) options.wasmBinary = bytes;
   if (locateFile) options.locateFile = locateFile;
   const module = await factory(options);
   return wrapModule(module);

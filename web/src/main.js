@@ -9,7 +9,7 @@ import { clipText, parseHash, readValues, writeHash } from './state.js';
 import { applyPageOptions, readPageOptions, startEmbed, writePageOptions } from './embed.js';
 import { createEmbedDialog } from './ui/embed-dialog.js';
 import { overviewSection } from './ui/overview.js';
-import { glossaryAnchor, glossarySection } from './ui/rich-text.js';
+import { glossaryAnchor, glossarySection, richText } from './ui/rich-text.js';
 
 const statusLine = document.getElementById('status');
 const noticeList = document.getElementById('notices');
@@ -241,8 +241,8 @@ async function boot() {
     announce(`The training engine could not load: ${error.message}. The explanations still work; the plots need the engine.`, 'error');
     for (const chapter of chapters) {
       const section = h('section', { class: 'chapter', 'data-chapter': chapter.id, hidden: true }, [
-        h('h2', { text: chapter.title }), h('blockquote', { class: 'claim' }, [h('p', { text: chapter.claim })]),
-        ...chapter.intro.map((p) => h('p', { text: p })),
+        h('h2', { text: chapter.title }), h('blockquote', { class: 'claim' }, [h('p', {}, richText(chapter.claim))]),
+        ...chapter.intro.map((p) => h('p', {}, richText(p))),
       ]);
       main.appendChild(section);
       panels.set(chapter.id, { chapter, section, defaults: {}, values: {}, setValues() {}, pause() {} });

@@ -4,6 +4,23 @@
 import { h } from '../dom.js';
 import { copyText } from '../export.js';
 
+// Each chapter's height in the embedded layout (nav=0, a 1000 px wide frame, after its opening run),
+// measured by tests/browser/story.test.js ('embed heights'), rounded up to 50 px, plus room for a
+// data table opened. The dialog suggests it; the lab also posts its height (bnlab:resize).
+export const chapterHeights = {
+  speed: 1700, distribution: 2200, shift: 1900, noise: 2100, regularization: 4200, inference: 2100, ics: 1900, images: 2300,
+};
+export const suggestedHeight = (chapter) => chapterHeights[chapter] ?? 1400;
+
+// Where the hosted lab serves its embedding steps (web/embedding.html, next to index.html).
+export const stepsUrl = (base) => {
+  try {
+    return new URL('embedding.html', base).href;
+  } catch {
+    return 'embedding.html';
+  }
+};
+
 const escapeAttr = (text) => String(text).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 // The address of the lab for a chapter, its settings query (e.g. "lr=0.3&seed=1") and options.
@@ -34,6 +51,9 @@ export function createEmbedDialog({ getState }) {
   const height = h('input', { type: 'number', id: 'embed-height', min: 300, max: 20000, step: 50, value: 1400 });
   const snippet = h('textarea', { id: 'embed-snippet', readonly: true, rows: 5, 'aria-describedby': 'embed-snippet-hint' });
   const link = h('a', { id: 'embed-link', href: '#', target: '_blank', rel: 'noopener' });
+  const stepsLink = h('a', { id: 'embed-steps', href: 'embedding.html', target: '_blank', rel: 'noopener', text: 'Steps for embedding the lab' });
+  let heightEdited = false;
+  let shownChapter = '';
   const status = h('p', { class: 'embed-status', role: 'status' });
   const where = h('p', { class: 'embed-where', hidden: true });
   const copySnippet = h('button', { type: 'button', class: 'primary', text: 'Copy snippet' });
@@ -54,7 +74,7 @@ export function createEmbedDialog({ getState }) {
     ]),
     h('label', { for: snippet.id, text: 'Snippet to paste into the HTML (source) view of the course page' }),
     snippet,
-    h('p', { id: 'embed-snippet-hint', class: 'hint', text: 'The frame needs no script on the course page. The README has the steps for Canvas, Moodle, Open edX and Jupyter Book / Quarto.' }),
+    h('p', { id: 'embed-snippet-hint', class: 'hint' }, ['The frame needs no script on the course page. ', stepsLink, ' (Canvas, Moodle, Open edX, Quarto and Jupyter Book).']),
     h('p', {}, ['Plain link: ', link]),
     h('div', { class: 'runbar' }, [copySnippet, copyLink, close]),
     status,
@@ -63,6 +83,13 @@ export function createEmbedDialog({ getState }) {
   let url = '';
   function refresh() {
     const { base, chapter, title, query, fromFile } = getState();
+    stepsLink.href = stepsUrl(base);
+    // the height follows the chapter until the author types one
+    if (!heightEdited || chapter !== shownChapter) {
+      height.value = String(suggestedHeight(chapter));
+      heightEdited = false;
+    }
+    shownChapter = chapter;
     url = embedUrl({ base, chapter, query: withSettings.checked ? query : '', nav: only.checked ? '0' : '1', controls: controls.value });
     const rows = Number(height.value);
     snippet.value = embedSnippet({ url, title, height: Number.isFinite(rows) && rows >= 300 ? Math.min(rows, 20000) : 1400, downloads: downloads.checked });
@@ -72,6 +99,9 @@ export function createEmbedDialog({ getState }) {
     where.textContent = fromFile ? 'This lab is opened from a file, so the address below works on this computer only: host the lab (or upload bnlab-lab.html to the course) and open this dialog from there.' : '';
     status.textContent = '';
   }
+  height.addEventListener('input', () => {
+    heightEdited = true;
+  });
   for (const input of [only, withSettings, downloads, controls, height]) input.addEventListener('input', refresh);
   copySnippet.addEventListener('click', async () => {
     status.textContent = (await copyText(snippet.value, snippet)) ? 'Snippet copied.' : 'Copying was refused here: select the snippet and copy it.';
