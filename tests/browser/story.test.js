@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import AxeBuilder from '@axe-core/playwright';
 import { openPage, useLab, watchPage } from './browser.js';
+import { chapterHeights } from '../../web/src/ui/embed-dialog.js';
 
 const lab = useLab();
 const visible = 'section.chapter:not([hidden])';
@@ -249,5 +250,20 @@ test('the Embed dialog suggests the chapter\'s height and links to embedding ste
   assert.equal(response.status(), 200);
   assert.match(await response.text(), /Canvas[\s\S]*Moodle[\s\S]*Open edX/);
   assert.deepEqual(problems, []);
+  await page.close();
+});
+
+test('each chapter fits the frame height the Embed dialog suggests for it (embedded layout, 1000 px)', async () => {
+  const page = await lab.browser.context.newPage();
+  await page.setViewportSize({ width: 1000, height: 900 });
+  const misfits = [];
+  for (const [id, suggested] of Object.entries(chapterHeights)) {
+    await page.goto(`${lab.server.url}?autorun=0#${id}?nav=0`);
+    await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 60000 });
+    const height = await page.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
+    // before its run a chapter is a little shorter (takeaway and summaries fill in): 600 px of slack
+    if (height > suggested || suggested - height > 600) misfits.push(`${id}: ${height} px in a ${suggested} px frame`);
+  }
+  assert.deepEqual(misfits, []);
   await page.close();
 });

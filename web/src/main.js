@@ -105,6 +105,8 @@ function showChapter(id, { focus = false } = {}) {
 
 // A glossary entry is shown where it is (the page keeps the chapter on screen and its address).
 function showGlossaryEntry(id) {
+  const list = /** @type {HTMLDetailsElement | null} */ (document.querySelector('[data-glossary-list]'));
+  if (list) list.open = true;
   const target = document.getElementById(glossaryAnchor(id)) || document.getElementById('glossary-title');
   target?.focus({ preventScroll: true });
   target?.scrollIntoView({ block: 'start' });

@@ -4,11 +4,13 @@
 import { h } from '../dom.js';
 import { copyText } from '../export.js';
 
-// Each chapter's height in the embedded layout (nav=0, a 1000 px wide frame, after its opening run),
-// measured by tests/browser/story.test.js ('embed heights'), rounded up to 50 px, plus room for a
-// data table opened. The dialog suggests it; the lab also posts its height (bnlab:resize).
+// Each chapter's height in the embedded layout (nav=0, a 1000 px wide frame) after its opening run,
+// rounded up to 50 px with about 100 px to spare (measured 2026-12-07 at 1000 px: speed 2168,
+// distribution 2978, shift 3079, noise 2628, regularization 4198, inference 2831, ics 2504, images
+// 3298). The dialog suggests it; the lab also posts its height (bnlab:resize) to hosts that listen.
+// tests/browser/story.test.js checks that each chapter still fits its figure.
 export const chapterHeights = {
-  speed: 1700, distribution: 2200, shift: 1900, noise: 2100, regularization: 4200, inference: 2100, ics: 1900, images: 2300,
+  speed: 2250, distribution: 3050, shift: 3150, noise: 2700, regularization: 4250, inference: 2900, ics: 2600, images: 3350,
 };
 export const suggestedHeight = (chapter) => chapterHeights[chapter] ?? 1400;
 

@@ -11,11 +11,11 @@ export const claims = [
   { claim: 'At test time, batch norm uses running averages of the training batches\' statistics.', chapters: ['inference'] },
 ];
 
-// Seconds from opening a chapter to its first finished result (its opening run or live view),
-// measured once in headless Chromium on the 2-core machine this lab was built on, while other
-// builds ran (so an ordinary laptop is likely faster): see docs/web.md.
+// Seconds from the engine being ready to a chapter's first finished result (its opening run, or
+// 3b's live pair), measured once per chapter in headless Chromium at 1000 px on the 2-core build
+// machine under load (load average about 18, five builds at once), so an idle laptop is faster.
 export const openingSeconds = {
-  speed: 6, distribution: 5, shift: 8, noise: 4, regularization: 5, inference: 5, ics: 9, images: 12,
+  speed: 8, distribution: 6, shift: 5, noise: 5, regularization: 4, inference: 6, ics: 6, images: 24,
 };
 
 const about = (seconds) => (seconds === undefined ? '' : seconds < 60 ? `about ${Math.max(5, Math.round(seconds / 5) * 5)} s` : `about ${Math.round(seconds / 60)} min`);

@@ -57,10 +57,14 @@ export function glossarySection() {
   const entries = Object.entries(glossary);
   return h('section', { class: 'glossary', id: 'glossary', 'aria-labelledby': 'glossary-title', 'data-glossary': '' }, [
     h('h2', { id: 'glossary-title', tabindex: -1, text: 'Glossary' }),
-    h('p', { class: 'intro', text: 'The words the chapters use, in plain terms. In a chapter, press an underlined word to read its definition where it is.' }),
-    h('dl', {}, entries.flatMap(([id, entry]) => [
-      h('dt', { id: glossaryAnchor(id), tabindex: -1, text: entry.term }),
-      h('dd', { text: entry.definition }),
-    ])),
+    // collapsed (a chapter's page, and an embedded frame, stay short); a link to an entry opens it
+    h('details', { class: 'glossary-list', 'data-glossary-list': '' }, [
+      h('summary', { text: `${entries.length} words the chapters use, in plain terms` }),
+      h('p', { class: 'intro', text: 'In a chapter, press an underlined word to read its definition where it is.' }),
+      h('dl', {}, entries.flatMap(([id, entry]) => [
+        h('dt', { id: glossaryAnchor(id), tabindex: -1, text: entry.term }),
+        h('dd', { text: entry.definition }),
+      ])),
+    ]),
   ]);
 }
