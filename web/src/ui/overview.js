@@ -6,9 +6,9 @@ import { h } from '../dom.js';
 // The lecture's four claims and the chapters that test them (chapter ids of chapters/index.js).
 export const claims = [
   { claim: 'Normalizing the hidden units speeds up learning.', chapters: ['speed', 'images'] },
-  { claim: 'Later layers see a steadier distribution (and inputs from a shifted distribution hurt).', chapters: ['distribution', 'shift', 'ics'] },
-  { claim: 'Batch norm regularizes slightly: each mini-batch\'s mean and variance are noisy, like dropout\'s noise, and a bigger mini-batch means less noise.', chapters: ['noise', 'regularization'] },
-  { claim: 'At test time, batch norm uses running averages of the training batches\' statistics.', chapters: ['inference'] },
+  { claim: 'Later layers see a steadier distribution.', chapters: ['distribution', 'shift', 'ics'] },
+  { claim: 'The noise of mini-batch statistics regularizes slightly, less with bigger batches.', chapters: ['noise', 'regularization'] },
+  { claim: 'At test time, batch norm uses running averages.', chapters: ['inference'] },
 ];
 
 // Seconds from the engine being ready to a chapter's first finished result (its opening run, or
@@ -18,7 +18,7 @@ export const openingSeconds = {
   speed: 8, distribution: 6, shift: 5, noise: 5, regularization: 4, inference: 6, ics: 6, images: 24,
 };
 
-const about = (seconds) => (seconds === undefined ? '' : seconds < 60 ? `about ${Math.max(5, Math.round(seconds / 5) * 5)} s` : `about ${Math.round(seconds / 60)} min`);
+const about = (seconds) => (seconds === undefined ? '' : seconds < 60 ? `${Math.max(5, Math.round(seconds / 5) * 5)} s` : `${Math.round(seconds / 60)} min`);
 
 export const heartChapter = 'regularization';
 
@@ -31,7 +31,7 @@ export function overviewSection(chapters) {
     return h('li', {}, [
       h('a', { href: `#${c.id}`, 'data-overview-link': c.id }, [h('span', { class: 'nav-number', text: c.number }), ` ${c.short}`]),
       h('span', { class: 'overview-title', text: `: ${c.title}` }),
-      time ? h('span', { class: 'overview-time', text: ` (${time})` }) : null,
+      time ? h('span', { class: 'overview-time' }, [' (', h('span', { class: 'overview-about', text: 'about ' }), `${time})`]) : null,
     ]);
   };
   const heart = byId.get(heartChapter);
@@ -40,7 +40,9 @@ export function overviewSection(chapters) {
     heart ? h('p', { class: 'overview-begin' }, [
       h('strong', { text: 'Where to begin: ' }),
       h('a', { href: `#${heart.id}`, class: 'begin-link', 'data-overview-begin': heart.id, text: `Chapter ${heart.number}, ${heart.short}` }),
-      ', the heart of the lab: the same network with noisy mini-batch statistics and with noise-free ones, at batch sizes 64 to 512. Then follow the claims in order.',
+      ', the heart of the lab',
+      h('span', { class: 'overview-why', text: ': the same network with noisy mini-batch statistics and with noise-free ones, at batch sizes 64 to 512. Then follow the claims in order' }),
+      '.',
     ]) : null,
     h('ol', { class: 'overview-claims' }, claims.map((entry) => h('li', {}, [
       h('p', { class: 'overview-claim', text: entry.claim }),
