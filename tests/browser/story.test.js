@@ -73,7 +73,7 @@ test('a takeaway object shows its headline, collapsed details and callout; a ter
       summary: q('[data-takeaway-details="speed"] summary').textContent,
       callout: q('[data-callout="speed"]').hidden ? null : q('[data-callout="speed"]').textContent,
       calloutBox: q('[data-callout="speed"]').getBoundingClientRect().height,
-      progressLive: q('[data-progress-live="speed"]').textContent,
+      progressLive: q('[data-progress-live="speed"]').hidden ? '' : q('[data-progress-live="speed"]').textContent,
       status: q('#status').textContent,
     };
   });

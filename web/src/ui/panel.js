@@ -545,6 +545,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     if (quarter > progressQuarter && quarter < 4) {
       progressQuarter = quarter;
       progressLive.textContent = `${chapterName(chapter)}: ${quarter * 25}% trained.`;
+      progressLive.hidden = false;
       // said aloud for a run the student started (the page's own opening run stays quiet)
       if (state === 'running' && !autoRun) announce(progressLive.textContent);
     }
@@ -627,7 +628,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     if (message.state !== state) {
       setState(message.state);
       if (message.state === 'done') {
-        progressLive.textContent = `${chapterName(chapter)}: finished.`;
+        // the last quarter said is stale now: hidden (the bar's own text says "Done: 100%")
+        progressLive.hidden = true;
         if (!autoRun) announce(`${chapterName(chapter)} finished. ${takeaway.text()}`);
       }
     }
