@@ -51,10 +51,15 @@ export function takeaway(headline, details = [], callout = null) {
 }
 
 // A paragraph cut into its sentences (a full stop followed by a capital or an opening bracket
-// starts a new one; "0.41" and "1/sqrt(m)" stay whole).
+// starts a new one; "0.41", "1/sqrt(m)" and "et al. (2018)" stay whole).
 export function sentences(text) {
   if (typeof text !== 'string' || !text.trim()) return [];
-  return text.trim().split(/(?<=[.!?])\s+(?=[A-Z(‖])/u);
+  return text.trim().split(/(?<=[.!?])(?<!\bal\.)\s+(?=[A-Z(‖])/u);
+}
+
+// "a, b and c": names in running text.
+export function listed(names) {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
 }
 
 // First letter up, for a headline built from a summary's phrase.

@@ -8,7 +8,7 @@ import { arr, batchControl, isNum, lrControl, netStyles, seedControl, sentences,
 const clouds = [
   { key: 'plain_z', title: 'Without BN: z[2] of two units', color: colors.vermillion, marker: 'square' },
   { key: 'bn_z', title: 'With BN, before normalizing: z[2]', color: colors.purple, marker: 'diamond' },
-  { key: 'bn_z_tilde', title: 'With BN, after normalizing: z̃[2] = γ ẑ + β', color: colors.blue, marker: 'circle', target: true },
+  { key: 'bn_z_tilde', title: 'With BN, after normalizing: z̃[2]', color: colors.blue, marker: 'circle', target: true },
 ];
 
 function indexOfStep(steps, step) {
@@ -73,7 +73,9 @@ export default {
     ...clouds.map((c) => ({
       id: c.key, kind: 'scatter', group: 'clouds', title: c.title, color: c.color, marker: c.marker,
       x: { label: 'unit 1' }, y: { label: 'unit 2' }, maxSize: 360,
-      targetLabel: c.target ? '(β₁, β₂): where BN puts the mean' : null,
+      // The green cross is named in the intro and the summary, not in a fourth legend row, so the
+      // three clouds keep one title line and three legend rows each and their plots line up.
+      targetLabel: null,
     })),
     {
       id: 'percentiles', title: 'One unit of the last hidden layer: 15th, 50th, 85th percentiles',
@@ -116,7 +118,7 @@ export default {
         trail: i >= 0 ? thinTrail(trail, i) : null,
         ellipse,
         target,
-        summary: `Step ${int(frame.step)}, units ${units.map((u) => u + 1).join(' and ')} of layer ${layer}: ${driftText || 'no drift measured yet'}.`,
+        summary: `Step ${int(frame.step)}, units ${units.map((u) => u + 1).join(' and ')} of layer ${layer}: ${driftText || 'no drift measured yet'}.${c.target ? ' z̃ = γ ẑ + β; the green cross is (β₁, β₂), where BN puts the mean.' : ''}`,
       });
     }
     const pc = result?.percentiles || {};
@@ -134,7 +136,7 @@ export default {
     charts.get('percentiles').update({
       series: ['plain', 'bn'].map(band),
       summary: isNum(bd.plain) && isNum(bd.bn)
-        ? `Percentile drift of unit ${probeUnit} of layer ${probeLayer} (largest move of a percentile / initial band width): without BN ${num(bd.plain)}, with BN ${num(bd.bn)}.${allText}`
+        ? `Percentile drift of unit ${probeUnit + 1} of layer ${probeLayer} (largest move of a percentile / initial band width): without BN ${num(bd.plain)}, with BN ${num(bd.bn)}.${allText}`
         : 'Percentiles appear as training runs.',
     });
     const bl = result?.batch_loss || {};
@@ -152,7 +154,7 @@ export default {
     const headline = `Over ${int(frame.step)} steps the batch mean of layer ${layer}'s two units moved ${num(plainDrift.mean_in_sd)} of its initial spread without BN, and ${num(bnDrift.mean_in_sd)} after BN's normalization.`;
     const details = [
       drift.bn_z ? `In the BN net the raw z before normalizing moved ${num(drift.bn_z.mean_in_sd)} of its initial spread: BN does not stop z from wandering, it takes the wandering out before layer ${layer} sees it.` : '',
-      isNum(bd.plain) && isNum(bd.bn) ? `Percentile drift of unit ${probeUnit} of layer ${probeLayer}: without BN ${num(bd.plain)}, with BN ${num(bd.bn)} initial band widths.${allText}` : '',
+      isNum(bd.plain) && isNum(bd.bn) ? `Percentile drift of unit ${probeUnit + 1} of layer ${probeLayer}: without BN ${num(bd.plain)}, with BN ${num(bd.bn)} initial band widths.${allText}` : '',
       ['plain', 'bn'].every((k) => isNum(result?.test_accuracy?.[k])) ? `Test accuracy: without BN ${pct(result.test_accuracy.plain)}, with BN ${pct(result.test_accuracy.bn)}.` : '',
       ...sentences(result?.takeaway).filter((t) => /diverged/.test(t)),
     ];

@@ -88,12 +88,17 @@ export default {
       ? `Here the gradient change the earlier layers' update caused was ${abs} with BN, both as ‖G − G′‖ (${pair('l2_diff')}) and relative to ‖G‖ (${pair('relative')}).`
       : `Here the gradient change the earlier layers' update caused was ${abs} with BN as ‖G − G′‖ (${pair('l2_diff')}) but ${rel} relative to ‖G‖ (${pair('relative')}).`;
     const reduced = abs === 'smaller' && rel === 'smaller';
-    const smoother = isNum(b.loss_range) && isNum(p.loss_range) && b.loss_range < p.loss_range && b.grad_change < p.grad_change;
+    const both = [b.loss_range, p.loss_range, b.grad_change, p.grad_change].every(isNum);
+    const smoother = both && b.loss_range < p.loss_range && b.grad_change < p.grad_change;
+    const rougher = both && b.loss_range >= p.loss_range && b.grad_change >= p.grad_change;
+    const landscape = smoother ? 'smoother with BN (loss range and gradient change along the step both smaller), as they report'
+      : rougher ? 'not smoother with BN: loss range and gradient change along the step were both larger, unlike what they report'
+        : 'smoother with BN by one of their two measures and not by the other';
     // The core's sentences after its first (which restates the paper): race window, landscape.
-    const details = [...sentences(native).slice(1), ...div];
+    const details = [...sentences(native).slice(1).map((t) => t.replaceAll("||G - G'||", '‖G − G′‖').replaceAll('||G||', '‖G‖')), ...div];
     return takeaway(headline, details, {
       title: '"BN reduces internal covariate shift" is contested',
-      text: `Santurkar et al. (2018) found that BN does not reduce internal covariate shift measured this way, and proposed instead that BN makes the loss landscape smoother. In this run the shift was ${reduced ? 'smaller with BN by both measures, which agrees with the lecture on this network' : abs === rel ? 'larger with BN by both measures, which disagrees with the lecture' : `${abs} with BN by one measure and ${rel} by the other, so it does not show BN reducing it`}; the loss landscape was ${smoother ? 'smoother with BN (loss range and gradient change along the step both smaller)' : 'not smoother with BN by both of their measures'}.`,
+      text: `Santurkar et al. (2018) found that BN does not reduce internal covariate shift measured this way, and proposed instead that BN makes the loss landscape smoother. In this run the shift was ${reduced ? 'smaller with BN by both measures, which agrees with the lecture on this network' : abs === rel ? 'larger with BN by both measures, which disagrees with the lecture' : `${abs} with BN by one measure and ${rel} by the other, so it does not show BN reducing it`}; the loss landscape was ${landscape}.`,
     });
   },
 };

@@ -168,7 +168,11 @@ export default {
     if (isNum(p.band_drift_all_units) && isNum(b.band_drift_all_units)) {
       headline += `, and the sigmoid inputs of the last hidden layer drifted ${num(b.band_drift_all_units)} band widths with BN vs ${num(p.band_drift_all_units)} without (mean over all 100 units)`;
     }
-    // The core's sentences after its first (the accuracies, said above), drift named as on the charts.
-    return takeaway(`${headline}.`, sentences(native).slice(1));
+    // The shown unit's drift with the charts' rounding (the core's sentence rounds to 2 places), then
+    // the core's test-time sentence.
+    return takeaway(`${headline}.`, [
+      isNum(p.band_drift) && isNum(b.band_drift) ? `Unit ${unit}, the one Fig. 1b and 1c show: its percentiles moved ${num(p.band_drift)} band widths without BN vs ${num(b.band_drift)} with BN.` : '',
+      ...sentences(native).filter((t) => /^At test time/.test(t)),
+    ]);
   },
 };

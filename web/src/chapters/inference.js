@@ -133,7 +133,9 @@ export default {
       ? `${capitalize(stepText)}, running averages (decay ${values.decay}) scored ${pct(run)}, as well as exact statistics (${pct(exact)})${oneText}.`
       : `${capitalize(stepText)}, running averages (decay ${values.decay}) scored ${pct(run)} against ${pct(exact)} with exact statistics${oneText}.`;
     // The core's sentences name the whole-set statistics "population statistics": the charts say "exact".
-    const details = sentences(native).map((t) => t.replace(/population statistics|vs population/g, (w) => (w === 'vs population' ? 'vs exact statistics' : 'exact statistics')));
+    const big = batch.at(-1);
+    const details = sentences(native).slice(1).map((t) => t.replace(/population statistics|vs population/g, (w) => (w === 'vs population' ? 'vs exact statistics' : 'exact statistics')));
+    if (big && big.size > 1 && isNum(big.accuracy)) details.unshift(`With its own statistics, a test batch of ${big.size} scored ${pct(big.accuracy)}.`);
     if (isNum(one)) details.push('A test batch of one has no spread: every unit outputs β whatever the input, so the net gives one answer for every input, which is chance.');
     return takeaway(headline, details);
   },

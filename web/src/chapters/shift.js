@@ -2,7 +2,7 @@
 // BN with its training statistics vs AdaBN (statistics re-estimated on the shifted inputs).
 import { num, pct } from '../format.js';
 import { colors } from '../palette.js';
-import { arr, batchControl, isNum, seedControl, takeaway } from './common.js';
+import { arr, batchControl, isNum, listed, seedControl, takeaway } from './common.js';
 
 const arms = [
   { key: 'plain', label: 'without BN', color: colors.vermillion, dash: '7 4', marker: 'square' },
@@ -51,7 +51,7 @@ export default {
   charts: [
     {
       id: 'accuracy', title: 'Test accuracy on each shifted test set',
-      description: 'Mean over seeds; bars are 95% intervals once several seeds ran. Chance is 50%.',
+      description: 'Mean over seeds; bars are 95% intervals once several seeds ran. Chance is 50%; below it, the shift has moved test points to where the other class lay in training, so the answers are inverted rather than random.',
       x: { label: 'test set', ticks: [0, 1, 2, 3, 4], domain: [-0.5, 4.5], tickFormat: (v) => shiftNames[v] ?? '' },
       y: { label: 'test accuracy', domain: [0, 1], tickFormat: (v) => pct(v, 0) },
       xFormat: (v) => shiftNames[v] ?? '', yFormat: (v) => pct(v, 1), dodge: 9,
@@ -130,6 +130,24 @@ export default {
 
 // The question: is BN robust to a shift of its inputs? Answered by the mean accuracy over the
 // shifted test sets, BN with its training statistics against no BN (both always on the chart).
+// Share of the shifted test points whose nearest training point has the other label.
+function otherClassShare(test, train) {
+  const tx = arr(test?.x0); const ty = arr(test?.x1); const tl = arr(test?.label);
+  const rx = arr(train?.x0); const ry = arr(train?.x1); const rl = arr(train?.label);
+  if (!tl.length || !rl.length) return NaN;
+  let other = 0;
+  for (let i = 0; i < tl.length; i += 1) {
+    let best = Infinity;
+    let label = -1;
+    for (let j = 0; j < rl.length; j += 1) {
+      const d = (tx[i] - rx[j]) ** 2 + (ty[i] - ry[j]) ** 2;
+      if (d < best) { best = d; label = rl[j]; }
+    }
+    if (label !== tl[i]) other += 1;
+  }
+  return other / tl.length;
+}
+
 function shiftTakeaway(result, values, { byName, moved, meanOver }) {
   const native = typeof result?.takeaway === 'string' ? result.takeaway : '';
   const bn = meanOver('bn_running');
@@ -148,15 +166,21 @@ function shiftTakeaway(result, values, { byName, moved, meanOver }) {
   const ref = none?.accuracy?.adabn ?? none?.accuracy?.bn_running;
   const restored = moved.filter((s) => isNum(ref) && isNum(s.accuracy?.adabn) && ref - s.accuracy.adabn <= tol).map((s) => s.name);
   const notRestored = moved.filter((s) => !restored.includes(s.name)).map((s) => s.name);
-  const inverted = moved.filter((s) => ['plain', 'bn_running'].every((k) => s.accuracy?.[k] < 0.4));
-  if (inverted.length) {
-    details.push(`Below chance (50%) on ${inverted.map((s) => s.name).join(', ')}: the shift carries most test points into the region where the other class lay in training, so the nets' answers are mostly inverted, not random.`);
+  // Below chance: check that the shift moved the test points next to training points of the other
+  // class (nearest neighbour among the points shown), which is what makes the answers inverted.
+  const inverted = moved.filter((s) => ['plain', 'bn_running'].every((k) => s.accuracy?.[k] < 0.45));
+  for (const s of inverted) {
+    const other = otherClassShare(s.points, result?.points);
+    const accs = ['plain', 'bn_running'].map((k) => pct(s.accuracy[k]));
+    if (isNum(other) && other > 0.5) {
+      details.push(`The ${s.name} test set scores below chance (${listed(accs)}): ${describe(s.transform)}, ${pct(other, 0)} of the test points shown land next to training points of the other class, so both nets give systematically inverted answers, not random ones.`);
+    }
   }
   const adabnText = values.adabn
     ? `Re-estimating the statistics on the shifted inputs (AdaBN) gives ${moved.map((s) => `${s.name} ${pct(s.accuracy?.adabn)}`).join(', ')}`
     : 'Tick "Re-estimate BN statistics on the shifted inputs (AdaBN)" to see what re-estimating does';
-  const undo = restored.length ? `: it restores ${restored.join(', ')}` : '';
-  const fails = notRestored.length ? `${restored.length ? ', but not' : ': it restores none of'} ${notRestored.join(', ')}` : '';
+  const undo = restored.length ? `: it restores ${listed(restored)}` : '';
+  const fails = notRestored.length ? `${restored.length ? ' but not' : ': it restores none of'} ${listed(notRestored)}` : '';
   return takeaway(headline, details, robust ? null : {
     title: 'BN alone does not make the net robust to shifted inputs',
     text: `The lecture suggests normalization helps with covariate shift; here BN with its training statistics is no more robust than no BN (${pct(bn)} vs ${pct(plain)}). ${adabnText}${values.adabn ? `${undo}${fails}` : ''}.${notRestored.includes('rotate') ? ' A per-unit mean and variance cannot undo a rotation, which mixes the two inputs differently for every unit.' : ''}`,

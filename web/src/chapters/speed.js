@@ -75,7 +75,7 @@ export default {
     const native = sentences(result?.takeaway);
     const accuracy = nets.map((k) => (isNum(data[k]?.diverged_at) ? '' : `${netStyles[k].label} ${pct(lastFinite(data[k]?.test_accuracy))}`)).filter(Boolean);
     return takeaway(`Here ${state('bn')}, and ${state('plain')}.`, [
-      ...native.slice(1),
+      ...native.slice(1).map((t) => t.replace(/(\d)x faster/, '$1× faster')),
       accuracy.length ? `Test accuracy at the latest evaluation: ${accuracy.join(', ')}.` : '',
     ]);
   },

@@ -424,7 +424,9 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     drawTimer = null;
     const t0 = now();
     try {
-      const text = chapter.render(result, charts, { values, spec: result?.spec, visits });
+      const out = chapter.render(result, charts, { values, spec: result?.spec, visits });
+      // A takeaway object (BRIEF interface 1) shows its headline here until h-story's panel renders it whole.
+      const text = out && typeof out === 'object' ? out.headline : out;
       if (text && result) takeaway.textContent = text;
       if (result) markDrawn();
     } catch (error) {
