@@ -84,9 +84,11 @@ export default {
     const abs = b.l2_diff < p.l2_diff ? 'smaller' : 'larger';
     const rel = b.relative < p.relative ? 'smaller' : 'larger';
     const pair = (f) => `${num(b[f])} with BN vs ${num(p[f])} without`;
+    const what = 'the change in the layer\'s gradient when the earlier layers update';
+    const verdict = abs === rel ? (abs === 'smaller' ? 'BN reduced the shift' : 'BN did not reduce the shift') : 'BN did not clearly reduce the shift';
     const headline = abs === rel
-      ? `Here the gradient change the earlier layers' update caused was ${abs} with BN, both as ‖G − G′‖ (${pair('l2_diff')}) and relative to ‖G‖ (${pair('relative')}).`
-      : `Here the gradient change the earlier layers' update caused was ${abs} with BN as ‖G − G′‖ (${pair('l2_diff')}) but ${rel} relative to ‖G‖ (${pair('relative')}).`;
+      ? `Here ${verdict}: ${what} was ${abs} with BN both as ‖G − G′‖ (${pair('l2_diff')}) and relative to ‖G‖ (${pair('relative')}).`
+      : `Here ${verdict}: ${what} was ${abs} with BN as ‖G − G′‖ (${pair('l2_diff')}) but ${rel} relative to ‖G‖ (${pair('relative')}).`;
     const reduced = abs === 'smaller' && rel === 'smaller';
     const both = [b.loss_range, p.loss_range, b.grad_change, p.grad_change].every(isNum);
     const smoother = both && b.loss_range < p.loss_range && b.grad_change < p.grad_change;

@@ -81,7 +81,7 @@ export default {
     },
     {
       id: 'bands-bn', title: 'Input to one sigmoid: with BN (Figure 1c)', group: 'bands',
-      description: 'Median and 15th-85th percentile band of gamma·zhat + beta over the same images.',
+      description: 'Median and 15th-85th percentile band of γ ẑ + β, same images.',
       x: { label: 'training step' }, y: { label: 'sigmoid input' },
       series: [{ key: 'bn', ...netStyles.bn, label: 'with BN: median, band 15th-85th', band: true }],
     },
