@@ -153,7 +153,7 @@ export default {
     if (!frame || !plainDrift || !bnDrift) return typeof result?.takeaway === 'string' ? result.takeaway : '';
     const headline = `Over ${int(frame.step)} steps the batch mean of layer ${layer}'s two units moved ${num(plainDrift.mean_in_sd)} of its initial spread without BN, and ${num(bnDrift.mean_in_sd)} after BN's normalization.`;
     const details = [
-      drift.bn_z ? `In the BN net the raw z before normalizing moved ${num(drift.bn_z.mean_in_sd)} of its initial spread: BN does not stop z from wandering, it takes the wandering out before layer ${layer} sees it.` : '',
+      drift.bn_z ? `In the BN net the raw z before normalizing moved ${num(drift.bn_z.mean_in_sd)} of its initial spread${drift.bn_z.mean_in_sd > bnDrift.mean_in_sd ? `: BN does not stop z from wandering, it takes the wandering out before layer ${layer} sees it` : ''}.` : '',
       isNum(bd.plain) && isNum(bd.bn) ? `Percentile drift of unit ${probeUnit + 1} of layer ${probeLayer}: without BN ${num(bd.plain)}, with BN ${num(bd.bn)} initial band widths.${allText}` : '',
       ['plain', 'bn'].every((k) => isNum(result?.test_accuracy?.[k])) ? `Test accuracy: without BN ${pct(result.test_accuracy.plain)}, with BN ${pct(result.test_accuracy.bn)}.` : '',
       ...sentences(result?.takeaway).filter((t) => /diverged/.test(t)),
