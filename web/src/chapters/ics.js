@@ -16,7 +16,7 @@ export default {
   number: '+',
   short: 'Covariate shift?',
   title: 'Is it really internal covariate shift?',
-  claim: 'The lecture (after Ioffe & Szegedy 2015) explains batch norm by [[internal-covariate-shift|"internal covariate shift"]]: each layer\'s inputs keep moving as earlier layers learn, and BN stops that movement.',
+  claim: 'The lecture (after Ioffe & Szegedy 2015) explains batch norm by "internal covariate shift": each layer\'s inputs keep moving as earlier layers learn, and BN stops that movement.',
   evidenceFirst: true,
   evidence: {
     title: 'Where the lecture\'s story is contested',
@@ -26,7 +26,7 @@ export default {
     ],
   },
   intro: [
-    'G is the gradient of the loss with respect to the chosen layer\'s weights on one mini-batch; G\u2032 is the same gradient after the layers before it have taken their update on that mini-batch. Top: [[gradient-change|‖G − G\u2032‖]] / ‖G‖ for the chosen layer (0 = no shift felt) and the cosine between G and G\u2032 (1 = same direction). Bottom: Santurkar et al.\'s smoothness measures along the gradient step: how much the loss varies and how much the gradient changes over a few step sizes (smaller = smoother).',
+    '[[internal-covariate-shift|Internal covariate shift]] is measured here as Santurkar et al. do. G is the gradient of the loss with respect to the chosen layer\'s weights on one mini-batch; G\u2032 is the same gradient after the layers before it have taken their update on that mini-batch. Top: [[gradient-change|‖G − G\u2032‖]] / ‖G‖ for the chosen layer (0 = no shift felt) and the cosine between G and G\u2032 (1 = same direction). Bottom: Santurkar et al.\'s smoothness measures along the gradient step: how much the loss varies and how much the gradient changes over a few step sizes (smaller = smoother).',
   ],
   controls: [
     lrControl([0.01, 0.03, 0.05, 0.1, 0.3]),
