@@ -11,7 +11,7 @@ const accAxis = { label: 'test accuracy', domain: [0, 1], tickFormat: (v) => pct
 
 const modeStyles = {
   batch: { label: 'the test batch\'s own statistics', color: colors.vermillion, dash: '7 4', marker: 'square' },
-  population: { label: 'exact population statistics', color: colors.black, dash: '3 3' },
+  population: { label: 'exact statistics (whole training set)', color: colors.black, dash: '3 3' },
   running: { label: 'running averages (decay chosen)', color: colors.blue, dash: '' },
 };
 

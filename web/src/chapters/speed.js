@@ -74,7 +74,11 @@ export default {
     // The question: does BN learn faster? Answered by the two nets' steps to the target loss.
     const native = sentences(result?.takeaway);
     const accuracy = nets.map((k) => (isNum(data[k]?.diverged_at) ? '' : `${netStyles[k].label} ${pct(lastFinite(data[k]?.test_accuracy))}`)).filter(Boolean);
-    return takeaway(`Here ${state('bn')}, and ${state('plain')}.`, [
+    const reached = nets.every((k) => isNum(data[k]?.steps_to_target) && !isNum(data[k]?.diverged_at));
+    const headline = reached
+      ? `Here ${state('bn')}, the net without BN at step ${int(data.plain.steps_to_target)}.`
+      : `Here ${state('bn')}, and ${state('plain')}.`;
+    return takeaway(headline, [
       ...native.slice(1).map((t) => t.replace(/(\d)x faster/, '$1× faster')),
       accuracy.length ? `Test accuracy at the latest evaluation: ${accuracy.join(', ')}.` : '',
     ]);
