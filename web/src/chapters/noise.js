@@ -139,7 +139,8 @@ export default {
       ],
       summary: [
         ends ? `Measured: ${num(measured[ends.lo])} σ at m = ${m[ends.lo]}, ${num(measured[ends.hi])} σ at m = ${m[ends.hi]} (${num(measured[ends.lo] / measured[ends.hi])}× less; theory ${num(theory[ends.lo] / theory[ends.hi])}×).` : '',
-        at >= 0 && isNum(measured[at]) ? `At m = ${m[at]}: measured ${num(measured[at])}, theory ${num(theory[at])}.` : 'Measured points appear batch size by batch size.',
+        at >= 0 && isNum(measured[at]) ? `At m = ${m[at]}: measured ${num(measured[at])}, theory ${num(theory[at])}.`
+          : inspectFull ? `m = ${values.inspect} is the whole training set: no noise.` : 'Measured points appear batch size by batch size.',
       ].filter(Boolean).join(' '),
       note: fullNote,
     });
