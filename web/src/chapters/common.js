@@ -40,3 +40,27 @@ export function minFinite(values) {
 }
 
 export const isNum = (v) => typeof v === 'number' && Number.isFinite(v);
+
+// The takeaway object a render returns (BRIEF interface 1): one plain sentence answering the
+// chapter's question from this run; further numbers in `details`; a `callout` where the
+// measurement disagrees with the lecture or a paper. Empty details are dropped.
+export function takeaway(headline, details = [], callout = null) {
+  const t = { headline, details: details.filter((d) => typeof d === 'string' && d.trim()) };
+  if (callout) t.callout = callout;
+  return t;
+}
+
+// A paragraph cut into its sentences (a full stop followed by a capital or an opening bracket
+// starts a new one; "0.41", "1/sqrt(m)" and "et al. (2018)" stay whole).
+export function sentences(text) {
+  if (typeof text !== 'string' || !text.trim()) return [];
+  return text.trim().split(/(?<=[.!?])(?<!\bal\.)\s+(?=[A-Z(‖])/u);
+}
+
+// "a, b and c": names in running text.
+export function listed(names) {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+}
+
+// First letter up, for a headline built from a summary's phrase.
+export const capitalize = (text) => (text ? text[0].toUpperCase() + text.slice(1) : text);

@@ -3,12 +3,12 @@
 import { int, num, pct } from '../format.js';
 import { colors } from '../palette.js';
 import { ellipseOf } from '../charts/scatter-chart.js';
-import { arr, batchControl, isNum, lrControl, netStyles, seedControl } from './common.js';
+import { arr, batchControl, isNum, lrControl, netStyles, seedControl, sentences, takeaway } from './common.js';
 
 const clouds = [
   { key: 'plain_z', title: 'Without BN: z[2] of two units', color: colors.vermillion, marker: 'square' },
   { key: 'bn_z', title: 'With BN, before normalizing: z[2]', color: colors.purple, marker: 'diamond' },
-  { key: 'bn_z_tilde', title: 'With BN, after normalizing: z̃[2] = γ ẑ + β', color: colors.blue, marker: 'circle', target: true },
+  { key: 'bn_z_tilde', title: 'With BN, after normalizing: z̃[2]', color: colors.blue, marker: 'circle', target: true },
 ];
 
 function indexOfStep(steps, step) {
@@ -51,9 +51,9 @@ export default {
   title: 'Later layers see a steadier distribution',
   claim: 'As the earlier layers learn, the inputs of a later layer keep changing; batch norm holds their mean and variance fixed, so the later layer has a steadier target to learn from.',
   intro: [
-    'The same network is trained twice in lock-step, with and without batch norm. We watch two hidden units of layer 2 over the current mini-batch: every dot is one example. The black trail is where the batch mean has been, the dashed ellipse is the 1-sigma spread now.',
-    'Without BN the cloud wanders and stretches as layer 1 learns. With BN the raw pre-activation z may wander too, but after normalization the cloud is pinned at (β₁, β₂) (green cross) with spread (γ₁, γ₂): whatever happens below, layer 2 sees the same first two moments.',
-    'The second plot is Ioffe and Szegedy\'s Figure 1: the 15th, 50th and 85th percentiles of one last-layer unit over training, on a fixed set of inputs.',
+    'The same network is trained twice in lock-step, with and without batch norm. We watch two hidden units of layer 2 over the current mini-batch: every dot is one example. The black trail is where the batch mean has been, the dashed ellipse is the [[one-sigma-ellipse|1-sigma ellipse]] of the cloud now.',
+    'Without BN the cloud wanders and stretches as layer 1 learns. With BN the raw pre-activation z may wander too, but after normalization the cloud is pinned at (β₁, β₂) (green cross) with spread (γ₁, γ₂): whatever happens below, layer 2 sees the same [[first-two-moments]].',
+    'The second plot is Ioffe and Szegedy\'s Figure 1: the [[percentile-bands|15th, 50th and 85th percentiles]] of one last-layer unit over training, on a fixed set of inputs. Its drift is the largest move of a percentile, in units of the band\'s initial width (85th minus 15th).',
   ],
   evidence: {
     title: 'Is it really covariate shift?',
@@ -73,7 +73,9 @@ export default {
     ...clouds.map((c) => ({
       id: c.key, kind: 'scatter', group: 'clouds', title: c.title, color: c.color, marker: c.marker,
       x: { label: 'unit 1' }, y: { label: 'unit 2' }, maxSize: 360,
-      targetLabel: c.target ? '(β₁, β₂): where BN puts the mean' : null,
+      // The green cross is named in the intro and the summary, not in a fourth legend row, so the
+      // three clouds keep one title line and three legend rows each and their plots line up.
+      targetLabel: null,
     })),
     {
       id: 'percentiles', title: 'One unit of the last hidden layer: 15th, 50th, 85th percentiles',
@@ -116,7 +118,7 @@ export default {
         trail: i >= 0 ? thinTrail(trail, i) : null,
         ellipse,
         target,
-        summary: `Step ${int(frame.step)}, units ${units.map((u) => u + 1).join(' and ')} of layer ${layer}: ${driftText || 'no drift measured yet'}.`,
+        summary: `Step ${int(frame.step)}, units ${units.map((u) => u + 1).join(' and ')} of layer ${layer}: ${driftText || 'no drift measured yet'}.${c.target ? ' z̃ = γ ẑ + β; the green cross is (β₁, β₂), where BN puts the mean.' : ''}`,
       });
     }
     const pc = result?.percentiles || {};
@@ -124,11 +126,17 @@ export default {
       const p = pc[key] || {};
       return { key, x: arr(p.step), y: arr(p.p50), lo: arr(p.p15), hi: arr(p.p85) };
     };
+    // Two measures of the same kind, named apart: the shown unit's drift, and the mean over all
+    // units of that layer (the takeaway of old quoted the second beside a caption of the first).
     const bd = result?.band_drift || {};
+    const ba = result?.band_drift_all_units || {};
+    const probeUnit = result?.probe_unit ?? 0;
+    const probeLayer = result?.probe_layer ?? '';
+    const allText = isNum(ba.plain) && isNum(ba.bn) ? ` Mean over all units of layer ${probeLayer}: without BN ${num(ba.plain)}, with BN ${num(ba.bn)}.` : '';
     charts.get('percentiles').update({
       series: ['plain', 'bn'].map(band),
       summary: isNum(bd.plain) && isNum(bd.bn)
-        ? `Percentile drift (largest move of a percentile / initial band width): without BN ${num(bd.plain)}, with BN ${num(bd.bn)}.`
+        ? `Percentile drift of unit ${probeUnit + 1} of layer ${probeLayer} (largest move of a percentile / initial band width): without BN ${num(bd.plain)}, with BN ${num(bd.bn)}.${allText}`
         : 'Percentiles appear as training runs.',
     });
     const bl = result?.batch_loss || {};
@@ -137,6 +145,19 @@ export default {
       series: ['plain', 'bn'].map((key) => ({ key, x: arr(bl.step), y: arr(bl[key]), diverged: isNum(div[key]) })),
       summary: ['plain', 'bn'].map((key) => `${netStyles[key].label}: ${isNum(div[key]) ? `diverged at step ${int(div[key])}` : `test accuracy ${pct(result?.test_accuracy?.[key])}`}`).join('; ') + '.',
     });
-    return typeof result?.takeaway === 'string' ? result.takeaway : '';
+    // The question: does a later layer see a steadier distribution with BN? Answered by how far
+    // the batch mean of layer `layer` moved, in units of its initial spread, as the clouds show.
+    const drift = result?.drift || {};
+    const plainDrift = drift.plain_z;
+    const bnDrift = drift.bn_z_tilde;
+    if (!frame || !plainDrift || !bnDrift) return typeof result?.takeaway === 'string' ? result.takeaway : '';
+    const headline = `Over ${int(frame.step)} steps the batch mean of layer ${layer}'s two units moved ${num(plainDrift.mean_in_sd)} of its initial spread without BN, and ${num(bnDrift.mean_in_sd)} after BN's normalization.`;
+    const details = [
+      drift.bn_z ? `In the BN net the raw z before normalizing moved ${num(drift.bn_z.mean_in_sd)} of its initial spread${drift.bn_z.mean_in_sd > bnDrift.mean_in_sd ? `: BN does not stop z from wandering, it takes the wandering out before layer ${layer} sees it` : ''}.` : '',
+      isNum(bd.plain) && isNum(bd.bn) ? `Percentile drift of unit ${probeUnit + 1} of layer ${probeLayer}: without BN ${num(bd.plain)}, with BN ${num(bd.bn)} initial band widths.${allText}` : '',
+      ['plain', 'bn'].every((k) => isNum(result?.test_accuracy?.[k])) ? `Test accuracy: without BN ${pct(result.test_accuracy.plain)}, with BN ${pct(result.test_accuracy.bn)}.` : '',
+      ...sentences(result?.takeaway).filter((t) => /diverged/.test(t)),
+    ];
+    return takeaway(headline, details);
   },
 };

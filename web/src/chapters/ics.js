@@ -1,7 +1,7 @@
 // Evidence box: is it really (internal) covariate shift? Santurkar et al. 2018's measurement on
 // the chapter-1 nets.
 import { int, num } from '../format.js';
-import { arr, batchControl, isNum, lrControl, netStyles, seedControl } from './common.js';
+import { arr, batchControl, isNum, lrControl, netStyles, seedControl, sentences, takeaway } from './common.js';
 
 const nets = ['plain', 'bn'];
 
@@ -26,7 +26,7 @@ export default {
     ],
   },
   intro: [
-    'Top: ‖G − G\u2032‖ / ‖G‖ for the chosen layer (0 = no shift felt) and the cosine between G and G\u2032 (1 = same direction). Bottom: Santurkar et al.\'s smoothness measures along the gradient step: how much the loss varies and how much the gradient changes over a few step sizes (smaller = smoother).',
+    '[[internal-covariate-shift|Internal covariate shift]] is measured here as Santurkar et al. do. G is the gradient of the loss with respect to the chosen layer\'s weights on one mini-batch; G\u2032 is the same gradient after the layers before it have taken their update on that mini-batch. Top: [[gradient-change|‖G − G\u2032‖]] / ‖G‖ for the chosen layer (0 = no shift felt) and the cosine between G and G\u2032 (1 = same direction). Bottom: Santurkar et al.\'s smoothness measures along the gradient step: how much the loss varies and how much the gradient changes over a few step sizes (smaller = smoother).',
   ],
   controls: [
     lrControl([0.01, 0.03, 0.05, 0.1, 0.3]),
@@ -62,7 +62,8 @@ export default {
     const summary = (k) => result?.nets?.[k]?.summary || {};
     charts.get('relative').update({
       series: nets.map((k) => layerSeries(result, k, 'relative', layer)),
-      summary: `Mean over steps and layers: without BN ${num(summary('plain').relative)}, with BN ${num(summary('bn').relative)}.`,
+      // Both of Santurkar et al.'s sizes, named: the absolute change and the change relative to ‖G‖.
+      summary: `Mean over steps and layers: ‖G − G′‖ without BN ${num(summary('plain').l2_diff)}, with BN ${num(summary('bn').l2_diff)}; ‖G − G′‖ / ‖G‖ without BN ${num(summary('plain').relative)}, with BN ${num(summary('bn').relative)}.`,
     });
     charts.get('cosine').update({
       series: nets.map((k) => layerSeries(result, k, 'cosine', layer)),
@@ -74,8 +75,32 @@ export default {
         summary: `Mean: without BN ${num(summary('plain')[field])}, with BN ${num(summary('bn')[field])}.`,
       });
     }
-    const div = nets.filter((k) => isNum(result?.nets?.[k]?.diverged_at)).map((k) => `${netStyles[k].label} diverged at step ${int(result.nets[k].diverged_at)}`);
-    const text = typeof result?.takeaway === 'string' ? result.takeaway : '';
-    return [text, ...div].filter(Boolean).join(' ');
+    const div = nets.filter((k) => isNum(result?.nets?.[k]?.diverged_at)).map((k) => `${netStyles[k].label} the net diverged at step ${int(result.nets[k].diverged_at)}.`);
+    const p = summary('plain');
+    const b = summary('bn');
+    const native = typeof result?.takeaway === 'string' ? result.takeaway : '';
+    if (![p.l2_diff, b.l2_diff, p.relative, b.relative].every(isNum)) return [native, ...div].filter(Boolean).join(' ');
+    // The question: does BN reduce the shift a layer feels? By both sizes the relative chart shows.
+    const abs = b.l2_diff < p.l2_diff ? 'smaller' : 'larger';
+    const rel = b.relative < p.relative ? 'smaller' : 'larger';
+    const pair = (f) => `${num(b[f])} with BN vs ${num(p[f])} without`;
+    const what = 'the change in the layer\'s gradient when the earlier layers update';
+    const verdict = abs === rel ? (abs === 'smaller' ? 'BN reduced the shift' : 'BN did not reduce the shift') : 'BN did not clearly reduce the shift';
+    const headline = abs === rel
+      ? `Here ${verdict}: ${what} was ${abs} with BN both as ‖G − G′‖ (${pair('l2_diff')}) and relative to ‖G‖ (${pair('relative')}).`
+      : `Here ${verdict}: ${what} was ${abs} with BN as ‖G − G′‖ (${pair('l2_diff')}) but ${rel} relative to ‖G‖ (${pair('relative')}).`;
+    const reduced = abs === 'smaller' && rel === 'smaller';
+    const both = [b.loss_range, p.loss_range, b.grad_change, p.grad_change].every(isNum);
+    const smoother = both && b.loss_range < p.loss_range && b.grad_change < p.grad_change;
+    const rougher = both && b.loss_range >= p.loss_range && b.grad_change >= p.grad_change;
+    const landscape = smoother ? 'smoother with BN (loss range and gradient change along the step both smaller), as they report'
+      : rougher ? 'not smoother with BN: loss range and gradient change along the step were both larger, unlike what they report'
+        : 'smoother with BN by one of their two measures and not by the other';
+    // The core's sentences after its first (which restates the paper): race window, landscape.
+    const details = [...sentences(native).slice(1).map((t) => t.replaceAll("||G - G'||", '‖G − G′‖').replaceAll('||G||', '‖G‖')), ...div];
+    return takeaway(headline, details, {
+      title: '"BN reduces internal covariate shift" is contested',
+      text: `Santurkar et al. (2018) found that BN does not reduce internal covariate shift measured this way, and proposed instead that BN makes the loss landscape smoother. In this run the shift was ${reduced ? 'smaller with BN by both measures, which agrees with the lecture on this network' : abs === rel ? 'larger with BN by both measures, which disagrees with the lecture' : `${abs} with BN by one measure and ${rel} by the other, so it does not show BN reducing it`}; the loss landscape was ${landscape}.`,
+    });
   },
 };

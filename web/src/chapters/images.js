@@ -5,7 +5,7 @@
 // one cell each (the core's cells/merge), their running results merged into the plots as they come.
 import { int, num, pct } from '../format.js';
 import { colors } from '../palette.js';
-import { arr, isNum, lastFinite, netStyles, seedControl } from './common.js';
+import { arr, isNum, lastFinite, netStyles, seedControl, sentences, takeaway } from './common.js';
 
 const nets = ['plain', 'bn'];
 const dataName = 'fashion-mnist';
@@ -48,7 +48,7 @@ export default {
   claim: 'On real images the effect is large: with batch norm the same network learns far faster, and the input to a last-layer sigmoid holds still instead of drifting.',
   intro: [
     'Ioffe and Szegedy (2015, Figure 1) trained three fully connected hidden layers of 100 sigmoid units on MNIST, mini-batches of 60, plain SGD, weights drawn from N(0, 0.1²). Here the same net learns Fashion-MNIST (28 × 28 grey images of clothes, 10 classes), with and without BN, from the same initial weights and the same mini-batches in the same order. The page trains on the first 10,000 training images and tests on the first 2,000 test images; the command line uses all 60,000 / 10,000.',
-    'The middle plots are their panels (b) and (c): the 15th, 50th and 85th percentiles of one unit\'s input to its sigmoid over a fixed set of test images. The unit is unit 0 of the last hidden layer (the weights start i.i.d., so any fixed index is a unit drawn at random); the drift figure beside it averages all 100 units. The last plot repeats chapter 4 on these images: with its own statistics, a test batch of one gets one answer for every image.',
+    'The middle plots are their panels (b) and (c), on the same scale: the [[percentile-bands|15th, 50th and 85th percentiles]] of one unit\'s input to its sigmoid over a fixed set of test images. The unit is unit 0 of the last hidden layer (the weights start i.i.d., so any fixed index is a unit drawn at random); the drift figure beside it averages all 100 units. Drift is the largest move of a percentile, in units of the band\'s initial width (85th minus 15th). The last plot repeats chapter 4 on these images: with its own statistics, a test batch of one gets one answer for every image.',
   ],
   controls: [
     { key: 'lr', label: 'Learning rate', kind: 'choice', options: [0.01, 0.03, 0.1, 0.3, 1], path: 'train.lr', fallback: 0.1 },
@@ -81,7 +81,7 @@ export default {
     },
     {
       id: 'bands-bn', title: 'Input to one sigmoid: with BN (Figure 1c)', group: 'bands',
-      description: 'Median and 15th-85th percentile band of gamma·zhat + beta over the same images.',
+      description: 'Median and 15th-85th percentile band of γ ẑ + β, same images.',
       x: { label: 'training step' }, y: { label: 'sigmoid input' },
       series: [{ key: 'bn', ...netStyles.bn, label: 'with BN: median, band 15th-85th', band: true }],
     },
@@ -108,15 +108,20 @@ export default {
       return { key, x: arr(p.step), y: arr(p.p50), lo: arr(p.p15), hi: arr(p.p85), diverged: isNum(data[key]?.diverged_at) };
     };
     const acc = (k) => lastFinite(data[k]?.test_accuracy);
+    const evalStep = lastFinite(data.bn?.eval_step);
     charts.get('accuracy').update({
       series: nets.map((k) => ({ key: k, x: arr(data[k]?.eval_step), y: arr(data[k]?.test_accuracy), diverged: isNum(data[k]?.diverged_at) })),
-      summary: nets.map((k) => `${netStyles[k].label}: ${isNum(data[k]?.diverged_at) ? 'diverged' : pct(acc(k))}`).join('; ') + ' test accuracy at the latest evaluation.',
+      summary: `Test accuracy${isNum(evalStep) ? ` after ${int(evalStep)} steps` : ' at the latest evaluation'}: ` + nets.slice().reverse().map((k) => `${netStyles[k].label} ${isNum(data[k]?.diverged_at) ? 'diverged' : pct(acc(k))}`).join(', ') + '.',
     });
     const unit = result?.probe_unit ?? 0;
+    // Figure 1b and 1c on one y-range, so the two bands compare by eye.
+    const bandValues = nets.flatMap((k) => { const b = bandOf(k); return [...b.lo, ...b.hi]; }).filter(Number.isFinite);
+    const yInclude = bandValues.length ? [Math.min(...bandValues), Math.max(...bandValues)] : null;
     for (const k of nets) {
       const n = data[k] || {};
       charts.get(`bands-${k}`).update({
         series: [bandOf(k)],
+        yInclude,
         summary: `Unit ${unit} ${netStyles[k].label}: percentiles moved ${num(n.band_drift)} band widths (rank ${isNum(n.unit_rank) ? int(n.unit_rank) : '–'} of 100 by drift); the mean over all 100 units is ${num(n.band_drift_all_units)}.`,
       });
     }
@@ -154,7 +159,20 @@ export default {
       columns: ['test image', 'class', 'with BN', 'p (BN)', 'without BN', 'p (no BN)'],
       exportRows: labels.map((y, i) => [arr(ex.index)[i], name(y), name(arr(ex.bn?.class)[i]), arr(ex.bn?.probability)[i], name(arr(ex.plain?.class)[i]), arr(ex.plain?.probability)[i]]),
     });
-    if (typeof result?.takeaway === 'string' && result.takeaway) return result.takeaway;
-    return 'Training…';
+    // The question: on real images, does BN learn faster and hold the sigmoid's input still?
+    const native = typeof result?.takeaway === 'string' ? result.takeaway : '';
+    const p = data.plain || {};
+    const b = data.bn || {};
+    if (!isNum(evalStep) || !isNum(acc('bn')) || isNum(p.diverged_at) || isNum(b.diverged_at)) return native || 'Training…';
+    let headline = `After ${int(evalStep)} steps on Fashion-MNIST: test accuracy ${pct(acc('bn'))} with BN vs ${pct(acc('plain'))} without`;
+    if (isNum(p.band_drift_all_units) && isNum(b.band_drift_all_units)) {
+      headline += `, and the sigmoid inputs of the last hidden layer drifted ${num(b.band_drift_all_units)} band widths with BN vs ${num(p.band_drift_all_units)} without (mean over all 100 units)`;
+    }
+    // The shown unit's drift with the charts' rounding (the core's sentence rounds to 2 places), then
+    // the core's test-time sentence.
+    return takeaway(`${headline}.`, [
+      isNum(p.band_drift) && isNum(b.band_drift) ? `Unit ${unit}, the one Fig. 1b and 1c show: its percentiles moved ${num(p.band_drift)} band widths without BN vs ${num(b.band_drift)} with BN.` : '',
+      ...sentences(native).filter((t) => /^At test time/.test(t)),
+    ]);
   },
 };

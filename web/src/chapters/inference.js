@@ -2,7 +2,7 @@
 // averages (several decays), exact population statistics, or each test batch's own statistics.
 import { int, num, pct } from '../format.js';
 import { colors, styleAt } from '../palette.js';
-import { arr, isNum, seedControl } from './common.js';
+import { arr, capitalize, isNum, seedControl, sentences, takeaway } from './common.js';
 
 const decays = [0, 0.5, 0.9, 0.99, 0.999];
 const sizes = [1, 2, 4, 8, 16, 32, 64, 128, 256];
@@ -11,7 +11,7 @@ const accAxis = { label: 'test accuracy', domain: [0, 1], tickFormat: (v) => pct
 
 const modeStyles = {
   batch: { label: 'the test batch\'s own statistics', color: colors.vermillion, dash: '7 4', marker: 'square' },
-  population: { label: 'exact population statistics', color: colors.black, dash: '3 3' },
+  population: { label: 'exact statistics (whole training set)', color: colors.black, dash: '3 3' },
   running: { label: 'running averages (decay chosen)', color: colors.blue, dash: '' },
 };
 
@@ -29,7 +29,7 @@ export default {
   title: 'At test time, BN needs running averages',
   claim: 'At test time there may be a single example, so BN cannot use batch statistics; it uses running averages of the training batches\' means and variances instead.',
   intro: [
-    'One network with BN is trained on two spirals. At 200 and at 2,000 steps the same weights are evaluated three ways: with running averages of the training batches\' statistics, with the exact statistics of the whole training set, and with each test batch\'s own statistics for batch sizes 1 to 256.',
+    'One network with BN is trained on two spirals. At 200 and at 2,000 steps the same weights are evaluated three ways: with [[running-averages|running averages]] of the training batches\' statistics, with the exact statistics of the whole training set ([[whole-set-statistics|whole-set statistics]]), and with each test batch\'s own statistics for batch sizes 1 to 256.',
     'The decay is the weight of the old average, as in the lecture: run = decay · run + (1 − decay) · batch. PyTorch\'s momentum is the weight of the new batch, 1 − decay (decay 0.9 = PyTorch\'s default 0.1). A batch of one has no variance: every unit outputs β whatever the input, so the net gives one answer for everything — chance.',
   ],
   controls: [
@@ -120,6 +120,23 @@ export default {
       hlines: pointHl,
       summary: point ? `Point ${where} ${stepText}: P(class 1) = ${pct(p1(point.population))} with exact statistics; in a batch of ${pb[0]?.size} it ranges ${pct(p1(pb[0]?.min))}–${pct(p1(pb[0]?.max))}.${isNum(cp.batch1?.max_difference) ? ` With batches of one, all test points get the same output (largest difference ${num(cp.batch1.max_difference)}).` : ''}` : '',
     });
-    return typeof result?.takeaway === 'string' && result.takeaway ? result.takeaway : `Training… ${pct(result?.progress, 0)}`;
+    // The question: what should BN use at test time? Answered at the checkpoint and decay chosen,
+    // with the numbers of the accuracy chart's summary.
+    const native = typeof result?.takeaway === 'string' ? result.takeaway : '';
+    const run = running?.accuracy;
+    const exact = cp?.population?.accuracy;
+    const one = batch.find((b) => b.size === 1)?.accuracy;
+    if (!cp || !isNum(run) || !isNum(exact)) return native || `Training… ${pct(result?.progress, 0)}`;
+    const close = Math.abs(run - exact) < 0.01;
+    const oneText = isNum(one) ? `, while test batches of 1 scored ${pct(one)}` : '';
+    const headline = close
+      ? `${capitalize(stepText)}, running averages (decay ${values.decay}) scored ${pct(run)}, as well as exact statistics (${pct(exact)})${oneText}.`
+      : `${capitalize(stepText)}, running averages (decay ${values.decay}) scored ${pct(run)} against ${pct(exact)} with exact statistics${oneText}.`;
+    // The core's sentences name the whole-set statistics "population statistics": the charts say "exact".
+    const big = batch.at(-1);
+    const details = sentences(native).slice(1).map((t) => t.replace(/population statistics|vs population/g, (w) => (w === 'vs population' ? 'vs exact statistics' : 'exact statistics')));
+    if (big && big.size > 1 && isNum(big.accuracy)) details.unshift(`With its own statistics, a test batch of ${big.size} scored ${pct(big.accuracy)}.`);
+    if (isNum(one)) details.push('A test batch of one has no spread: every unit outputs β whatever the input, so the net gives one answer for every input, which is chance.');
+    return takeaway(headline, details);
   },
 };

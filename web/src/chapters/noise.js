@@ -2,7 +2,7 @@
 // and next to dropout's noise (which does not depend on the batch size).
 import { int, num, pct } from '../format.js';
 import { colors } from '../palette.js';
-import { arr, isNum, seedControl } from './common.js';
+import { arr, isNum, seedControl, takeaway } from './common.js';
 
 const sizes = [16, 32, 64, 128, 256, 512];
 const logTicks = { log: true, ticks: sizes, tickFormat: (v) => String(v) };
@@ -45,6 +45,24 @@ function histogram(values, sd) {
   return { x, density, curveX, curveY, n: v.length, sd: Math.sqrt(v.reduce((a, b) => a + b * b, 0) / v.length) };
 }
 
+// 64 (or the smallest size) and the largest size below the full batch, both measured.
+function noiseEnds(m, measured, population) {
+  const sizes = Array.from(arr(m));
+  const lo = sizes.includes(64) ? sizes.indexOf(64) : 0;
+  let hi = -1;
+  for (let k = lo + 1; k < sizes.length; k += 1) if (!(isNum(population) && sizes[k] >= population) && isNum(measured[k]) && measured[k] > 0) hi = k;
+  return hi > lo && isNum(measured[lo]) ? { lo, hi } : null;
+}
+
+// Dropout's example noise over the batch sizes, as one number or a range ("0.87–0.89").
+function dropoutRange(values) {
+  const v = arr(values).filter(isNum);
+  if (!v.length) return '—';
+  const a = num(Math.min(...v));
+  const b = num(Math.max(...v));
+  return a === b ? a : `${a}–${b}`;
+}
+
 export default {
   id: 'noise',
   number: '3a',
@@ -53,7 +71,7 @@ export default {
   claim: 'Batch norm regularizes a little, like dropout, because each example is normalized with the mean and variance of a random mini-batch; bigger mini-batches mean less noise and less regularization.',
   intro: [
     'A network is frozen and many mini-batches are drawn exactly the way training draws them. For each batch we record the batch mean and variance of every unit in hidden layer 1 and compare them with the whole training set\'s.',
-    'Sampling theory says the batch mean\'s error shrinks like 1/√m: from 64 to 256 examples per batch it should halve, and at 512 it is 1/√512 ≈ 0.044 σ. Batches are drawn without replacement from the N training examples, so it falls a little faster than 1/√m: the finite-population correction √((N−m)/(N−1)) says by how much. It matters only when m is a sizeable share of N, and at m = N the batch is the whole set ("full batch": no noise at all).',
+    'Sampling theory says the batch mean\'s error shrinks like 1/√m: from 64 to 256 examples per batch it should halve, and at 512 it is 1/√512 ≈ 0.044 σ. Batches are drawn without replacement from the N training examples, so it falls a little faster than 1/√m: the [[finite-population-correction]] √((N−m)/(N−1)) says by how much. It matters only when m is a sizeable share of N, and at m = N the batch is the whole set ([[full-batch|"full batch"]]: no noise at all).',
     'The training-set size N is a control. The lecture\'s 512 is a mini-batch drawn from a much larger set: pick a large N and 512 is a real mini-batch with the noise the theory predicts; pick N = 512 and it is the full batch.',
   ],
   controls: [
@@ -74,13 +92,13 @@ export default {
     }),
     noiseChart({
       id: 'var-noise', title: 'Noise of the batch variance',
-      description: 'std over batches of the unbiased batch variance, relative to the population variance.',
+      description: 'std over batches of the unbiased batch variance [[sample-variance|S²]], relative to the population variance. Its theory needs each unit\'s [[kurtosis]].',
       yLabel: 'std(batch variance) / S²', theory: 'theory, measured kurtosis',
       comparison: { key: 'gaussian', label: 'theory if Gaussian' },
     }),
     {
       id: 'example', title: 'Noise one example feels: BN vs dropout', group: 'compare',
-      description: 'rms change of a normalized value caused by the batch (BN) or by the mask (dropout).',
+      description: 'rms change of one example\'s value, in units of the unit\'s σ, caused by the batch it sits in (BN) or by the dropout mask (dropout).',
       x: { label: 'mini-batch size m', ...logTicks }, y: { label: 'rms noise (units of σ)', log: true },
       series: [
         { key: 'bn', label: 'BN (batch statistics)', color: colors.blue, marker: 'circle' },
@@ -110,6 +128,8 @@ export default {
     // Lines over the batch sizes, [key, values] each; a full batch has no point (log axes).
     const bySize = (...lines) => lines.map(([key, values]) => ({ key, x: m, y: masked(values, full) }));
     const deeper = result?.deeper;
+    const theory = arr(result?.mean_noise_theory);
+    const ends = noiseEnds(m, measured, result?.population);
     charts.get('mean-noise').update({
       series: [
         { key: 'measured', x: m, y: measured },
@@ -117,9 +137,11 @@ export default {
         ...(deeper ? bySize(['deeper', deeper.mean_noise]) : []),
         ...inspect(measured),
       ],
-      summary: at >= 0 && isNum(measured[at])
-        ? `At m = ${m[at]}: measured ${num(measured[at])}, theory ${num(arr(result.mean_noise_theory)[at])}.`
-        : 'Measured points appear batch size by batch size.',
+      summary: [
+        ends ? `Measured: ${num(measured[ends.lo])} σ at m = ${m[ends.lo]}, ${num(measured[ends.hi])} σ at m = ${m[ends.hi]} (${num(measured[ends.lo] / measured[ends.hi])}× less; theory ${num(theory[ends.lo] / theory[ends.hi])}×).` : '',
+        at >= 0 && isNum(measured[at]) ? `At m = ${m[at]}: measured ${num(measured[at])}, theory ${num(theory[at])}.`
+          : inspectFull ? `m = ${values.inspect} is the whole training set: no noise.` : 'Measured points appear batch size by batch size.',
+      ].filter(Boolean).join(' '),
       note: fullNote,
     });
     const vm = masked(result?.var_noise, full);
@@ -134,7 +156,11 @@ export default {
     const drop = result?.dropout || {};
     charts.get('example').update({
       series: bySize(['bn', result?.example_noise], ['bnTheory', result?.example_noise_theory], ['dropout', drop.example_noise]),
-      summary: isNum(drop.p) ? `Dropout (p = ${num(drop.p)}) adds the same noise at every batch size; BN's noise falls as the batch grows.` : '',
+      // The chart's own measure (noise one example feels, in σ): the takeaway of old quoted the
+      // spread of the mask factor (0.50 at p = 0.2) beside this line at about 0.88.
+      summary: isNum(drop.p)
+        ? `Dropout (p = ${num(drop.p)}): ${dropoutRange(drop.example_noise)} σ at every batch size; BN: ${ends ? `${num(arr(result?.example_noise)[ends.lo])} σ at m = ${m[ends.lo]}, ${num(arr(result?.example_noise)[ends.hi])} σ at m = ${m[ends.hi]}` : 'falls as the batch grows'}.`
+        : '',
     });
     const sample = result?.sample;
     const k = sample ? Array.from(arr(sample.batch_size)).indexOf(values.inspect) : -1;
@@ -144,12 +170,20 @@ export default {
       summary: inspectFull ? `m = ${values.inspect} is the whole training set: every batch mean equals the population mean (zero noise).`
         : hist ? `m = ${values.inspect}: ${int(hist.n)} batches, spread ${num(hist.sd)} σ.` : `No batches of size ${values.inspect} drawn yet.`,
     });
-    let text = typeof result?.takeaway === 'string' ? result.takeaway : '';
-    const i64 = Array.from(m).indexOf(64);
-    const i512 = Array.from(m).indexOf(512);
-    if (!text && i64 >= 0 && i512 >= 0 && isNum(measured[i64]) && isNum(measured[i512])) {
-      text = `Batch-mean noise ${num(measured[i64])} σ at 64 and ${num(measured[i512])} σ at 512: ${num(measured[i64] / measured[i512])}× less.`;
-    }
-    return text || `Measuring… ${pct(result?.progress, 0)}`;
+    // The question: how noisy are the batch statistics, and how does that change with m?
+    // Answered by the batch mean's noise at 64 and at the largest real mini-batch.
+    if (!ends || !result?.complete) return `Measuring… ${pct(result?.progress, 0)}`;
+    const ratio = measured[ends.lo] / measured[ends.hi];
+    const predicted = theory[ends.lo] / theory[ends.hi];
+    const agrees = Math.abs(ratio / predicted - 1) < 0.15;
+    const headline = `Here the batch mean's noise fell from ${num(measured[ends.lo])} σ at m = ${m[ends.lo]} to ${num(measured[ends.hi])} σ at m = ${m[ends.hi]}, ${num(ratio)}× less, ${agrees ? 'as' : 'where'} sampling theory predicts ${num(predicted)}×.`;
+    const N = result?.population;
+    const details = [
+      isNum(N) ? `Theory: 1/√m times the finite-population correction √((N−m)/(N−1)) for batches drawn without replacement from N = ${int(N)} examples.` : '',
+      fullSizes.length ? fullNote : '',
+      isNum(result?.kurtosis?.mean) ? `The batch variance's noise depends on the units' kurtosis (mean ${num(result.kurtosis.mean)}; 3 for a Gaussian).` : '',
+      isNum(drop.p) ? `Dropout (p = ${num(drop.p)}) moves one example's value by ${dropoutRange(drop.example_noise)} σ at every batch size: its noise does not depend on the batch.` : '',
+    ];
+    return takeaway(headline, details);
   },
 };

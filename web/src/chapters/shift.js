@@ -2,7 +2,7 @@
 // BN with its training statistics vs AdaBN (statistics re-estimated on the shifted inputs).
 import { num, pct } from '../format.js';
 import { colors } from '../palette.js';
-import { arr, batchControl, isNum, seedControl } from './common.js';
+import { arr, batchControl, isNum, listed, seedControl, takeaway } from './common.js';
 
 const arms = [
   { key: 'plain', label: 'without BN', color: colors.vermillion, dash: '7 4', marker: 'square' },
@@ -31,8 +31,8 @@ export default {
   title: 'Covariate shift of the inputs: "black cats, coloured cats"',
   claim: 'A network trained on one input distribution (black cats) does badly on a shifted one (coloured cats); normalization is said to help with such shifts.',
   intro: [
-    'Two networks, with and without BN, are trained on two moons and then tested on copies of the test set that are moved, scaled, stretched or rotated. The weights never change after training.',
-    'The measurement disagrees with the simple story: BN evaluated with its training statistics (the usual test-time rule) is no more robust than no BN. What helps is re-estimating BN\'s statistics on the shifted inputs (AdaBN): that exactly undoes a translation or an isotropic scale, because the first layer\'s per-unit mean and variance absorb them, but it cannot undo a rotation, which mixes the inputs differently for every unit.',
+    'Two networks, with and without BN, are trained on two moons and then tested on copies of the test set that are moved, scaled, stretched ([[anisotropic|anisotropically]]: more along one axis than the other) or rotated. The weights never change after training.',
+    'The measurement disagrees with the simple story: BN evaluated with its training statistics (the [[running-averages|running averages]] kept during training, the usual test-time rule) is no more robust than no BN. What helps is re-estimating BN\'s statistics on the shifted inputs ([[adabn|AdaBN]]): that exactly undoes a translation or an isotropic scale, because the first layer\'s per-unit mean and variance absorb them, but it cannot undo a rotation, which mixes the inputs differently for every unit.',
   ],
   evidence: {
     title: 'Where the measurement disagrees with the lecture',
@@ -51,7 +51,7 @@ export default {
   charts: [
     {
       id: 'accuracy', title: 'Test accuracy on each shifted test set',
-      description: 'Mean over seeds; bars are 95% intervals once several seeds ran. Chance is 50%.',
+      description: 'Mean over seeds; bars are 95% intervals once several seeds ran. Chance is 50%; below it, the shift has moved test points to where the other class lay in training, so the answers are inverted rather than random.',
       x: { label: 'test set', ticks: [0, 1, 2, 3, 4], domain: [-0.5, 4.5], tickFormat: (v) => shiftNames[v] ?? '' },
       y: { label: 'test accuracy', domain: [0, 1], tickFormat: (v) => pct(v, 0) },
       xFormat: (v) => shiftNames[v] ?? '', yFormat: (v) => pct(v, 1), dodge: 9,
@@ -75,19 +75,32 @@ export default {
     const shifts = arr(result?.shifts);
     const byName = new Map(shifts.map((s) => [s.name, s]));
     const index = (name) => shiftNames.indexOf(name);
+    const moved = shifts.filter((s) => s.name !== 'none' && index(s.name) >= 0);
+    // Mean accuracy of an arm over the shifted test sets (every named one but "none").
+    const meanOver = (key) => {
+      const v = moved.map((s) => s.accuracy?.[key]).filter(isNum);
+      return v.length === moved.length && v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
+    };
+    const means = shown.filter((a) => isNum(meanOver(a.key)));
+    const meanText = means.length ? ` Mean over the ${moved.length} shifted test sets: ${means.map((a) => `${a.label} ${pct(meanOver(a.key))}`).join(', ')}.` : '';
     charts.get('accuracy').update({
       series: shown.map((a) => {
         const list = shifts.filter((s) => index(s.name) >= 0);
         const acc = list.map((s) => s.accuracy?.[a.key]);
         const hw = list.map((s) => s.accuracy_half_width?.[a.key]);
+        // Intervals exist only once several seeds ran; without them no error columns at all
+        // (a one-seed run showed "NaN" in 20 cells of the data table).
+        const bars = hw.some((h) => isNum(h) && h > 0);
         return {
           key: a.key, x: list.map((s) => index(s.name)), y: acc,
-          errLo: acc.map((v, i) => (isNum(hw[i]) && hw[i] > 0 ? v - hw[i] : NaN)),
-          errHi: acc.map((v, i) => (isNum(hw[i]) && hw[i] > 0 ? v + hw[i] : NaN)),
+          ...(bars ? {
+            errLo: acc.map((v, i) => (isNum(hw[i]) && hw[i] > 0 ? v - hw[i] : v)),
+            errHi: acc.map((v, i) => (isNum(hw[i]) && hw[i] > 0 ? v + hw[i] : v)),
+          } : {}),
         };
       }),
       summary: shifts.length
-        ? shifts.map((s) => `${s.name}: ${shown.map((a) => `${a.label} ${pct(s.accuracy?.[a.key])}`).join(', ')}`).join('. ') + '.'
+        ? shifts.map((s) => `${s.name}: ${shown.map((a) => `${a.label} ${pct(s.accuracy?.[a.key])}`).join(', ')}`).join('. ') + '.' + meanText
         : 'Shifted test sets are evaluated after training.',
     });
     for (const kind of ['translate', 'rotate']) {
@@ -111,6 +124,65 @@ export default {
       grid: grid(s?.boundary?.[bnArm]), points: s?.points,
       summary: s ? `Test set ${describe(s.transform)}: accuracy ${pct(s.accuracy?.[bnArm])}.` : 'Shown after training.',
     });
-    return typeof result?.takeaway === 'string' ? result.takeaway : '';
+    return shiftTakeaway(result, values, { byName, moved, meanOver });
   },
 };
+
+// The question: is BN robust to a shift of its inputs? Answered by the mean accuracy over the
+// shifted test sets, BN with its training statistics against no BN (both always on the chart).
+// Share of the shifted test points whose nearest training point has the other label.
+function otherClassShare(test, train) {
+  const tx = arr(test?.x0); const ty = arr(test?.x1); const tl = arr(test?.label);
+  const rx = arr(train?.x0); const ry = arr(train?.x1); const rl = arr(train?.label);
+  if (!tl.length || !rl.length) return NaN;
+  let other = 0;
+  for (let i = 0; i < tl.length; i += 1) {
+    let best = Infinity;
+    let label = -1;
+    for (let j = 0; j < rl.length; j += 1) {
+      const d = (tx[i] - rx[j]) ** 2 + (ty[i] - ry[j]) ** 2;
+      if (d < best) { best = d; label = rl[j]; }
+    }
+    if (label !== tl[i]) other += 1;
+  }
+  return other / tl.length;
+}
+
+function shiftTakeaway(result, values, { byName, moved, meanOver }) {
+  const native = typeof result?.takeaway === 'string' ? result.takeaway : '';
+  const bn = meanOver('bn_running');
+  const plain = meanOver('plain');
+  const div = result?.diverged_at || {};
+  if (!isNum(bn) || !isNum(plain) || isNum(div.bn)) return native;
+  const robust = bn > plain + 0.02;
+  const headline = robust
+    ? `On the ${moved.length} shifted test sets BN with its training statistics averaged ${pct(bn)}, better than the ${pct(plain)} without BN.`
+    : `On the ${moved.length} shifted test sets BN with its training statistics averaged ${pct(bn)}, no better than the ${pct(plain)} without BN.`;
+  const none = byName.get('none');
+  const details = [];
+  if (none) details.push(`Unshifted: ${arms.filter((a) => a.key === 'plain' || a.key === 'bn_running').map((a) => `${a.label} ${pct(none.accuracy?.[a.key])}`).join(', ')}.`);
+  // AdaBN "restores" a shift when it comes back to within the run's tolerance of unshifted BN.
+  const tol = result?.spec?.restore_tolerance ?? 0.02;
+  const ref = none?.accuracy?.adabn ?? none?.accuracy?.bn_running;
+  const restored = moved.filter((s) => isNum(ref) && isNum(s.accuracy?.adabn) && ref - s.accuracy.adabn <= tol).map((s) => s.name);
+  const notRestored = moved.filter((s) => !restored.includes(s.name)).map((s) => s.name);
+  // Below chance: check that the shift moved the test points next to training points of the other
+  // class (nearest neighbour among the points shown), which is what makes the answers inverted.
+  const inverted = moved.filter((s) => ['plain', 'bn_running'].every((k) => s.accuracy?.[k] < 0.45));
+  for (const s of inverted) {
+    const other = otherClassShare(s.points, result?.points);
+    const accs = ['plain', 'bn_running'].map((k) => pct(s.accuracy[k]));
+    if (isNum(other) && other > 0.5) {
+      details.push(`The ${s.name} test set scores below chance (${listed(accs)}): ${describe(s.transform)}, ${pct(other, 0)} of the test points shown land next to training points of the other class, so both nets give systematically inverted answers, not random ones.`);
+    }
+  }
+  const adabnText = values.adabn
+    ? `Re-estimating the statistics on the shifted inputs (AdaBN) gives ${moved.map((s) => `${s.name} ${pct(s.accuracy?.adabn)}`).join(', ')}`
+    : 'Tick "Re-estimate BN statistics on the shifted inputs (AdaBN)" to see what re-estimating does';
+  const undo = restored.length ? `: it restores ${listed(restored)}` : '';
+  const fails = notRestored.length ? `${restored.length ? ' but not' : ': it restores none of'} ${listed(notRestored)}` : '';
+  return takeaway(headline, details, robust ? null : {
+    title: 'BN alone does not make the net robust to shifted inputs',
+    text: `The lecture suggests normalization helps with covariate shift; here BN with its training statistics is no more robust than no BN (${pct(bn)} vs ${pct(plain)}). ${adabnText}${values.adabn ? `${undo}${fails}` : ''}.${notRestored.includes('rotate') ? ' A per-unit mean and variance cannot undo a rotation, which mixes the two inputs differently for every unit.' : ''}`,
+  });
+}

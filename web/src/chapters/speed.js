@@ -1,7 +1,7 @@
 // Chapter 1: normalizing speeds learning. Two nets, the same seed and batches, in lock-step.
 import { int, num, pct } from '../format.js';
 import { colors } from '../palette.js';
-import { arr, batchControl, isNum, lastFinite, lrControl, momentumControl, netStyles, seedControl } from './common.js';
+import { arr, batchControl, capitalize, isNum, lastFinite, lrControl, momentumControl, netStyles, seedControl, sentences, takeaway } from './common.js';
 
 const nets = ['plain', 'bn'];
 
@@ -12,7 +12,7 @@ export default {
   title: 'Normalizing speeds up learning',
   claim: 'Normalizing the inputs of every layer lets gradient descent take bigger, safer steps, so the network learns faster.',
   intro: [
-    'Two copies of the same network (two spirals, 4 hidden layers of 64 ReLU units) start from the same weights and see the same mini-batches in the same order. The only difference: one normalizes each hidden pre-activation over the mini-batch (batch norm), the other does not. They train in lock-step, so each step on the left is the same step on the right.',
+    'Two copies of the same network (two spirals, 4 hidden layers of 64 ReLU units) start from the same weights and see the same mini-batches in the same order. The only difference: one normalizes each hidden pre-activation with the [[mini-batch-statistics|mean and variance of the current mini-batch]] (batch norm), the other does not. They train in lock-step, so each step on the left is the same step on the right.',
     'Try the learning rate: at 0.01 both learn, BN sooner; at 0.3 and above watch the plain network fail (its loss climbs back to chance, 0.69, or it diverges) while BN keeps training.',
   ],
   controls: [
@@ -46,16 +46,18 @@ export default {
       const net = data[key] || {};
       return { key, x: arr(net.eval_step), y: arr(net[field]), diverged: isNum(net.diverged_at) };
     };
+    // One phrase per net, said the same way in the loss chart's summary and in the headline.
     const state = (key) => {
       const net = data[key] || {};
-      if (isNum(net.diverged_at)) return `${netStyles[key].label} diverged at step ${int(net.diverged_at)}`;
-      if (isNum(net.steps_to_target)) return `${netStyles[key].label} reached loss ${num(target)} at step ${int(net.steps_to_target)}`;
-      return `${netStyles[key].label} is at loss ${num(lastFinite(net.train_loss))}`;
+      const who = `the net ${netStyles[key].label}`;
+      if (isNum(net.diverged_at)) return `${who} diverged at step ${int(net.diverged_at)}`;
+      if (isNum(net.steps_to_target)) return `${who} reached training loss ${num(target)} at step ${int(net.steps_to_target)}`;
+      return `${who} is at training loss ${num(lastFinite(net.train_loss))}`;
     };
     charts.get('loss').update({
       series: nets.map((k) => curve(k, 'train_loss')),
       hlines: isNum(target) ? [{ key: 'target', y: target, label: `target ${num(target)}` }] : [],
-      summary: `${state('bn')}; ${state('plain')}.`,
+      summary: `${capitalize(state('bn'))}; ${state('plain')}.`,
     });
     charts.get('accuracy').update({
       series: nets.map((k) => curve(k, 'test_accuracy')),
@@ -69,7 +71,16 @@ export default {
         summary: isNum(net.diverged_at) ? `${netStyles[k].label}: diverged; the regions show the last weights before it blew up.` : `${netStyles[k].label}: test accuracy ${pct(lastFinite(net.test_accuracy))}.`,
       });
     }
-    if (typeof result?.takeaway === 'string' && result.takeaway) return result.takeaway;
-    return `${state('bn')}; ${state('plain')}.`;
+    // The question: does BN learn faster? Answered by the two nets' steps to the target loss.
+    const native = sentences(result?.takeaway);
+    const accuracy = nets.map((k) => (isNum(data[k]?.diverged_at) ? '' : `${netStyles[k].label} ${pct(lastFinite(data[k]?.test_accuracy))}`)).filter(Boolean);
+    const reached = nets.every((k) => isNum(data[k]?.steps_to_target) && !isNum(data[k]?.diverged_at));
+    const headline = reached
+      ? `Here ${state('bn')}, the net without BN at step ${int(data.plain.steps_to_target)}.`
+      : `Here ${state('bn')}, and ${state('plain')}.`;
+    return takeaway(headline, [
+      ...native.slice(1).map((t) => t.replace(/(\d)x faster/, '$1× faster')),
+      accuracy.length ? `Test accuracy at the latest evaluation: ${accuracy.join(', ')}.` : '',
+    ]);
   },
 };

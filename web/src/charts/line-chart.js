@@ -146,6 +146,8 @@ export function lineChart(el, opts) {
       if (series.errLo) ys.push(...series.errLo, ...series.errHi);
     }
     for (const line of (data.hlines || []).concat(ghost?.hlines || [])) ys.push(line.y);
+    // yInclude: values the y-range must cover (comparable panels pass the same pair, so share a range).
+    if (data.yInclude) ys.push(...data.yInclude);
     const xLog = !!opts.x?.log;
     const yLog = !!opts.y?.log;
     let xd = opts.x?.domain || extent(xs, { log: xLog }) || (xLog ? [1, 10] : [0, 1]);
@@ -424,7 +426,7 @@ export function lineChart(el, opts) {
   return {
     frame,
     update(next) {
-      data = { series: next.series || [], hlines: next.hlines || [] };
+      data = { series: next.series || [], hlines: next.hlines || [], yInclude: next.yInclude || null };
       updateLegend();
       render();
       frame.setSummary(next.summary || '');

@@ -120,7 +120,9 @@ export function scatterChart(el, opts) {
     svg.setAttribute('height', height);
     clear(content);
     s('rect', { x: 0, y: 0, width: size, height, fill: '#ffffff' }, content);
-    for (const t of ticks(sx, 4)) {
+    // Four ticks, or more when a nice step of four leaves fewer than three (a lone 0 is no scale).
+    const tickValues = ticks(sx, 4).length >= 3 ? ticks(sx, 4) : ticks(sx, 8);
+    for (const t of tickValues) {
       s('line', { x1: sx(t), x2: sx(t), y1: margin.top, y2: margin.top + inner, stroke: '#eeeeee' }, content);
       s('text', { x: sx(t), y: margin.top + inner + 15, 'text-anchor': 'middle', fill: '#333333', text: tickLabel(t) }, content);
       s('line', { x1: margin.left, x2: margin.left + inner, y1: sy(t), y2: sy(t), stroke: '#eeeeee' }, content);
