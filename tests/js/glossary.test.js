@@ -29,7 +29,7 @@ test('every [[id]] in web/src/chapters/*.js has an entry in web/src/glossary.js'
 
 test('the glossary defines the terms the lab uses without explaining them', () => {
   const needed = ['kurtosis', 'finite-population-correction', 'sample-variance', 'first-two-moments', 'one-sigma-ellipse',
-    'gradient-change', 'anisotropic', 'ghost-batches', 'full-batch', 'mini-batch-statistics', 'population-statistics',
+    'gradient-change', 'anisotropic', 'ghost-batches', 'full-batch', 'mini-batch-statistics', 'whole-set-statistics',
     'running-averages', 'adabn', 'loss-gap', 'internal-covariate-shift', 'percentile-bands'];
   for (const id of needed) {
     const entry = glossary[id];

@@ -57,7 +57,7 @@ export const glossary = {
     definition: 'The mean and variance of a hidden unit computed over the current mini-batch only, as batch norm does while '
       + 'training. They change from batch to batch: that is batch norm\'s noise.',
   },
-  'population-statistics': {
+  'whole-set-statistics': {
     term: 'whole-set (population) statistics',
     definition: 'The mean and variance of a hidden unit computed over the whole training set at the current weights. They '
       + 'carry no batch-to-batch noise.',
