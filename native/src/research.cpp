@@ -52,4 +52,57 @@ json one_cell_merge(const std::string& chapter, const json& results, const std::
   return results[0];
 }
 
+json seed_cells(const SeedCells& c) {
+  json list = json::array();
+  for (int i = 0; i < c.seeds; ++i) list.push_back(c.cell_spec(i));
+  return list;
+}
+
+const json& field_at(const json& j, std::initializer_list<const char*> path, const std::string& where) {
+  const json* at = &j;
+  std::string w = where;
+  for (const char* key : path) {
+    w += std::string(".") + key;
+    if (!at->is_object() || !at->contains(key)) throw Error(w + ": missing");
+    at = &(*at)[key];
+  }
+  return *at;
+}
+
+json merge_seed_cells(const json& spec, const json& results, const SeedCells& c) {
+  const std::size_t n = static_cast<std::size_t>(c.seeds);
+  if (!results.is_array() || results.size() != n)
+    throw Error("merge: cell_results must be an array of " + std::to_string(n) +
+                " entries (one per cell of cells(spec), null = not done)");
+  json seed_runs = json::array();
+  const json* first = nullptr;
+  const json* last = nullptr;
+  std::size_t done = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const json& cell = results[i];
+    if (cell.is_null()) continue;
+    const std::string where = "merge: cell_results[" + std::to_string(i) + "]";
+    if (!cell.is_object() || !cell.contains("spec") || cell["spec"] != c.cell_spec(static_cast<int>(i)))
+      throw Error(where + ": not the result of cell " + std::to_string(i) + " of this spec");
+    if (cell.value("complete", json()) != true) throw Error(where + ": not complete (pass null for a cell that is not done)");
+    json run = c.seed_run(cell, where);
+    run["seed"] = c.seed + i;
+    for (const std::string& f : c.from_last)
+      if (!cell.contains(f)) throw Error(where + "." + f + ": missing");
+    seed_runs.push_back(std::move(run));
+    if (i == 0) first = &cell;
+    last = &cell;
+    ++done;
+  }
+  json r = first ? *first : c.empty_start();
+  r["spec"] = spec;
+  r["complete"] = done == n;
+  r["progress"] = done == n ? 1.0 : static_cast<double>(done) / static_cast<double>(n);
+  if (last)
+    for (const std::string& f : c.from_last) r[f] = (*last)[f];
+  if (n > 1) r["seed_runs"] = seed_runs;
+  if (c.finish && first) c.finish(r, seed_runs);
+  return r;
+}
+
 }  // namespace bnlab

@@ -171,13 +171,24 @@ test('limits: one process keeps the bounds, a sweep as cells is as large as aske
   assert.match(bnlab(['cells', heavyImages, '--count']).stderr, /^bnlab: images: one cell \(one net of one seed/);
 });
 
-test('speed as cells: one per seed (seeds = 200 is 200 cells), merged into the bytes of bnlab run', needsCli, () => {
-  const speed = write('speed.json', { chapter: 'speed', seeds: 3, steps: 60, eval_every: 20, grid: 8 });
-  assert.equal(ok(['cells', speed, '--count']).stdout, '3\n');
-  const out = path.join(tmp, 'speed-out');
-  for (const k of [2, 0, 1]) ok(['run', speed, '--quiet', '--cell', String(k), '--out-dir', out]);
-  const merged = ok(['merge', speed, out]).stdout;
-  assert.ok(merged === ok(['run', speed, '--quiet']).stdout, 'merge = run');
-  assert.ok(merged === ok(['run', speed, '--quiet', '--jobs', '2']).stdout, 'merge = run --jobs 2');
-  assert.equal(ok(['cells', write('speed-200.json', { chapter: 'speed', seeds: 200 }), '--count']).stdout, '200\n');
-});
+// Chapters split into one cell per seed at research scale, each checked against a one-process run.
+const seedChapters = [
+  ['speed', { chapter: 'speed', seeds: 3, steps: 60, eval_every: 20, grid: 8 }],
+  ['distribution', { chapter: 'distribution', seeds: 3, steps: 60 }],
+];
+for (const [name, spec] of seedChapters) {
+  test(`${name} as cells: one per seed (seeds = 200 is 200 cells), merged into the bytes of bnlab run`, needsCli, () => {
+    const specPath = write(`${name}.json`, spec);
+    assert.equal(ok(['cells', specPath, '--count']).stdout, '3\n');
+    const out = path.join(tmp, `${name}-out`);
+    for (const k of [2, 0, 1]) ok(['run', specPath, '--quiet', '--cell', String(k), '--out-dir', out]);
+    const merged = ok(['merge', specPath, out]).stdout;
+    assert.ok(merged === ok(['run', specPath, '--quiet']).stdout, 'merge = run');
+    assert.ok(merged === ok(['run', specPath, '--quiet', '--jobs', '2']).stdout, 'merge = run --jobs 2');
+    const partial = JSON.parse(ok(['merge', specPath, path.join(out, 'cell-000002.json'), '--partial']).stdout);
+    assert.equal(partial.complete, false);
+    assert.equal(partial.seed_runs.length, 1);
+    assert.equal(ok(['cells', write(`${name}-200.json`, { chapter: name, seeds: 200 }), '--count']).stdout, '200\n');
+    assert.match(bnlab(['validate', write(`${name}-200.json`, { chapter: name, seeds: 200 })]).stderr, /spec\.seeds = 200: must be a whole number/);
+  });
+}
