@@ -44,8 +44,9 @@ function runningCells(outDir) {
   return found;
 }
 
-// parallel -j 2 over every cell; with `killOne`, once a cell has finished and another is running,
-// that running job is killed (SIGKILL). Resolves with parallel's exit status and stderr.
+// parallel -j 2 over every cell; with `killOne`, a job that started after the first cell finished
+// is killed (SIGKILL) while it runs: one started early could be writing its result just then.
+// Resolves with parallel's exit status, stderr and the killed job's pid.
 function parallelCells(specPath, n, outDir, killOne) {
   return new Promise((resolve, reject) => {
     const args = ['-j', '2', cli, 'run', specPath, '--quiet', '--cell', '{}', '--out-dir', outDir, ':::', ...Array.from({ length: n }, (_, k) => String(k))];
@@ -53,12 +54,18 @@ function parallelCells(specPath, n, outDir, killOne) {
     let stderr = '';
     let killed = null;
     job.stderr.on('data', (d) => { stderr += d; });
+    const early = new Set();  // jobs seen running before any cell had finished
     const timer = killOne && setInterval(() => {
       if (killed !== null) return;
       const done = fs.existsSync(outDir) ? fs.readdirSync(outDir).filter((f) => /^cell-\d+\.json$/.test(f)).length : 0;
       const running = runningCells(outDir);
-      if (done >= 1 && running.length) {
-        killed = running[0];
+      if (done === 0) {
+        for (const pid of running) early.add(pid);
+        return;
+      }
+      const fresh = running.find((pid) => !early.has(pid));
+      if (fresh !== undefined) {
+        killed = fresh;
         process.kill(killed, 'SIGKILL');
       }
     }, 20);
