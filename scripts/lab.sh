@@ -158,6 +158,8 @@ cmd_test() {
     case "$name" in
       test:native)
         if build_failed native; then skip_part "$name" "the native build failed"; continue; fi ;;
+      test:cli)
+        if build_failed native; then skip_part "$name" "the native build failed"; continue; fi ;;
       test:js)
         if build_failed wasm; then skip_part "$name" "the wasm build failed"; continue; fi ;;
       test:browser)

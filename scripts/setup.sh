@@ -13,6 +13,7 @@
 #                        libcli11-dev                  the bnlab command line
 #                        zlib1g-dev                    the CLI gunzips the Fashion-MNIST files
 #                        dataset-fashion-mnist         the images chapter's data (30 MB)
+#                        parallel                      GNU parallel: the test that runs a sweep as cells
 #                        emscripten                    em++ for the WebAssembly build
 #                        clang libclang-rt-dev         clang++ with libFuzzer and the sanitizer runtimes
 #                                                      (scripts/fuzz.sh, scripts/sanitize.sh)
@@ -51,6 +52,7 @@ requirements=(
   "libcli11-dev:pkg"
   "zlib1g-dev:pkg"
   "dataset-fashion-mnist:pkg"
+  "parallel:pkg"  # by package: moreutils has another command named parallel
   "emscripten:cmd:em++"
   "clang:cmd:clang++"
   "libclang-rt-dev:pkg"

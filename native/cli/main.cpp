@@ -7,9 +7,14 @@
 //                                  (--data: where a chapter's data are; images: Fashion-MNIST,
 //                                  default $BNLAB_FASHION_MNIST or /usr/share/datasets/fashion-mnist)
 //   bnlab bench [--steps N] [--json] [--clock wall|cpu]  training throughput of DESIGN's benchmark net (samples/s)
+// A sweep as independent cells for outside schedulers (cells.h; README "Research scale"):
+//   bnlab cells SPEC [--count]     the cells, one complete spec per line in merge order, or how many
+//   bnlab run SPEC --cell K | --cells A-B [--out-dir DIR]   run those cells, one after the other
+//   bnlab merge SPEC RESULT... [--partial] [--out FILE]      join cell results (files or directories)
 // Exit status: 0 success, 2 bad spec or arguments (one line on stderr), 1 a run that failed.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <cstdio>
@@ -25,6 +30,7 @@
 #include "bnlab/api.h"
 #include "bnlab/bench.h"
 #include "bnlab/spec.h"
+#include "cells.h"
 #include "data_files.h"
 #include "jobs.h"
 
@@ -153,6 +159,31 @@ int main(int argc, char** argv) {
                       "the chapter's data: for images a directory of the Fashion-MNIST IDX files (.gz or not) or a "
                       "bundle file (default: $BNLAB_FASHION_MNIST or /usr/share/datasets/fashion-mnist)");
 
+  std::string cell_option, cells_option, out_dir;
+  run_cmd->add_option("--cell", cell_option,
+                      "run only cell K (0-based, see bnlab cells) of the spec's sweep: prints its result record, or "
+                      "writes it to --out-dir");
+  run_cmd->add_option("--cells", cells_option, "run cells A to B (inclusive) one after the other");
+  run_cmd->add_option("--out-dir", out_dir,
+                      "with --cell/--cells: write cell K's result to DIR/cell-K.json (atomically); a cell already "
+                      "there is skipped, so a rerun resumes");
+
+  auto* cells_cmd = app.add_subcommand("cells", "Print a sweep's cells: one complete spec per line (JSON Lines), in merge order");
+  std::string cells_path;
+  bool cells_count = false;
+  cells_cmd->add_option("spec", cells_path, "spec file, or - for standard input")->required();
+  cells_cmd->add_flag("--count", cells_count, "print only how many cells there are");
+
+  auto* merge_cmd = app.add_subcommand("merge", "Join cell results (bnlab run --cell) into the bytes bnlab run SPEC prints");
+  std::string merge_spec, merge_out;
+  std::vector<std::string> merge_inputs;
+  bool merge_partial = false;
+  merge_cmd->add_option("spec", merge_spec, "the sweep's spec file, or - for standard input")->required();
+  merge_cmd->add_option("results", merge_inputs, "result files (one record per line) or directories (their cell-*.json)")
+      ->required();
+  merge_cmd->add_flag("--partial", merge_partial, "merge the cells there are; the result says \"complete\": false");
+  merge_cmd->add_option("--out", merge_out, "write the result to FILE instead of stdout");
+
   auto* bench_cmd = app.add_subcommand("bench", "Measure training throughput (samples/s) of a 2-64-64-64-2 MLP");
   int bench_steps = 3000;
   bench_cmd->add_option("--steps", bench_steps, "batch-64 training steps per measurement")->check(CLI::Range(10, 1000000));
@@ -216,7 +247,42 @@ int main(int argc, char** argv) {
       std::cout << o.json << "\n";
       return 0;
     }
+    if (app.got_subcommand(cells_cmd)) {
+      if (!read_spec(cells_path, text, error)) return fail(error);
+      bnlab_cli::Sweep sweep;
+      if (const int code = bnlab_cli::load_sweep(text, sweep, error)) return fail(error, code);
+      if (cells_count) {
+        std::cout << sweep.cells.size() << "\n";
+        return 0;
+      }
+      std::string lines;
+      for (const std::string& c : sweep.cells) lines += c + "\n";
+      std::cout << lines;
+      return 0;
+    }
+    if (app.got_subcommand(merge_cmd)) {
+      if (merge_spec == "-" && std::count(merge_inputs.begin(), merge_inputs.end(), "-") > 0)
+        return fail("merge: the spec and a result cannot both be standard input (-)");
+      if (std::count(merge_inputs.begin(), merge_inputs.end(), "-") > 1)
+        return fail("merge: standard input (-) given twice");
+      if (!read_spec(merge_spec, text, error)) return fail(error);
+      bnlab_cli::Sweep sweep;
+      if (const int code = bnlab_cli::load_sweep(text, sweep, error)) return fail(error, code);
+      std::string result, notes;
+      if (const int code = bnlab_cli::merge_results(sweep, merge_inputs, merge_partial, result, notes, error))
+        return fail(error, code);
+      if (!notes.empty()) std::cerr << "bnlab: " << notes << "\n";
+      return emit(result, merge_out);
+    }
     if (!read_spec(run_path, text, error)) return fail(error);
+    const bool as_cells = !cell_option.empty() || !cells_option.empty();
+    if (!cell_option.empty() && !cells_option.empty()) return fail("run: --cell and --cells: give one of them");
+    if (!out_dir.empty() && !as_cells) return fail("run: --out-dir: needs --cell K or --cells A-B");
+    if (as_cells && seeds > 0)
+      return fail("run: --seeds with --cell/--cells: put \"seeds\" in the spec file, so cells and merge read the same sweep");
+    if (as_cells && jobs > 1)
+      return fail("run: --jobs with --cell/--cells: cells run one after the other (a scheduler runs several at once)");
+    if (!out_dir.empty() && !out_path.empty()) return fail("run: --out and --out-dir: give one of them");
     if (seeds > 0) {
       nlohmann::json spec;
       try {
@@ -228,13 +294,35 @@ int main(int argc, char** argv) {
       spec["seeds"] = seeds;
       text = spec.dump();
     }
+    // With --cell/--cells: the sweep at research scale and the cells asked for, checked first.
+    bnlab_cli::Sweep sweep;
+    std::size_t first = 0, last = 0;
+    if (as_cells) {
+      if (const int code = bnlab_cli::load_sweep(text, sweep, error)) return fail(error, code);
+      const bool one = !cell_option.empty();
+      if (const int code = bnlab_cli::parse_cell_range(one ? cell_option : cells_option, one ? "--cell" : "--cells",
+                                                       sweep.cells.size(), first, last, error))
+        return fail(error, code);
+    }
     const std::string needed = bnlab::required_data(chapter_name(text));
     std::string bundle;
-    if (!needed.empty()) {
+    if (!needed.empty() && !as_cells) {
       const bnlab::Outcome checked = bnlab::validate(text);  // a bad spec is named before any data is read
       if (!checked.ok) return fail(checked.error);
+    }
+    if (!needed.empty()) {
       if (!bnlab_cli::read_fashion_mnist(data_path.empty() ? bnlab_cli::default_fashion_dir() : data_path, bundle, error))
         return fail(error, 1);
+    }
+    if (as_cells) {
+      bnlab_cli::CellRunOptions options;
+      options.out_dir = out_dir;
+      options.out_path = out_path;
+      options.quiet = quiet;
+      options.data_name = needed;
+      options.data = needed.empty() ? nullptr : &bundle;
+      if (const int code = bnlab_cli::run_cell_range(sweep, first, last, options, error)) return fail(error, code);
+      return 0;
     }
     if (jobs > 1) {
       ProgressBar bar;

@@ -4,7 +4,9 @@
 #include <array>
 #include <cmath>
 
+#include "bnlab/error.h"
 #include "bnlab/experiments/plumbing.h"
+#include "bnlab/research.h"
 
 namespace bnlab {
 
@@ -113,6 +115,17 @@ struct FramePoints {
 };
 
 json rows_json(const std::array<std::vector<double>, 2>& r) { return json::array({series(r[0]), series(r[1])}); }
+
+// The takeaway's sentence on the band drift's mean over the seeds finished (more than one).
+std::string mean_over_seeds(const json& seed_runs) {
+  double plain = 0.0, bn = 0.0;
+  for (const json& r : seed_runs) {
+    plain += r["plain_band_drift_all"].get<double>();
+    bn += r["bn_band_drift_all"].get<double>();
+  }
+  const double n = static_cast<double>(seed_runs.size());
+  return " Mean over " + std::to_string(seed_runs.size()) + " seeds: " + fixed(plain / n, 2) + " vs " + fixed(bn / n, 2) + ".";
+}
 
 class DistributionExperiment : public LockStepExperiment {
  public:
@@ -316,15 +329,7 @@ class DistributionExperiment : public LockStepExperiment {
     t += " Percentile bands (15/50/85th) of layer " + std::to_string(probe_layer_) + " drifted " +
          fixed(s.band_all[kPlain], 2) + " band widths without BN vs " + fixed(s.band_all[kBn], 2) +
          " with BN (mean over its units).";
-    if (seed_runs_.size() > 1) {
-      double plain = 0.0, bn = 0.0;
-      for (const json& r : seed_runs_) {
-        plain += r["plain_band_drift_all"].get<double>();
-        bn += r["bn_band_drift_all"].get<double>();
-      }
-      const double n = static_cast<double>(seed_runs_.size());
-      t += " Mean over " + std::to_string(seed_runs_.size()) + " seeds: " + fixed(plain / n, 2) + " vs " + fixed(bn / n, 2) + ".";
-    }
+    if (seed_runs_.size() > 1) t += mean_over_seeds(seed_runs_);
     if (div[kPlain] > 0) t += " The plain net diverged at step " + with_commas(div[kPlain]) + ".";
     if (div[kBn] > 0) t += " The BN net diverged at step " + with_commas(div[kBn]) + ".";
     return t;
@@ -341,12 +346,67 @@ class DistributionExperiment : public LockStepExperiment {
   json seed_runs_ = json::array();
 };
 
+// One cell per seed at research scale (research.h SeedCells): a multi-seed run's result is its
+// first seed's (trails, frames, percentiles, takeaway) plus one seed_runs entry per seed, made of
+// numbers each seed's own result shows (its drift and band drift).
+SeedCells distribution_seed_cells(const DistributionSpec& s) {
+  SeedCells c;
+  c.seed = s.seeds.seed;
+  c.seeds = s.seeds.seeds;
+  c.cell_spec = [s](int i) {
+    DistributionSpec k = s;
+    k.seeds.seed = s.seeds.seed + static_cast<std::uint64_t>(i);
+    k.seeds.seeds = 1;
+    return to_json(k);
+  };
+  c.seed_run = [](const json& cell, const std::string& where) {
+    auto number = [&](std::initializer_list<const char*> path) {
+      const json& v = field_at(cell, path, where);
+      if (!(v.is_null() || v.is_number())) throw Error(where + ": " + *(path.end() - 1) + ": must be a number or null");
+      return v;
+    };
+    return json{{"plain_mean_drift_sd", number({"drift", "plain_z", "mean_in_sd"})},
+                {"bn_z_mean_drift_sd", number({"drift", "bn_z", "mean_in_sd"})},
+                {"bn_z_tilde_mean_drift", number({"drift", "bn_z_tilde", "mean"})},
+                {"bn_z_tilde_mean_drift_sd", number({"drift", "bn_z_tilde", "mean_in_sd"})},
+                {"plain_band_drift", number({"band_drift", "plain"})},
+                {"bn_band_drift", number({"band_drift", "bn"})},
+                {"plain_band_drift_all", number({"band_drift_all_units", "plain"})},
+                {"bn_band_drift_all", number({"band_drift_all_units", "bn"})}};
+  };
+  c.empty_start = [s] { return DistributionExperiment(s).result(); };
+  // The first seed's takeaway gains the run's sentence on the mean over seeds, before the
+  // sentences on divergence (the order takeaway() writes them in).
+  c.finish = [](json& r, const json& seed_runs) {
+    if (seed_runs.size() < 2) return;
+    for (const json& run : seed_runs)
+      if (!run["plain_band_drift_all"].is_number() || !run["bn_band_drift_all"].is_number()) return;
+    if (!r.contains("takeaway") || !r["takeaway"].is_string()) throw Error("merge: cell_results[0].takeaway: missing");
+    std::string t = r["takeaway"].get<std::string>();
+    std::size_t at = t.size();
+    for (const char* d : {" The plain net diverged at step ", " The BN net diverged at step "}) at = std::min(at, t.find(d));
+    r["takeaway"] = t.insert(at, mean_over_seeds(seed_runs));
+  };
+  return c;
+}
+
 }  // namespace
 
 Chapter distribution_chapter() {
-  return make_chapter<DistributionSpec, DistributionExperiment>(
+  Chapter c = make_chapter<DistributionSpec, DistributionExperiment>(
       "distribution", "Later layers see a steadier distribution", parse_distribution_spec,
       static_cast<json (*)(const DistributionSpec&)>(to_json));
+  // One cell per seed at research scale only; the page and `bnlab run --jobs` keep one cell.
+  c.cells = [](const json& j) {
+    const DistributionSpec s = parse_distribution_spec(j);
+    return ResearchScale::active() ? seed_cells(distribution_seed_cells(s)) : json::array({to_json(s)});
+  };
+  c.merge = [](const json& j, const json& results) {
+    const DistributionSpec s = parse_distribution_spec(j);
+    if (ResearchScale::active()) return merge_seed_cells(to_json(s), results, distribution_seed_cells(s));
+    return one_cell_merge("distribution", results, [&] { return DistributionExperiment(s).result(); });
+  };
+  return c;
 }
 
 }  // namespace bnlab

@@ -6,6 +6,7 @@
 
 #include "bnlab/error.h"
 #include "bnlab/experiments/plumbing.h"
+#include "bnlab/research.h"
 
 namespace bnlab {
 
@@ -36,7 +37,7 @@ void images_fields(Io& io, S& s) {
 ImagesSpec parse_images_spec(const json& j) {
   ImagesSpec s;
   SpecReader r(j, "spec");
-  s.seeds = read_seed_fields(r, "images", s.seeds, 10);
+  s.seeds = read_seed_fields(r, "images", s.seeds, sweep_max_seeds(10));
   {
     SpecReader d = r.child("data", "the image set, and how many of the provided images are used");
     FieldReader din(d);
@@ -53,7 +54,7 @@ ImagesSpec parse_images_spec(const json& j) {
   images_fields(in, s);
   s.net = r.choice("net", s.net, {"both", "plain", "bn"},
                    "the nets trained: both in lock-step (the chapter), or one alone: a cell of the worker pool");
-  s.seed_index = r.integer("seed_index", s.seed_index, 0, 9, "a cell's seed: seed + seed_index (0 unless net names one net)");
+  s.seed_index = r.integer("seed_index", s.seed_index, 0, sweep_max_seeds(10) - 1, "a cell's seed: seed + seed_index (0 unless net names one net)");
   r.finish();
   if (s.seed_index >= s.seeds.seeds)
     throw Error("spec.seed_index = " + std::to_string(s.seed_index) + ": must be < spec.seeds (" +
@@ -79,10 +80,15 @@ ImagesSpec parse_images_spec(const json& j) {
   const double n_test = s.n_test > 0 ? s.n_test : 10000.0;
   const double evals = static_cast<double>(s.steps) / s.eval_every + 2.0;
   const double probes = static_cast<double>(s.steps) / s.probe_every + 2.0;
-  check_work(s.seeds.seeds * 2.0 *
-                 (s.steps * s.train.batch_size * train_cost(bn) + probes * s.probe_size * eval_cost(bn) +
-                  (evals + s.test_batch_sizes.size() + 1.0) * n_test * eval_cost(bn)),
-             "images: seeds x 2 nets x (steps x batch + probes x probe_size + evaluations x n_test)");
+  const double per_net = s.steps * s.train.batch_size * train_cost(bn) + probes * s.probe_size * eval_cost(bn) +
+                         (evals + s.test_batch_sizes.size() + 1.0) * n_test * eval_cost(bn);
+  // At research scale (research.h) outside schedulers run the cells: each cell (one net of one
+  // seed) is held to the bound, the whole sweep is as large as asked.
+  if (ResearchScale::active())
+    check_work(per_net, "images: one cell (one net of one seed: steps x batch + probes x probe_size + evaluations x n_test)");
+  else
+    check_work(s.seeds.seeds * 2.0 * per_net,
+               "images: seeds x 2 nets x (steps x batch + probes x probe_size + evaluations x n_test)");
   return s;
 }
 

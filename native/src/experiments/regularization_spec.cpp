@@ -8,6 +8,7 @@
 
 #include "bnlab/error.h"
 #include "bnlab/experiments/common.h"
+#include "bnlab/research.h"
 #include "regularization_parts.h"
 
 namespace bnlab {
@@ -59,7 +60,7 @@ RegularizationSpec parse_regularization_spec(const json& j) {
   SpecReader r(j, "spec");
   // batch_sizes sets the batch size; the common train block must not take one.
   r.refuse("train.batch_size", "not used by this chapter (spec.batch_sizes sets the batch sizes)");
-  read_common_fields(r, "regularization", s, 30);  // each configuration sets batch_norm itself
+  read_common_fields(r, "regularization", s, sweep_max_seeds(30));  // each configuration sets batch_norm itself
   FieldReader in(r);
   regularization_fields(in, s);
   r.finish();
@@ -111,11 +112,12 @@ RegularizationSpec parse_regularization_spec(const json& j) {
     }
   }
   // Each run is one cell (a unit of the pool or of --jobs): it gets the common bound; the sweep as a
-  // whole the larger one (documented: 30 seeds of P1).
+  // whole the larger one (documented: 30 seeds of P1), except at research scale (research.h), where
+  // outside schedulers run the cells and only each cell's bound holds.
   check_work(largest, "regularization: one run (" + s.configs[largest_c] + " at batch " +
                           std::to_string(s.batch_sizes[largest_b]) + ": epochs x N)");
   const double total = s.seeds.seeds * work;
-  if (total > kMaxSweepWork) {
+  if (total > kMaxSweepWork && !ResearchScale::active()) {
     std::ostringstream os;
     os << "regularization: seeds x configs x batch sizes x epochs x N = " << total
        << " multiply-adds: more than the sweep limit of " << kMaxSweepWork

@@ -4,6 +4,7 @@
 
 #include "bnlab/error.h"
 #include "bnlab/experiments/plumbing.h"
+#include "bnlab/research.h"
 
 namespace bnlab {
 
@@ -21,17 +22,20 @@ void speed_fields(Io& io, S& s) {
 SpeedSpec parse_speed_spec(const json& j) {
   SpeedSpec s;
   SpecReader r(j, "spec");
-  read_common_fields(r, "speed", s, 20);
+  read_common_fields(r, "speed", s, sweep_max_seeds(20));
   FieldReader in(r);
   speed_fields(in, s);
   r.finish();
   check_grid(s.grid);
   const MlpConfig bn = check_bn_pair(s.model, s.train, s.data);
   const double evals = static_cast<double>(s.steps) / s.eval_every + 1.0;
-  check_work(s.seeds.seeds * 2.0 *
-                 (s.steps * s.train.batch_size * train_cost(bn) +
-                  evals * (s.data.n_train + s.data.n_test) * eval_cost(bn)),
-             "speed: seeds x 2 nets x (steps x batch + evaluations)");
+  const double per_net =
+      s.steps * s.train.batch_size * train_cost(bn) + evals * (s.data.n_train + s.data.n_test) * eval_cost(bn);
+  // At research scale (research.h) the seeds run as cells of one seed each: each is held to the bound.
+  if (ResearchScale::active())
+    check_work(2.0 * per_net, "speed: one cell (one seed: 2 nets x (steps x batch + evaluations))");
+  else
+    check_work(s.seeds.seeds * 2.0 * per_net, "speed: seeds x 2 nets x (steps x batch + evaluations)");
   return s;
 }
 
@@ -169,11 +173,53 @@ class SpeedExperiment : public LockStepExperiment {
   json seed_runs_ = json::array();
 };
 
+// One cell per seed at research scale (research.h SeedCells): a multi-seed run's result is its
+// first seed's curves, boundaries and takeaway, the last seed's training points (the data set in
+// hand when the run ends) and one seed_runs entry per seed; cells after the first draw no
+// boundaries ("grid": 0).
+SeedCells speed_seed_cells(const SpeedSpec& s) {
+  SeedCells c;
+  c.seed = s.seeds.seed;
+  c.seeds = s.seeds.seeds;
+  c.cell_spec = [s](int i) {
+    SpeedSpec k = s;
+    k.seeds.seed = s.seeds.seed + static_cast<std::uint64_t>(i);
+    k.seeds.seeds = 1;
+    if (i > 0) k.grid = 0;
+    return to_json(k);
+  };
+  c.seed_run = [](const json& cell, const std::string& where) {
+    json run = json::object();
+    for (const char* net : {"plain", "bn"})
+      for (const char* f : {"steps_to_target", "diverged_at"}) {
+        const json& v = field_at(cell, {"nets", net, f}, where);
+        if (!(v.is_null() || v.is_number_integer())) throw Error(where + ".nets." + net + "." + f + ": must be a step or null");
+        run[std::string(net) + "_" + f] = v;
+      }
+    return run;
+  };
+  c.from_last = {"points"};
+  c.empty_start = [s] { return SpeedExperiment(s).result(); };
+  return c;
+}
+
 }  // namespace
 
 Chapter speed_chapter() {
-  return make_chapter<SpeedSpec, SpeedExperiment>("speed", "Normalizing speeds up learning", parse_speed_spec,
-                                                  static_cast<json (*)(const SpeedSpec&)>(to_json));
+  Chapter c = make_chapter<SpeedSpec, SpeedExperiment>("speed", "Normalizing speeds up learning", parse_speed_spec,
+                                                       static_cast<json (*)(const SpeedSpec&)>(to_json));
+  // One cell per seed at research scale only: the page and `bnlab run --jobs` keep running the
+  // chapter as one cell (its live curves come from one Session), as before.
+  c.cells = [](const json& j) {
+    const SpeedSpec s = parse_speed_spec(j);
+    return ResearchScale::active() ? seed_cells(speed_seed_cells(s)) : json::array({to_json(s)});
+  };
+  c.merge = [](const json& j, const json& results) {
+    const SpeedSpec s = parse_speed_spec(j);
+    if (ResearchScale::active()) return merge_seed_cells(to_json(s), results, speed_seed_cells(s));
+    return one_cell_merge("speed", results, [&] { return SpeedExperiment(s).result(); });
+  };
+  return c;
 }
 
 }  // namespace bnlab

@@ -1,0 +1,147 @@
+// Research scale (bnlab/research.h): a sweep run as cells by outside schedulers may be as large as
+// asked, each cell keeps the per-run bound, and the page's entry points (validate, cells, merge,
+// Session::start) keep their limits before, during and after.
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "bnlab/api.h"
+#include "bnlab/research.h"
+#include "bnlab/spec.h"
+
+using namespace bnlab;
+using Catch::Matchers::Contains;
+using Catch::Matchers::StartsWith;
+
+namespace {
+
+// A tiny regularization sweep: one configuration, one batch size, one epoch on 64 examples.
+json tiny_sweep(int seeds) {
+  return {{"chapter", "regularization"}, {"seeds", seeds},        {"epochs", 1},
+          {"configs", {"bn"}},           {"batch_sizes", {32}},    {"eval_every", 0},
+          {"data", {{"n_train", 64}, {"n_test", 64}}}};
+}
+
+std::string run_research_cell(const std::string& cell) {
+  Session s;
+  Outcome o = start_research_cell(s, cell);
+  REQUIRE(o.ok);
+  while (!s.done()) REQUIRE(s.advance(1000).ok);
+  return s.result_json();
+}
+
+}  // namespace
+
+TEST_CASE("Research scale lifts the seeds limit of a sweep run as cells, and only there", "[cells][research]") {
+  const std::string spec = tiny_sweep(45).dump();
+  // The page's and the one-process run's entry points refuse 45 seeds (the limit is 30).
+  for (const Outcome& o : {validate(spec), cells(spec), bnlab::run(spec)}) {
+    CHECK_FALSE(o.ok);
+    CHECK(o.error == "spec.seeds = 45: must be a whole number in [1, 30]");
+  }
+  const Outcome listed = research_cells(spec);
+  REQUIRE(listed.ok);
+  const json list = json::parse(listed.json);
+  REQUIRE(list.size() == 45);
+  CHECK(list[44]["seed"] == 45);
+  CHECK(list[44]["seeds"] == 1);
+  // The flag is scoped: after the call the limits are back.
+  CHECK_FALSE(ResearchScale::active());
+  CHECK_FALSE(validate(spec).ok);
+  // Every cell runs, and the merge is complete, over all 45 seeds.
+  std::string all = "[";
+  for (std::size_t k = 0; k < list.size(); ++k) all += (k ? "," : "") + run_research_cell(list[k].dump());
+  all += "]";
+  const Outcome merged = research_merge(spec, all);
+  REQUIRE(merged.ok);
+  const json result = json::parse(merged.json);
+  CHECK(result["complete"] == true);
+  CHECK(result["spec"]["seeds"] == 45);
+  CHECK_FALSE(merge(spec, all).ok);  // the page's merge keeps the limit
+}
+
+TEST_CASE("Research-scale cells are the page's cells where both exist, and merge to the same bytes", "[cells][research]") {
+  const std::string spec = tiny_sweep(3).dump();
+  const Outcome page = cells(spec), research = research_cells(spec);
+  REQUIRE(page.ok);
+  REQUIRE(research.ok);
+  CHECK(page.json == research.json);
+  std::string all = "[";
+  const json list = json::parse(research.json);
+  for (std::size_t k = 0; k < list.size(); ++k) all += (k ? "," : "") + run_research_cell(list[k].dump());
+  all += "]";
+  const Outcome a = research_merge(spec, all), b = bnlab::run(spec);
+  REQUIRE(a.ok);
+  REQUIRE(b.ok);
+  CHECK(a.json == b.json);
+  CHECK(research_validate(spec).json == validate(spec).json);
+}
+
+TEST_CASE("Research scale keeps each cell's bound, and a cell start takes one cell only", "[cells][research]") {
+  // One run over kMaxWork: refused at either scale, naming the run.
+  json heavy = tiny_sweep(2);
+  heavy["epochs"] = 10000;
+  heavy["model"] = {{"hidden", {512, 512, 512}}};
+  heavy["data"] = {{"n_train", 2048}, {"n_test", 64}};
+  const Outcome o = research_cells(heavy.dump());
+  CHECK_FALSE(o.ok);
+  CHECK_THAT(o.error, StartsWith("regularization: one run (bn at batch 32: epochs x N)") && Contains("more than the limit of"));
+  // A sweep of several cells is not started as one cell.
+  Session s;
+  const Outcome whole = start_research_cell(s, tiny_sweep(2).dump());
+  CHECK_FALSE(whole.ok);
+  CHECK(whole.error == "spec: a sweep of 2 cells, not one cell (run one of its cells: bnlab cells)");
+  // Images: 60 seeds are 120 cells at research scale; the page's start refuses such a cell.
+  const json images = {{"chapter", "images"}, {"seeds", 60}, {"steps", 10}};
+  const Outcome listed = research_cells(images.dump());
+  REQUIRE(listed.ok);
+  const json cells_of_images = json::parse(listed.json);
+  REQUIRE(cells_of_images.size() == 120);
+  CHECK(cells_of_images[119]["seed_index"] == 59);
+  CHECK(cells_of_images[119]["net"] == "bn");
+  Session page;
+  const Outcome refused = page.start(cells_of_images[119].dump());
+  CHECK_FALSE(refused.ok);
+  CHECK(refused.error == "spec.seeds = 60: must be a whole number in [1, 10]");
+  // An images cell over the bound (one net of one seed) is refused at research scale too.
+  const json heavy_images = {{"chapter", "images"}, {"seeds", 20}, {"steps", 100000}};
+  const Outcome too_much = research_cells(heavy_images.dump());
+  CHECK_FALSE(too_much.ok);
+  CHECK_THAT(too_much.error, StartsWith("images: one cell (one net of one seed"));
+}
+
+TEST_CASE("Speed at research scale: one cell per seed, merged into the bytes of the multi-seed run", "[cells][research]") {
+  const json spec = {{"chapter", "speed"}, {"seeds", 3}, {"steps", 40}, {"eval_every", 10}, {"grid", 6},
+                     {"data", {{"n_train", 256}, {"n_test", 256}}}};
+  // The page's cells keep the chapter whole (its live curves come from one Session).
+  const Outcome page = cells(spec.dump());
+  REQUIRE(page.ok);
+  CHECK(json::parse(page.json).size() == 1);
+  const Outcome listed = research_cells(spec.dump());
+  REQUIRE(listed.ok);
+  const json list = json::parse(listed.json);
+  REQUIRE(list.size() == 3);
+  std::vector<std::string> results;
+  for (const json& c : list) results.push_back(run_research_cell(c.dump()));
+  const Outcome whole = bnlab::run(spec.dump());
+  REQUIRE(whole.ok);
+  const std::string all = "[" + results[0] + "," + results[1] + "," + results[2] + "]";
+  const Outcome merged = research_merge(spec.dump(), all);
+  REQUIRE(merged.ok);
+  CHECK(merged.json == whole.json);
+  // Partial: what is there, marked incomplete; a cell of another seed in the wrong place is named.
+  const Outcome partial = research_merge(spec.dump(), "[" + results[0] + ",null," + results[2] + "]");
+  REQUIRE(partial.ok);
+  const json p = json::parse(partial.json);
+  CHECK(p["complete"] == false);
+  CHECK(p["seed_runs"].size() == 2);
+  const Outcome swapped = research_merge(spec.dump(), "[" + results[1] + "," + results[0] + "," + results[2] + "]");
+  CHECK_FALSE(swapped.ok);
+  CHECK(swapped.error == "merge: cell_results[0]: not the result of cell 0 of this spec");
+  // 200 seeds at research scale are 200 cells; one process keeps the limit of 20.
+  json many = spec;
+  many["seeds"] = 200;
+  CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
+  CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 20]");
+}
