@@ -92,6 +92,10 @@ function showChapter(id, { focus = false } = {}) {
     else link.removeAttribute('aria-current');
   }
   updatePager();
+  // On a narrow screen the chapter links are one row scrolled sideways: bring the current one in
+  // (sideways only; the page itself does not scroll).
+  const active = nav.querySelector('[aria-current="page"]');
+  if (active && nav.scrollWidth > nav.clientWidth) nav.scrollLeft += active.getBoundingClientRect().left - nav.getBoundingClientRect().left - 8;
   if (id === null) {
     document.title = 'BN Lab: why does batch normalization work?';
     if (focus) overview?.querySelector('h2')?.focus({ preventScroll: false });

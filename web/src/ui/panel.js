@@ -342,7 +342,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     ...paragraphs(chapter.intro, 'intro'),
     evidence && chapter.evidenceFirst ? evidence : null,
     liveArea(),
-    chapter.live?.sweepHeading ? h('h3', { class: 'sweep-heading', text: chapter.live.sweepHeading }) : null,
+    chapter.live?.sweepHeading ? h('h3', { class: 'sweep-heading' }, richText(chapter.live.sweepHeading)) : null,
     h('div', { class: 'workbench' }, [
       form,
       h('div', { class: 'runbar', role: 'group', 'aria-label': 'Run controls' }, [runButton, pauseButton, stepButton, resetButton]),
