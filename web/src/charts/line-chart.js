@@ -1,6 +1,8 @@
 // lineChart(el, opts) -> {update, destroy}: curves, bands, error bars and reference lines on
 // linear or log axes, with hover values (pointer and arrow keys), a legend, a text summary and
 // a data table. Non-finite values are gaps; a series flagged `diverged` is labelled as such.
+// update({ vmarks: [{x, label}] }) marks an x where there is deliberately no value (a dashed
+// vertical line with its label, e.g. "full batch: no noise"), also listed in the data table.
 import { clear, s, uid } from '../dom.js';
 import { num } from '../format.js';
 import { createFrame, hideTooltip, showTooltip } from './frame.js';
@@ -78,7 +80,7 @@ export function lineChart(el, opts) {
   const xNumber = opts.xFormat || ((v) => num(v, 4));
   const xFormat = (v) => (typeof xName(v) === 'string' ? xName(v) : xNumber(v));
   const yFormat = opts.yFormat || ((v) => num(v, 3));
-  let data = { series: [], hlines: [] };
+  let data = { series: [], hlines: [], vmarks: [] };
   let hoverX = null;
   let geometry = null;
   const clipId = uid('clip');
@@ -140,6 +142,7 @@ export function lineChart(el, opts) {
       if (series.errLo) ys.push(...series.errLo, ...series.errHi);
     }
     for (const line of data.hlines || []) ys.push(line.y);
+    for (const mark of data.vmarks || []) xs.push(mark.x);
     const xLog = !!opts.x?.log;
     const yLog = !!opts.y?.log;
     let xd = opts.x?.domain || extent(xs, { log: xLog }) || (xLog ? [1, 10] : [0, 1]);
@@ -262,6 +265,14 @@ export function lineChart(el, opts) {
         }, overlay);
       }
     });
+    for (const mark of data.vmarks || []) {
+      if (!finite(mark.x) || (xLog && mark.x <= 0)) continue;
+      const x = sx(mark.x);
+      s('line', { x1: x, x2: x, y1: margin.top, y2: margin.top + innerH, stroke: '#555555', 'stroke-width': 1.5, 'stroke-dasharray': '3 3' }, plot);
+      s('text', {
+        x: x - 4, y: margin.top + 14, 'text-anchor': 'end', fill: '#333333', 'font-weight': 600, text: mark.label || '',
+      }, overlay);
+    }
     if (hoverX !== null) drawHover();
     else clear(hover);
   }
@@ -353,6 +364,7 @@ export function lineChart(el, opts) {
     for (const line of data.hlines || []) {
       rows.push([line.label || styleOf.get(line.key)?.label || line.key, 'all', line.y]);
     }
+    for (const mark of data.vmarks || []) rows.push([mark.label || 'mark', xName(mark.x), '']);
     return { columns, rows };
   }
 
@@ -371,7 +383,7 @@ export function lineChart(el, opts) {
   return {
     frame,
     update(next) {
-      data = { series: next.series || [], hlines: next.hlines || [] };
+      data = { series: next.series || [], hlines: next.hlines || [], vmarks: next.vmarks || [] };
       updateLegend();
       render();
       frame.setSummary(next.summary || '');

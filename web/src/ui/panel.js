@@ -27,6 +27,10 @@ const now = () => performance.now();
 // `pooled: {minSize, live}`: only on a pool of at least minSize members (else in the one runner, as
 // a chapter without cells), with the cells' running results merged into the live plots (live).
 // On open (`open()`), a chapter shows a result by itself: the live view, else its preset's run.
+// A chapter may declare `precomputed`: a result of its preset computed ahead and shipped with the
+// page. Until the student's own run has a result, the charts show it: render(precomputed, charts,
+// {..., precomputed: true}), and the chapter marks it as such.
+// render may return a string or a takeaway {headline, details?, callout?} (showTakeaway).
 export function createChapterPanel(chapter, index, { runner, preset, announce, onValuesChange, onRunState, getPool, reducedMotion = false, onProgress }) {
   const defaults = defaultsFrom(chapter.controls, preset);
   let values = { ...defaults };
@@ -51,6 +55,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   const progress = h('progress', { max: 1, value: 0, 'aria-labelledby': `progress-${chapter.id}` });
   const progressText = h('span', { class: 'progress-text', id: `progress-${chapter.id}`, text: 'Not started' });
   const takeaway = h('p', { class: 'takeaway', 'data-takeaway': chapter.id, text: 'Press Run to train; the takeaway is computed from the run you see.' });
+  const takeawayDetails = h('details', { class: 'takeaway-details', 'data-takeaway-details': chapter.id, hidden: true });
+  const callout = h('aside', { class: 'callout', 'data-callout': chapter.id, hidden: true });
   const errorLine = h('p', { class: 'run-error', role: 'alert', hidden: true });
   // Progress for screen readers: a polite live region told at 25% steps, not at every update.
   const progressLive = h('p', { class: 'sr-only', 'aria-live': 'polite', 'data-progress-live': chapter.id });
@@ -250,6 +256,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     ]),
     errorLine,
     takeaway,
+    takeawayDetails,
+    callout,
     chartArea,
     evidence && !chapter.evidenceFirst ? evidence : null,
     ...paragraphs(chapter.outro, 'outro'),
@@ -269,6 +277,22 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       }
       const make = chartKinds[def.kind || 'line'];
       charts.set(def.id, make(groups.get(groupKey), { name: `${chapter.id}-${def.id}`, ...def }));
+    }
+    if (chapter.precomputed && !lastResult) draw(null);
+  }
+
+  // The headline in the takeaway line; details and callout (if any) in their own elements.
+  function showTakeaway(value) {
+    const t = typeof value === 'string' ? { headline: value } : value;
+    takeaway.textContent = t.headline;
+    clear(takeawayDetails);
+    takeawayDetails.hidden = !t.details?.length;
+    if (t.details?.length) append(takeawayDetails, [h('summary', { text: 'Details of this run' }), ...t.details.map((d) => h('p', { text: d }))]);
+    clear(callout);
+    callout.hidden = !t.callout;
+    if (t.callout) {
+      callout.setAttribute('aria-label', t.callout.title);
+      append(callout, [h('h3', { text: t.callout.title }), h('p', { text: t.callout.text })]);
     }
   }
 
@@ -397,7 +421,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     buildCharts();
     setState('idle');
     updateProgress(0, progressNote);
-    takeaway.textContent = takeawayText;
+    showTakeaway(takeawayText);
   }
 
   function settingsChanged() {
@@ -424,9 +448,10 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     drawTimer = null;
     const t0 = now();
     try {
-      const text = chapter.render(result, charts, { values, spec: result?.spec, visits });
-      if (text && result) takeaway.textContent = text;
-      if (result) markDrawn();
+      const pre = !result && chapter.precomputed ? chapter.precomputed : null;
+      const text = chapter.render(result || pre, charts, { values, spec: (result || pre)?.spec, visits, precomputed: !!pre });
+      if (text && (result || pre)) showTakeaway(text);
+      if (result || pre) markDrawn();
     } catch (error) {
       takeaway.textContent = `The plots could not be drawn from this result (${error.message}).`;
       console.warn(`chapter ${chapter.id}: render failed`, error);
