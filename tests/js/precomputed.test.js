@@ -70,5 +70,5 @@ test('live visits: a measured point at 64, the full-batch mark at 512', () => {
   assert.deepEqual(live.x, [64]);
   assert.deepEqual(live.y, [0.04]);
   assert.ok(noise.vmarks.some((m) => m.x === 512 && m.label === 'full batch: no noise'));
-  assert.match(noise.summary, /Your slider visits \(one seed\): 64: 0\.04; 512: full batch, no noise\./);
+  assert.match(noise.summary, /Your slider visits \(one seed\): 64: 0\.040; 512: full batch, no noise\./);
 });

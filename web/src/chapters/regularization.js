@@ -111,7 +111,9 @@ function effectOf(result, field, key) {
   };
 }
 
-const plusMinus = (p) => `${num(p.mean)}${isNum(p.hw) && p.hw > 0 ? ` ± ${num(p.hw, 2)}` : ''}`;
+// Effects are differences of losses around 0.01-0.04: three decimals (no exponent for small ones).
+const eff = (v) => (isNum(v) ? v.toFixed(3).replace('-', '−') : '—');
+const plusMinus = (p) => `${eff(p.mean)}${isNum(p.hw) && p.hw > 0 ? ` ± ${eff(p.hw)}` : ''}`;
 const fullText = 'full batch, no noise';
 
 // The headline sentence from the noise effect: the smallest batch, the largest measured one, and
@@ -122,7 +124,7 @@ function headlineOf(noise, source) {
   const lo = measured[0];
   const hi = measured.length > 1 ? measured[measured.length - 1] : null;
   const full = noise.at.find((p) => p.full);
-  const cut = (p, lead) => (p.mean > 0 ? `${lead ? 'cut the overfitting gap ' : ''}by ${num(p.mean)} at ${lead ? 'batch ' : ''}${p.batch}` : `${lead ? 'did not cut the overfitting gap ' : ''}at ${lead ? 'batch ' : ''}${p.batch} (${num(p.mean)})`);
+  const cut = (p, lead) => (p.mean > 0 ? `${lead ? 'cut the overfitting gap ' : ''}by ${eff(p.mean)} at ${lead ? 'batch ' : ''}${p.batch}` : `${lead ? 'did not cut the overfitting gap ' : ''}at ${lead ? 'batch ' : ''}${p.batch} (${eff(p.mean)})`);
   let text = `${source} BN's noise ${cut(lo, true)}`;
   if (hi) text += `${full ? ',' : ' and'} ${cut(hi, false)}`;
   if (full) text += ` and by nothing at ${full.batch}, where the mini-batch is the whole training set (no noise)`;
@@ -205,7 +207,7 @@ export default {
       const full = batch >= n;
       const fullNote = full ? ` Batch ${batch} is the whole ${int(n)}-example training set: full-batch BN, no batch noise, so both BN nets are the same net.` : ` (${int(n)} training examples.)`;
       const noise = !full && isNum(gap.bn) && isNum(gap.bn_population)
-        ? `BN's noise changed the gap by ${num(gap.bn_population - gap.bn)} (whole-set BN ${num(gap.bn_population)} − mini-batch BN ${num(gap.bn)}). ` : '';
+        ? `BN's noise changed the gap by ${eff(gap.bn_population - gap.bn)} (whole-set BN ${num(gap.bn_population)} − mini-batch BN ${num(gap.bn)}). ` : '';
       const memText = isNum(mem.none) && isNum(mem.bn)
         ? `Memorized flipped labels: no BN ${pct(mem.none, 0)}, BN ${pct(mem.bn, 0)}${isNum(mem.bn_population) ? `, whole-set BN ${pct(mem.bn_population, 0)}` : ''}. ` : '';
       const gapText = isNum(gap.none) && isNum(gap.bn) ? `Loss gap: no BN ${num(gap.none)}, BN ${num(gap.bn)}${isNum(gap.bn_population) ? `, whole-set BN ${num(gap.bn_population)}` : ''}.` : '';
@@ -268,7 +270,7 @@ export default {
     const liveFull = list.filter((v) => v.full).map((v) => v.key);
     const liveNoiseSeries = liveNoise.length ? [{ key: 'visit-noise', x: liveNoise.map((v) => v.key), y: liveNoise.map((v) => v.noise) }] : [];
     const liveNoiseSummary = list.some((v) => v.full || isNum(v.noise))
-      ? ` Your slider visits (one seed): ${list.filter((v) => v.full || isNum(v.noise)).map((v) => `${v.key}: ${v.full ? fullText : num(v.noise)}`).join('; ')}.` : '';
+      ? ` Your slider visits (one seed): ${list.filter((v) => v.full || isNum(v.noise)).map((v) => `${v.key}: ${v.full ? fullText : eff(v.noise)}`).join('; ')}.` : '';
     // The student's own run once it has a seed done; before that, the precomputed preset sweep.
     const own = result && !precomputed && (result.seeds_done ?? 0) > 0;
     const shown = own ? result : (precomputed ? result : (precomputedSweep || null));
