@@ -69,20 +69,20 @@ const engineHasIssue7 = (page) => page.evaluate(async () => {
   return !!(preset.ok && preset.value && 'grid' in preset.value);
 });
 
-test('the batch-size slider at 64 and 512 trains both nets and adds two points to the gap chart', async () => {
+test('the batch-size slider at 64 and 512 trains the three nets and adds two points to the gap chart', async () => {
   const { page, problems } = await openPage(browser.context, `${server.url}#regularization`, server.url);
   const at64 = await waitLive(page, 64);
   assert.equal(at64.live, 'done', at64.error);
-  assert.match(at64.curves, /^Batch 64: loss gap without BN -?\d\.\d+, with BN -?\d\.\d+\.$/);
+  assert.match(at64.curves, /^Batch 64: loss gap without BN -?\d\.\d+, with BN -?\d\.\d+, with whole-set BN -?\d\.\d+\.$/);
   assert.deepEqual(at64.visits, [64]);
   const curveMarks = await page.$$eval(`${chapterSel('regularization')} figure[data-chart="regularization-live-curves"] svg path`,
     (paths) => paths.filter((p) => (p.getAttribute('d') || '').length > 100).length);
-  assert.ok(curveMarks >= 4, `the two nets' train and test curves are drawn (${curveMarks} long paths)`);
+  assert.ok(curveMarks >= 6, `the three nets' train and test curves are drawn (${curveMarks} long paths)`);
 
   await setSlider(page, 512);
   const at512 = await waitLive(page, 512);
   assert.equal(at512.live, 'done', at512.error);
-  assert.match(at512.curves, /^Batch 512: loss gap without BN -?\d\.\d+, with BN -?\d\.\d+\.$/);
+  assert.match(at512.curves, /^Batch 512: loss gap without BN -?\d\.\d+, with BN -?\d\.\d+, with whole-set BN -?\d\.\d+\.$/);
   assert.match(at512.text, /Batch 512 is the whole 512-example training set: full-batch BN/);
   assert.deepEqual(at512.visits.sort((a, b) => a - b), [64, 512]);
   assert.match(at512.gap, /Live points \(one seed\): 64: BN -?\d\.\d+, no BN -?\d\.\d+; 512: BN -?\d\.\d+, no BN -?\d\.\d+\./);

@@ -138,7 +138,9 @@ TEST_CASE("Partial regularization results show the completed seeds, intervals ap
 }
 
 TEST_CASE("Ghost mode trains every cell with the SGD batch of 512 and BN over groups of m", "[regularization]") {
-  const json r = run_regularization({{"seeds", 1}, {"epochs", 4}, {"mode", "ghost"}, {"eval_every", 0}});
+  // Every configuration named (the default list has no bn_dropout since the noise-free arm joined it).
+  const json r = run_regularization({{"seeds", 1}, {"epochs", 4}, {"mode", "ghost"}, {"eval_every", 0},
+                                     {"configs", {"none", "bn", "dropout", "bn_dropout"}}});
   CHECK(r["configs"]["bn"]["ghost_batch"] == json({64, 128, 256, 0}));
   for (const char* c : {"none", "bn", "dropout", "bn_dropout"}) CHECK(r["configs"][c]["lr"] == json({0.05, 0.05, 0.05, 0.05}));
   // Without BN the ghost size changes nothing: one run per seed stands for every m.

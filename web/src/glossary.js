@@ -87,6 +87,17 @@ export const glossary = {
     definition: 'Lines that show where the 15th, 50th (median) and 85th percentiles of a value lie over a set of examples: the '
       + 'middle 70 % of the values fall between the outer two. A band that drifts or widens means the distribution moves.',
   },
+  // --- chapter 3b (regularization) ---
+  'overfitting': {
+    term: 'overfitting',
+    definition: 'Doing better on the training examples than on new ones, because the net has fitted details (here, flipped '
+      + 'labels) that do not carry over.',
+  },
+  'memorized': {
+    term: 'memorized',
+    definition: 'A flipped training label the trained net predicts as given (the wrong label): it has learnt that example by '
+      + 'heart instead of the pattern around it.',
+  },
 };
 
 // [[id]] or [[id|shown words]]: ids are lower-case words joined by hyphens.

@@ -170,14 +170,14 @@ class RegularizationExperiment : public Experiment {
     const int B = spec_.batch_sizes[b];
     MlpConfig m = spec_.model_for(spec_.configs[c]);
     const int sgd = spec_.sgd_batch_for(B);
-    if (m.batch_norm && spec_.mode == "ghost" && B < sgd) m.ghost_batch = B;
+    if (m.batch_norm && spec_.mode == "ghost" && B < sgd && spec_.configs[c] != "bn_population") m.ghost_batch = B;
     TrainConfig t = spec_.train;
     t.batch_size = sgd;
     t.optimizer.lr = spec_.lr_for(B);
-    t.bn_full_set = spec_.mode == "population";
+    t.bn_full_set = full_set_stats(spec_, spec_.configs[c], B);
     trainer_ = std::make_unique<Trainer<Real>>(m, t, train_, seed);
     total_steps_ = static_cast<long>(spec_.epochs) * trainer_->steps_per_epoch();
-    step_work_ = (t.bn_full_set && m.batch_norm) ? spec_.data.n_train : sgd;
+    step_work_ = t.bn_full_set ? spec_.data.n_train : sgd;
     if (seeds_.first() && spec_.eval_every > 0) record_curve(0);
   }
 

@@ -15,7 +15,7 @@ namespace regularization_parts {
 
 constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
 
-// Whether a configuration's net has BN / dropout ("bn_dropout" has both).
+// Whether a configuration's net has BN / dropout ("bn_dropout" has both; "bn_population" is BN).
 bool uses_bn(const std::string& config);
 bool uses_dropout(const std::string& config);
 std::string label_of(const std::string& config);  // "none" -> "no regularization", ...
@@ -34,16 +34,26 @@ struct Curve {
   std::vector<double> epoch, train_loss, test_loss, test_clean_loss;
 };
 
-// In ghost mode a net without BN does not see the ghost size: its first run stands for all.
+// In ghost mode a net that does not see the ghost size (no BN, or BN with whole-set statistics)
+// is the same at every B: its first run stands for all.
 inline bool repeated(const RegularizationSpec& s, std::size_t c, std::size_t b) {
-  return s.mode == "ghost" && !uses_bn(s.configs[c]) && b > 0;
+  return s.mode == "ghost" && (!uses_bn(s.configs[c]) || s.configs[c] == "bn_population") && b > 0;
+}
+
+// Whether a run normalises with the whole training set's statistics (TrainConfig::bn_full_set):
+// every BN config in population mode; bn_population whenever its SGD batch is smaller than the
+// set (at SGD batch = N the mini-batch is the whole set, so plain BN computes the same thing and
+// the run is trained that way, at 1/1 the cost and bit-identical to "bn" in batch mode).
+inline bool full_set_stats(const RegularizationSpec& s, const std::string& config, int batch_size) {
+  if (s.mode == "population") return uses_bn(config);
+  return config == "bn_population" && s.sgd_batch_for(batch_size) < s.data.n_train;
 }
 
 // Examples processed by one run (the progress measure): steps x examples per step.
 inline double run_work(const RegularizationSpec& s, std::size_t c, std::size_t b) {
   if (repeated(s, c, b)) return 0.0;
   const int N = s.data.n_train, sgd = s.sgd_batch_for(s.batch_sizes[b]);
-  const double per_step = (s.mode == "population" && uses_bn(s.configs[c])) ? N : sgd;
+  const double per_step = full_set_stats(s, s.configs[c], s.batch_sizes[b]) ? N : sgd;
   return static_cast<double>(s.epochs) * (N / sgd) * per_step;
 }
 

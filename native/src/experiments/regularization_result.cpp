@@ -13,6 +13,7 @@ namespace regularization_parts {
 std::string label_of(const std::string& c) {
   if (c == "none") return "no regularization";
   if (c == "bn") return "BN";
+  if (c == "bn_population") return "BN, whole-set statistics";
   if (c == "dropout") return "dropout";
   return "BN + dropout";
 }
@@ -48,6 +49,78 @@ std::vector<double> rise(const SweepState& st, std::size_t c) {
   return out;
 }
 
+// The index of a configuration in the spec, or -1.
+int config_index(const RegularizationSpec& spec, const char* name) {
+  for (std::size_t c = 0; c < spec.configs.size(); ++c)
+    if (spec.configs[c] == name) return static_cast<int>(c);
+  return -1;
+}
+
+// A paired effect per batch size: gap(a) - gap(b) on each seed that has both runs (same data,
+// init and batch order), as a Metric. `full_batch` (B >= n_train) marks where the two nets are the
+// same by construction (noise_effect: mini-batch BN at B = N is whole-set BN): no value there, so a
+// zero made by definition is never read as a measurement.
+json paired_effect(const RegularizationSpec& spec, const SweepState& st, std::size_t a, std::size_t b, bool skip_full) {
+  std::vector<double> mean, half;
+  std::vector<int> n;
+  std::vector<bool> full;
+  json values = json::array();
+  for (std::size_t k = 0; k < spec.batch_sizes.size(); ++k) {
+    const bool is_full = spec.batch_sizes[k] >= spec.data.n_train;
+    full.push_back(is_full);
+    std::vector<double> v;
+    if (!(skip_full && is_full))
+      for (std::size_t s = 0; s < st.runs[a][k].size(); ++s)
+        if (st.runs[a][k][s].present && st.runs[b][k][s].present) v.push_back(st.runs[a][k][s].gap() - st.runs[b][k][s].gap());
+    const stats::Interval iv = stats::t_interval95(v);
+    mean.push_back(v.empty() ? std::nan("") : iv.mean);
+    half.push_back(v.empty() ? std::nan("") : iv.half_width);
+    n.push_back(iv.n);
+    values.push_back(series(v));
+  }
+  return {{"mean", series(mean)}, {"half_width", series(half)}, {"n", n}, {"values", values}, {"full_batch", full}};
+}
+
+// "0.038 +- 0.006" (or just the mean with one seed).
+std::string with_interval(const json& effect, std::size_t k) {
+  const json& m = effect["mean"][k];
+  if (!m.is_number()) return "";
+  std::string t = fixed(m.get<double>(), 3);
+  if (effect["n"][k].get<int>() > 1) t += " +- " + fixed(effect["half_width"][k].get<double>(), 3);
+  return t;
+}
+
+// The lecture's sentence, measured: the noise effect at each batch size, then dropout's.
+std::string effects_text(const RegularizationSpec& spec, const json& noise, const json& drop) {
+  std::string t;
+  if (!noise.is_null()) {
+    std::vector<std::string> parts;
+    std::string full;
+    for (std::size_t k = 0; k < spec.batch_sizes.size(); ++k) {
+      const std::string B = std::to_string(spec.batch_sizes[k]);
+      if (noise["full_batch"][k].get<bool>()) full = B;
+      else if (const std::string v = with_interval(noise, k); !v.empty()) parts.push_back(v + " at batch " + B);
+    }
+    if (!parts.empty()) {
+      t = "Regularization from BN's noise (gap of BN with whole-set statistics - gap of BN with mini-batch statistics): ";
+      for (std::size_t i = 0; i < parts.size(); ++i) t += (i ? ", " : "") + parts[i];
+      if (!full.empty()) t += "; batch " + full + " is the whole training set: full batch, no noise";
+      t += ".";
+    }
+  }
+  if (!drop.is_null()) {
+    std::vector<std::string> parts;
+    for (std::size_t k = 0; k < spec.batch_sizes.size(); ++k)
+      if (const std::string v = with_interval(drop, k); !v.empty()) parts.push_back(v + " at " + std::to_string(spec.batch_sizes[k]));
+    if (!parts.empty()) {
+      t += std::string(t.empty() ? "" : " ") + "Dropout's effect (gap without - gap with dropout): ";
+      for (std::size_t i = 0; i < parts.size(); ++i) t += (i ? ", " : "") + parts[i];
+      t += ".";
+    }
+  }
+  return t;
+}
+
 double mean_gap(const SweepState& st, std::size_t c, std::size_t b) {
   std::vector<double> v;
   for (const RunResult& rr : st.runs[c][b])
@@ -55,7 +128,7 @@ double mean_gap(const SweepState& st, std::size_t c, std::size_t b) {
   return v.empty() ? std::nan("") : stats::mean(v);
 }
 
-std::string takeaway(const RegularizationSpec& spec, const SweepState& st, const Standing& at) {
+std::string takeaway(const RegularizationSpec& spec, const SweepState& st, const Standing& at, const std::string& effects) {
   const std::size_t Bn = spec.batch_sizes.size();
   const std::string lo = std::to_string(spec.batch_sizes.front()), hi = std::to_string(spec.batch_sizes.back());
   // BN leads (it is the claim), the others follow in the spec's order.
@@ -87,6 +160,7 @@ std::string takeaway(const RegularizationSpec& spec, const SweepState& st, const
   }
   if (t.empty()) return "Training the first nets...";
   t += ".";
+  if (!effects.empty()) t = effects + " " + t;
   if (spec.batch_sizes.back() >= spec.data.n_train && spec.mode != "population")
     t += " Batch " + hi + " is all " + std::to_string(spec.data.n_train) +
          " training examples: full-batch BN, no noise in its statistics.";
@@ -117,7 +191,7 @@ json write_result(const RegularizationSpec& spec, const json& spec_json, const S
     for (std::size_t b = 0; b < Bn; ++b) {
       const int B = spec.batch_sizes[b];
       lr.push_back(spec.lr_for(B));
-      ghost.push_back(uses_bn(name) && B < spec.sgd_batch_for(B) ? B : 0);
+      ghost.push_back(uses_bn(name) && name != "bn_population" && B < spec.sgd_batch_for(B) ? B : 0);
       for (const RunResult& rr : st.runs[c][b]) diverged[b] += rr.present && rr.diverged ? 1 : 0;
     }
     e["lr"] = lr;
@@ -141,6 +215,12 @@ json write_result(const RegularizationSpec& spec, const json& spec_json, const S
     configs[name] = e;
   }
   r["configs"] = configs;
+  // The paired effects (present when the spec has both configurations of one).
+  const int none = config_index(spec, "none"), bn = config_index(spec, "bn"), pop = config_index(spec, "bn_population"),
+            drop = config_index(spec, "dropout");
+  json noise_effect, dropout_effect;
+  if (bn >= 0 && pop >= 0) r["noise_effect"] = noise_effect = paired_effect(spec, st, static_cast<std::size_t>(pop), static_cast<std::size_t>(bn), true);
+  if (none >= 0 && drop >= 0) r["dropout_effect"] = dropout_effect = paired_effect(spec, st, static_cast<std::size_t>(none), static_cast<std::size_t>(drop), false);
   if (spec.eval_every > 0) {
     json curves = json::object();
     for (std::size_t c = 0; c < C; ++c) {
@@ -163,7 +243,7 @@ json write_result(const RegularizationSpec& spec, const json& spec_json, const S
     r["regions"] = regions;
     r["train_points"] = st.train_points;
   }
-  r["takeaway"] = takeaway(spec, st, at);
+  r["takeaway"] = takeaway(spec, st, at, effects_text(spec, noise_effect, dropout_effect));
   return r;
 }
 

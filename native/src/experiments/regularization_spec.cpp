@@ -15,7 +15,7 @@ namespace bnlab {
 
 namespace regularization_parts {
 
-bool uses_bn(const std::string& config) { return config == "bn" || config == "bn_dropout"; }
+bool uses_bn(const std::string& config) { return config == "bn" || config == "bn_population" || config == "bn_dropout"; }
 bool uses_dropout(const std::string& config) { return config == "dropout" || config == "bn_dropout"; }
 
 }  // namespace regularization_parts
@@ -45,8 +45,9 @@ void regularization_fields(Io& io, S& s) {
   io.integer("lr_batch", s.lr_batch, 2, 100000,
              "the batch train.lr is given for: lr(B) = train.lr * B / lr_batch (the SGD batch in ghost mode)");
   io.integer("epochs", s.epochs, 1, 10000, "training epochs of every run (passes over data.n_train)");
-  io.choices("configs", s.configs, {"none", "bn", "dropout", "bn_dropout"},
-             "the nets compared, in this order: none, bn, dropout (p = model.dropout), bn_dropout");
+  io.choices("configs", s.configs, {"none", "bn", "bn_population", "dropout", "bn_dropout"},
+             "the nets compared, in this order: none, bn, bn_population (BN with the whole training set's "
+             "statistics: no batch noise), dropout (p = model.dropout), bn_dropout");
   io.integers("batch_sizes", s.batch_sizes, 1, 8, 2, 100000, "the batch sizes B swept, strictly increasing, each <= data.n_train");
   io.choice("mode", s.mode, {"batch", "ghost", "population"},
             "where BN's statistics come from: the SGD batch, ghost groups of B, or the whole training set");
@@ -101,7 +102,7 @@ RegularizationSpec parse_regularization_spec(const json& j) {
                     " at batch " + std::to_string(b) + ", must be <= 10");
       t.validate(N);
       const double steps = static_cast<double>(s.epochs) * (N / t.batch_size);
-      const double per_step = (s.mode == "population" && m.batch_norm) ? N : t.batch_size;
+      const double per_step = full_set_stats(s, s.configs[ci], b) ? N : t.batch_size;
       const double run = steps * per_step * train_cost(m) + 3.0 * (N + 2.0 * s.data.n_test) * eval_cost(m);
       work += run;
       if (run > largest) {
@@ -121,7 +122,8 @@ RegularizationSpec parse_regularization_spec(const json& j) {
     std::ostringstream os;
     os << "regularization: seeds x configs x batch sizes x epochs x N = " << total
        << " multiply-adds: more than the sweep limit of " << kMaxSweepWork
-       << " (30 seeds of the default protocol fit; use fewer seeds, epochs or runs)";
+       << " (30 seeds of the default protocol fit; use fewer seeds, epochs or runs; bn_population costs "
+          "n_train / B times a mini-batch run)";
     throw Error(os.str());
   }
   return s;

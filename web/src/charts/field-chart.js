@@ -1,6 +1,7 @@
 // fieldChart(el, opts) -> {update, destroy}: a decision boundary (the predicted class on an n x n
 // grid, shaded by class colour and confidence) with the data points drawn by class shape.
 // update({grid: {n, lo, hi, cls, conf}, points: {x0, x1, label}, summary}); grid row i is x1, column j is x0.
+// opts.classes names the predicted classes; opts.pointClasses (optional) styles the points by label.
 import { clear, s } from '../dom.js';
 import { num, pct } from '../format.js';
 import { createFrame, hideTooltip, showTooltip } from './frame.js';
@@ -31,7 +32,15 @@ export function fieldChart(el, opts) {
   let data = null;
   let geometry = null;
   let cursor = null; // {i, j}: the grid cell the keyboard or a tap reads
-  frame.setLegend(classNames.map((label, c) => ({
+  // opts.pointClasses ([{label, color, marker}] by point label) separates the points' classes from
+  // the regions' (e.g. flipped training labels, which no region is predicted as): the legend then
+  // names each region and each kind of point on its own line.
+  const pointClasses = opts.pointClasses || null;
+  const pointStyle = (c) => (pointClasses ? pointClasses[Number(c) || 0] || styleOf(c) : styleOf(c));
+  frame.setLegend(pointClasses ? [
+    ...classNames.map((label, c) => ({ label: `region predicted as ${label} (darker = more confident)`, color: styleOf(c).color, band: true })),
+    ...pointClasses.map((p) => ({ label: `points: ${p.label}`, color: p.color, marker: p.marker })),
+  ] : classNames.map((label, c) => ({
     label: `${label}: points, and the region predicted as ${label} (darker = more confident)`, color: styleOf(c).color, marker: styleOf(c).marker, band: true,
   })));
 
@@ -189,7 +198,7 @@ export function fieldChart(el, opts) {
         const x = pts.x0[i];
         const y = pts.x1[i];
         if (!Number.isFinite(x) || !Number.isFinite(y) || x < xd[0] || x > xd[1] || y < yd[0] || y > yd[1]) continue;
-        const style = styleOf(pts.label[i]);
+        const style = pointStyle(pts.label[i]);
         drawMarker(content, style.marker, sx(x), sy(y), style.color, 2.6);
       }
     }

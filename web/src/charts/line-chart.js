@@ -4,6 +4,8 @@
 // A previous run can stay on the chart, faded, while the next one is drawn: setGhost({label, series,
 // hlines}) (the data of an earlier update(), see ghostData()); it has one legend entry ("faded:
 // previous run, <label>") and its rows in the data table and the exports, named "<series> (<label>)".
+// update({ vmarks: [{x, label}] }) marks an x where there is deliberately no value (a dashed
+// vertical line with its label, e.g. "full batch: no noise"), also listed in the data table.
 import { clear, s, uid } from '../dom.js';
 import { num } from '../format.js';
 import { createFrame, hideTooltip, showTooltip } from './frame.js';
@@ -81,7 +83,7 @@ export function lineChart(el, opts) {
   const xNumber = opts.xFormat || ((v) => num(v, 4));
   const xFormat = (v) => (typeof xName(v) === 'string' ? xName(v) : xNumber(v));
   const yFormat = opts.yFormat || ((v) => num(v, 3));
-  let data = { series: [], hlines: [] };
+  let data = { series: [], hlines: [], vmarks: [] };
   let ghost = null;
   const ghostColor = '#6b6b6b';
   let hoverX = null;
@@ -148,6 +150,7 @@ export function lineChart(el, opts) {
     for (const line of (data.hlines || []).concat(ghost?.hlines || [])) ys.push(line.y);
     // yInclude: values the y-range must cover (comparable panels pass the same pair, so share a range).
     if (data.yInclude) ys.push(...data.yInclude);
+    for (const mark of data.vmarks || []) xs.push(mark.x);
     const xLog = !!opts.x?.log;
     const yLog = !!opts.y?.log;
     let xd = opts.x?.domain || extent(xs, { log: xLog }) || (xLog ? [1, 10] : [0, 1]);
@@ -305,6 +308,14 @@ export function lineChart(el, opts) {
         }, overlay);
       }
     });
+    for (const mark of data.vmarks || []) {
+      if (!finite(mark.x) || (xLog && mark.x <= 0)) continue;
+      const x = sx(mark.x);
+      s('line', { x1: x, x2: x, y1: margin.top, y2: margin.top + innerH, stroke: '#555555', 'stroke-width': 1.5, 'stroke-dasharray': '3 3' }, plot);
+      s('text', {
+        x: x - 4, y: margin.top + 14, 'text-anchor': 'end', fill: '#333333', 'font-weight': 600, text: mark.label || '',
+      }, overlay);
+    }
     if (hoverX !== null) drawHover();
     else clear(hover);
   }
@@ -408,6 +419,7 @@ export function lineChart(el, opts) {
     for (const line of ghost?.hlines || []) {
       rows.push([`${line.label || styleOf.get(line.key)?.label || line.key} (previous run, ${ghost.label})`, 'all', line.y]);
     }
+    for (const mark of data.vmarks || []) rows.push([mark.label || 'mark', xName(mark.x), '']);
     return { columns, rows };
   }
 
@@ -426,7 +438,7 @@ export function lineChart(el, opts) {
   return {
     frame,
     update(next) {
-      data = { series: next.series || [], hlines: next.hlines || [], yInclude: next.yInclude || null };
+      data = { series: next.series || [], hlines: next.hlines || [], vmarks: next.vmarks || [], yInclude: next.yInclude || null };
       updateLegend();
       render();
       frame.setSummary(next.summary || '');

@@ -122,6 +122,9 @@ const now = () => performance.now();
 // `pooled: {minSize, live}`: only on a pool of at least minSize members (else in the one runner, as
 // a chapter without cells), with the cells' running results merged into the live plots (live).
 // On open (`open()`), a chapter shows a result by itself: the live view, else its preset's run.
+// A chapter may declare `precomputed`: a result of its preset computed ahead and shipped with the
+// page. Until the student's own run has a result, the charts show it: render(precomputed, charts,
+// {..., precomputed: true}), and the chapter marks it as such.
 export function createChapterPanel(chapter, index, { runner, preset, announce, onValuesChange, onRunState, getPool, reducedMotion = false, onProgress }) {
   const defaults = defaultsFrom(chapter.controls, preset);
   let values = { ...defaults };
@@ -387,6 +390,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       const all = figure ? [...figure.querySelectorAll('svg[tabindex], button, summary, [tabindex="0"]')] : [];
       (all[refocus.index] || all[0])?.focus({ preventScroll: true });
     }
+    if (chapter.precomputed && !lastResult) draw(null);
   }
 
   // ---- the previous run (kept faded after a change of settings, until the student clears it) ----
@@ -593,12 +597,14 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     const t0 = now();
     try {
       const prev = previous ? { result: previous.result, label: previousLabel(), values: previous.values } : null;
-      const text = chapter.render(result, charts, { values, spec: result?.spec, visits, previous: prev });
-      if (text && result) {
+      const pre = !result && chapter.precomputed ? chapter.precomputed : null;
+      const shown = result || pre;
+      const text = chapter.render(shown, charts, { values, spec: shown?.spec, visits, previous: prev, precomputed: !!pre });
+      if (text && shown) {
         takeaway.show(text);
         takeaway.setPrevious(previous ? `Previous run (${prev.label}): ${previous.headline}` : '');
       }
-      if (result) markDrawn();
+      if (shown) markDrawn();
     } catch (error) {
       takeaway.message(`The plots could not be drawn from this result (${error.message}).`);
       console.warn(`chapter ${chapter.id}: render failed`, error);
