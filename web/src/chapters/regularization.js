@@ -139,6 +139,8 @@ export default {
   short: 'Regularization',
   title: 'BN regularizes slightly, less with bigger batches',
   claim: 'Because its statistics are noisy, batch norm has a slight regularizing effect; with bigger mini-batches the noise and the effect shrink.',
+  // The chapter's answer first: the noise's regularization against the batch size, under the claim.
+  lead: 'noise',
   intro: [
     'Two moons with 30% of the training labels flipped: a net that learns the flipped labels by heart ([[memorized|memorizes]] them) [[overfitting|overfits]]. The [[loss-gap|loss gap]] (test loss minus training loss, on data with the same label noise) measures it: larger = more overfitting.',
     'To see what BN\'s noise does, the same BN net (2-32-32-2) is trained twice with everything else equal — same seed, data and order of the batches: once normalizing with [[mini-batch-statistics|mini-batch statistics]] (standard BN: noisy), once with [[whole-set-statistics|whole-set statistics]] (the mean and variance of all training examples: no noise). The regularization from BN\'s noise is gap(whole-set BN) − gap(mini-batch BN). The lecture says it shrinks as the mini-batch grows from 64 to 512; dropout\'s effect, gap(no dropout) − gap(dropout), does not depend on the batch size.',

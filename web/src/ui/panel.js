@@ -122,6 +122,7 @@ const now = () => performance.now();
 // `pooled: {minSize, live}`: only on a pool of at least minSize members (else in the one runner, as
 // a chapter without cells), with the cells' running results merged into the live plots (live).
 // On open (`open()`), a chapter shows a result by itself: the live view, else its preset's run.
+// `lead: chartId` places that chart under the claim, before the intro (the chapter's answer first).
 // A chapter may declare `precomputed`: a result of its preset computed ahead and shipped with the
 // page. Until the student's own run has a result, the charts show it: render(precomputed, charts,
 // {..., precomputed: true}), and the chapter marks it as such.
@@ -157,6 +158,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   const progressLive = h('p', { class: 'sr-only', 'data-progress-live': chapter.id });
   let progressQuarter = 0;
   const chartArea = h('div', { class: 'charts' });
+  // `lead: chartId`: that chart opens the chapter, right under the claim (its answer at a glance).
+  const leadArea = chapter.lead ? h('div', { class: 'charts lead-chart', 'data-lead': chapter.id }) : null;
 
   const viewKeys = new Set(chapter.controls.filter((c) => c.view).map((c) => c.key));
   const liveKeys = new Set(chapter.controls.filter((c) => c.live).map((c) => c.key));
@@ -342,6 +345,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       h('h2', { id: headingId, tabindex: -1, text: chapter.title }),
       h('blockquote', { class: 'claim' }, [h('p', {}, richText(chapter.claim))]),
     ]),
+    leadArea,
     ...paragraphs(chapter.intro, 'intro'),
     evidence && chapter.evidenceFirst ? evidence : null,
     liveArea(),
@@ -365,28 +369,29 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   function buildCharts() {
     const focused = document.activeElement;
     let refocus = null;
-    if (focused && chartArea.contains(focused)) {
+    const areas = [chartArea, leadArea].filter(Boolean);
+    if (focused && areas.some((a) => a.contains(focused))) {
       const figure = /** @type {HTMLElement | null} */ (focused.closest('[data-chart]'));
       const all = figure ? [...figure.querySelectorAll('svg[tabindex], button, summary, [tabindex="0"]')] : [];
       refocus = figure ? { name: figure.dataset.chart, index: all.indexOf(focused) } : null;
     }
     for (const chart of charts.values()) chart.destroy();
     charts = new Map();
-    clear(chartArea);
+    for (const area of areas) clear(area);
     const groups = new Map();
     for (const def of chapter.charts) {
       const groupKey = def.group || def.id;
       if (!groups.has(groupKey)) {
         const group = h('div', { class: `chart-group${def.group ? ' side-by-side' : ''}` });
         groups.set(groupKey, group);
-        chartArea.appendChild(group);
+        (def.id === chapter.lead && leadArea ? leadArea : chartArea).appendChild(group);
       }
       const make = chartKinds[def.kind || 'line'];
       charts.set(def.id, make(groups.get(groupKey), { name: `${chapter.id}-${def.id}`, ...def }));
     }
     applyPrevious();
     if (refocus) {
-      const figure = [...chartArea.querySelectorAll('[data-chart]')].find((f) => f.getAttribute('data-chart') === refocus.name);
+      const figure = areas.flatMap((a) => [...a.querySelectorAll('[data-chart]')]).find((f) => f.getAttribute('data-chart') === refocus.name);
       const all = figure ? [...figure.querySelectorAll('svg[tabindex], button, summary, [tabindex="0"]')] : [];
       (all[refocus.index] || all[0])?.focus({ preventScroll: true });
     }
