@@ -345,8 +345,7 @@ class DistributionExperiment : public LockStepExperiment {
 
 Chapter distribution_chapter() {
   return make_chapter<DistributionSpec, DistributionExperiment>(
-      "distribution", "Later layers see a steadier distribution", parse_distribution_spec,
-      static_cast<json (*)(const DistributionSpec&)>(to_json));
+      "distribution", "Later layers see a steadier distribution", parse_distribution_spec);
 }
 
 }  // namespace bnlab

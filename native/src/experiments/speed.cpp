@@ -172,8 +172,7 @@ class SpeedExperiment : public LockStepExperiment {
 }  // namespace
 
 Chapter speed_chapter() {
-  return make_chapter<SpeedSpec, SpeedExperiment>("speed", "Normalizing speeds up learning", parse_speed_spec,
-                                                  static_cast<json (*)(const SpeedSpec&)>(to_json));
+  return make_chapter<SpeedSpec, SpeedExperiment>("speed", "Normalizing speeds up learning", parse_speed_spec);
 }
 
 }  // namespace bnlab
