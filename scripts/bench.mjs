@@ -100,7 +100,10 @@ async function main() {
       const runs = await wasmInWorker(browser, steps, repeats);
       results.chromium = bestOf(() => runs.shift());
       log('chapters in Chromium (publish cost, first chart, transfer)');
-      const chapters = (process.env.BNLAB_BENCH_CHAPTERS || 'speed,distribution,shift,noise,regularization,inference,ics').split(',');
+      // Every chapter of the page's registry except those that prepare data first (the images
+      // chapter: scripts/bench-images.mjs times it), or BNLAB_BENCH_CHAPTERS=a,b.
+      const registry = (await import('../web/src/chapters/index.js')).chapters;
+      const chapters = process.env.BNLAB_BENCH_CHAPTERS?.split(',') ?? registry.filter((c) => !c.prepare).map((c) => c.id);
       results.chapters = {};
       for (const c of chapters) results.chapters[c] = await runChapter(browser, c, { budgetMs: quick ? 4000 : 240000 });
     } finally {

@@ -1,24 +1,25 @@
 #!/usr/bin/env bash
 # Fuzzes the spec path (validate, start, a few units of advance) with libFuzzer under ASan/UBSan.
 #
-#   bash scripts/fuzz.sh      build build/fuzz (clang++), seed a fresh corpus, fuzz for a bounded time
+#   bash scripts/fuzz.sh      build build/instrumented (scripts/instrumented.sh, shared with
+#                             scripts/sanitize.sh; clang++), seed a fresh corpus, fuzz for a bounded time
 #
 # The seed corpus is made at run time: every chapter's `bnlab preset` and a few tiny valid specs.
 # Exit 1 on any finding (crash, sanitizer report, leak, timeout, a message breaking the rules in
-# tests/fuzz/fuzz_spec.cpp); the input is kept in build/fuzz/findings/. Without clang++ the run
+# tests/fuzz/fuzz_spec.cpp); the input is kept in build/instrumented/findings/. Without clang++ the run
 # is skipped (exit 0, last line "[fuzz] skipped: REASON") unless BNLAB_FUZZ_REQUIRE=1.
 # Environment:
 #   BNLAB_FUZZ_SECONDS (60)   how long to fuzz
 #   BNLAB_FUZZ_TIMEOUT (30)   seconds one input may take before it counts as a finding
 #   BNLAB_JOBS (2)            build jobs
-#   BNLAB_CMAKE_ARGS          extra -D options (e.g. -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+#   BNLAB_CMAKE_ARGS          extra -D options for the instrumented tree's configure step
 set -euo pipefail
 if [[ "${BNLAB_NO_SANITIZE:-0}" == 1 ]]; then echo "[fuzz] skipped: BNLAB_NO_SANITIZE=1"; exit 0; fi
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 say() { printf '[fuzz] %s\n' "$*"; }
 seconds=${BNLAB_FUZZ_SECONDS:-60}
-dir=build/fuzz
+dir=build/instrumented
 
 if ! command -v clang++ >/dev/null 2>&1; then
   why="clang++ not found (scripts/setup.sh installs clang and libclang-rt-dev)"
@@ -27,12 +28,14 @@ if ! command -v clang++ >/dev/null 2>&1; then
   exit 0
 fi
 
-read -r -a extra_args <<<"${BNLAB_CMAKE_ARGS:-}"
 started=$SECONDS
-say "build $dir (clang++, -fsanitize=fuzzer,address,undefined)"
-CXX=clang++ cmake -S tests/fuzz -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${extra_args[@]}" >/dev/null
-cmake --build "$dir" -j "${BNLAB_JOBS:-2}" --target fuzz_spec bnlab
-say "built in $((SECONDS - started)) s"
+bash scripts/instrumented.sh
+if [[ ! -x $dir/fuzz_spec ]]; then
+  why="$dir has no fuzz_spec: it was configured without clang++ (remove $dir and run again)"
+  [[ "${BNLAB_FUZZ_REQUIRE:-0}" == 1 ]] && { say "error: $why"; exit 1; }
+  say "skipped: $why"
+  exit 0
+fi
 
 corpus=$dir/corpus findings=$dir/findings
 rm -rf "$corpus" && mkdir -p "$corpus" "$findings"

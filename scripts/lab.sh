@@ -4,15 +4,27 @@
 #   bash scripts/lab.sh build   every "build:*" script of package.json, in their order
 #   bash scripts/lab.sh test    setup, the builds, then every "test:*" script of package.json in their
 #                               order; the last line sums the tests: "N passed, N failed", plus
-#                               ", N skipped (parts)" when a part was skipped: by this script (no
-#                               chromium, a failed build) or by itself (exit 0, nothing counted, last
-#                               line "[tag] skipped: REASON", as sanitize.sh and fuzz.sh print)
+#                               ", N skipped" when a runner reported tests it could not run (ctest's
+#                               "did not run" list, node's "skipped N") and ", N skipped (parts)"
+#                               when a whole part was skipped: by this script (no chromium, a failed
+#                               build) or by itself (exit 0, nothing counted, last line
+#                               "[tag] skipped: REASON", as sanitize.sh and fuzz.sh print)
 #   bash scripts/lab.sh start   setup, the builds, then serve the page (web/serve.mjs)
 #   bash scripts/lab.sh bench   setup, the builds, then the throughput benchmark
 #
-# A part is a package.json script, so a new one is one line there ("test:NAME": "command"), found
-# here by its name (see /work/notes/HOUSE-HOOKS.md). "test:NAME:fast", when it exists, replaces
+# Adding a part: a part is a package.json script, so a new one is one line there
+# ("test:NAME": "command" or "build:NAME": "command"); this script finds it by its name and runs it
+# in its place in package.json's order (builds first), nothing here changes. Its counts come from
+# its output (count_tests below: ctest's summary, node --test's "pass N / fail N / skipped N", or a
+# line "N passed, N failed"); a test part that counts nothing and exits 0 is one passed check, a
+# non-zero exit with no failure counted is one failure. A part that cannot run says so on its last
+# line ("[NAME] skipped: REASON") and exits 0. "test:NAME:fast", when it exists, replaces
 # "test:NAME" under BNLAB_SKIP_SLOW=1.
+#
+# Side by side: `test` starts scripts/instrumented.sh (the ASan/UBSan/libFuzzer tree that
+# test:sanitize and test:fuzz share) in the background at the lowest CPU priority right after
+# setup, so it compiles while the other parts leave a core idle; test:sanitize waits for it. Its
+# output is kept in build/lab-logs/instrumented.log and shown before test:sanitize.
 #
 # Environment:
 #   BNLAB_PORT (5173) BNLAB_HOST (127.0.0.1)   where `start` serves (web/serve.mjs reads the same two)
@@ -46,26 +58,33 @@ scripts_named() {
 }
 has_script() { node -e 'process.exit(require("./package.json").scripts?.[process.argv[1]] ? 0 : 1)' "$1"; }
 
-# Counts from a part's output: ctest's "N% tests passed, F tests failed out of T", node's
-# "# pass N" / "# fail N" (TAP) or "ℹ pass N" (spec reporter), or a plain "N passed, F failed".
-# Prints "passed failed", or nothing when the output has no count. The last count line wins.
+# Counts from a part's output, summed over every runner the part ran (test:sanitize runs ctest and
+# then node --test): ctest's "N% tests passed, F tests failed out of T" followed by its "The
+# following tests did not run:" list ("  12 - name (Skipped)", "(Disabled)": ctest counts those
+# among the passed, here they are skipped), node's "# pass N" / "# fail N" / "# skipped N" (TAP)
+# or "ℹ pass N" (spec reporter), or a plain "N passed, F failed[, S skipped]".
+# Prints "passed failed skipped", or nothing when the output has no count.
 count_tests() {
   awk '
     /tests passed, [0-9]+ tests? failed out of [0-9]+/ {
-      for (i = 1; i <= NF; i++) { if ($i == "failed") f = $(i - 2); if ($i == "of") t = $(i + 1) }
-      p = t - f; found = 1; node = 0; next
+      for (i = 1; i <= NF; i++) { if ($i == "failed") f1 = $(i - 2); if ($i == "of") t = $(i + 1) }
+      p += t - f1; f += f1; found = 1; notrun = 0; next
     }
-    /^(# |ℹ )pass [0-9]+$/ { if (!node) { p = 0; f = 0 } node = 1; p = $3; found = 1; next }
-    /^(# |ℹ )fail [0-9]+$/ { if (!node) { p = 0; f = 0 } node = 1; f = $3; found = 1; next }
-    /^[0-9]+ passed, [0-9]+ failed/ { p = $1; f = $3; found = 1; node = 0; next }
-    END { if (found) print p + 0, f + 0 }
+    /^The following tests did not run:/ { notrun = 1; next }
+    notrun && /^[ \t]+[0-9]+ - .* \((Skipped|Disabled)\)$/ { p--; s++; next }
+    notrun && !/^[ \t]+[0-9]+ - / { notrun = 0 }
+    /^(# |ℹ )pass [0-9]+$/ { p += $3; found = 1; next }
+    /^(# |ℹ )fail [0-9]+$/ { f += $3; found = 1; next }
+    /^(# |ℹ )skipped [0-9]+$/ { s += $3; found = 1; next }
+    /^[0-9]+ passed, [0-9]+ failed/ { p += $1; f += $3; if ($6 == "skipped") s += $5; found = 1; next }
+    END { if (found) print p + 0, f + 0, s + 0 }
   ' "$1"
 }
 
 # ------------------------------------------------------------------------------------------------
 # Parts and their results. run_part NAME: `npm run -s NAME`, its output shown and kept.
 part_names=() part_results=() part_counts=() part_times=()
-total_passed=0 total_failed=0 parts_skipped=0
+total_passed=0 total_failed=0 total_skipped=0 parts_skipped=0
 log_dir=build/lab-logs
 
 record() {  # NAME passed|failed|skipped COUNT SECONDS
@@ -81,9 +100,9 @@ run_part() {
   npm run -s "$name" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   set -e
-  local counts p=0 f=0 result=passed reason
+  local counts p=0 f=0 s=0 result=passed reason
   counts=$(count_tests "$log")
-  if [[ -n $counts ]]; then read -r p f <<<"$counts"; fi
+  if [[ -n $counts ]]; then read -r p f s <<<"$counts"; fi
   if ((rc == 0)) && [[ -z $counts ]] && reason=$(skip_reason "$log"); then
     skip_part "$name" "$reason" "$((SECONDS - started))s" quiet
     return 0
@@ -95,8 +114,9 @@ run_part() {
   elif [[ -z $counts && $name == test:* ]]; then
     p=1  # a test part that passes without counting anything (tsc) is one check; a build is none
   fi
-  total_passed=$((total_passed + p)); total_failed=$((total_failed + f))
+  total_passed=$((total_passed + p)); total_failed=$((total_failed + f)); total_skipped=$((total_skipped + s))
   local note="$p passed, $f failed"
+  ((s == 0)) || note+=", $s skipped"
   [[ $name == test:* || $rc != 0 ]] || note="built"
   record "$name" "$result" "$note" "$((SECONDS - started))s"
   return "$rc"
@@ -124,11 +144,10 @@ summary() {
   for i in "${!part_names[@]}"; do
     printf '[lab]   %-16s %-8s %6s  %s\n' "${part_names[$i]}" "${part_results[$i]}" "${part_times[$i]}" "${part_counts[$i]}"
   done
-  if ((parts_skipped)); then
-    echo "$total_passed passed, $total_failed failed, $parts_skipped skipped ($( ((parts_skipped == 1)) && echo part || echo parts))"
-  else
-    echo "$total_passed passed, $total_failed failed"
-  fi
+  local line="$total_passed passed, $total_failed failed"
+  ((total_skipped == 0)) || line+=", $total_skipped skipped"
+  ((parts_skipped == 0)) || line+=", $parts_skipped skipped ($( ((parts_skipped == 1)) && echo part || echo parts))"
+  echo "$line"
 }
 
 # Every build:* part; remembers which failed so the tests that need them are skipped, not failed twice.
@@ -141,6 +160,32 @@ run_builds() {
 }
 build_failed() { [[ " ${failed_builds[*]} " == *" $1 "* ]]; }
 
+# The instrumented tree (scripts/instrumented.sh) compiled in the background while other parts run:
+# at nice 19 it takes only the CPU the foreground leaves idle (tsc, node's test files one after
+# another, the browser waiting on the page, link steps). Started only when a part needs it.
+instrumented_pid='' instrumented_started=0
+instrumented_log=$log_dir/instrumented.log
+start_instrumented() {
+  [[ "${BNLAB_NO_SANITIZE:-0}" == 1 ]] && return 0
+  has_script test:sanitize || has_script test:fuzz || return 0
+  mkdir -p "$log_dir"
+  say "building the instrumented tree in the background (scripts/instrumented.sh > $instrumented_log)"
+  instrumented_started=$SECONDS
+  nice -n 19 bash scripts/instrumented.sh >"$instrumented_log" 2>&1 &
+  instrumented_pid=$!
+}
+# Waits for it and shows its output; a failed build is not counted here: the part that needs the
+# tree runs scripts/instrumented.sh again and fails with the compiler's message.
+wait_instrumented() {
+  [[ -n $instrumented_pid ]] || return 0
+  local rc=0
+  rule "waiting for the instrumented build (started $((SECONDS - instrumented_started)) s ago)"
+  wait "$instrumented_pid" || rc=$?
+  instrumented_pid=''
+  cat "$instrumented_log"
+  record "instrumented" "$( ((rc == 0)) && echo built || echo failed)" "beside the parts above" "$((SECONDS - instrumented_started))s"
+}
+
 # ------------------------------------------------------------------------------------------------
 cmd_build() {
   run_builds
@@ -151,6 +196,7 @@ cmd_build() {
 cmd_test() {
   local started=$SECONDS name part
   setup
+  start_instrumented
   run_builds
   while read -r name; do
     part=$name
@@ -167,9 +213,11 @@ cmd_test() {
           skip_part "$name" "chromium not installed or BNLAB_NO_BROWSER=1"; continue
         fi
         if build_failed wasm; then skip_part "$name" "the wasm build failed"; continue; fi ;;
+      test:sanitize|test:fuzz) wait_instrumented ;;
     esac
     run_part "$part" || true
   done < <(scripts_named test:)
+  wait_instrumented  # (when no part needed it after all)
   say "finished in $((SECONDS - started)) s"
   summary
   ((total_failed == 0))

@@ -17,6 +17,8 @@
 #                        emscripten                    em++ for the WebAssembly build
 #                        clang libclang-rt-dev         clang++ with libFuzzer and the sanitizer runtimes
 #                                                      (scripts/fuzz.sh, scripts/sanitize.sh)
+#                        ccache                        compiler cache: a rebuild (a fresh CI clone too)
+#                                                      reuses the objects of the last build (CMakeLists.txt)
 #                        chromium fonts-liberation     headless browser for the page's tests
 #                        nodejs npm                    only if `node` is absent
 # npm packages (package.json): `npm ci` when node_modules is missing or older than package-lock.json.
@@ -56,6 +58,7 @@ requirements=(
   "emscripten:cmd:em++"
   "clang:cmd:clang++"
   "libclang-rt-dev:pkg"
+  "ccache:cmd:ccache"
 )
 if [[ $want_browser == 1 ]]; then
   requirements+=("chromium:cmd:chromium" "fonts-liberation:pkg")  # fonts: text in screenshots and contrast checks
@@ -130,7 +133,9 @@ if [[ -f package.json ]]; then
   if [[ ! -f $stamp || $lock -nt $stamp || package.json -nt $stamp ]]; then
     if [[ $check_only == 1 ]]; then say "npm packages are not installed or out of date (${npm_cmd[*]})"; exit 1; fi
     say "${npm_cmd[*]} (node_modules missing or older than $lock)"
-    "${npm_cmd[@]}" --no-audit --no-fund
+    # --prefer-offline: packages already in npm's cache (~/.npm, kept on the machine across fresh
+    # clones) are taken from it without asking the registry again; the lockfile's hashes still apply.
+    "${npm_cmd[@]}" --no-audit --no-fund --prefer-offline
     mkdir -p node_modules && touch "$stamp"
   else
     say "ok       node_modules (up to date with $lock)"

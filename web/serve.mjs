@@ -116,7 +116,18 @@ function arg(name, fallback) {
   return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+// Started as a program (not imported)? Node runs the module from its real path, while argv[1] keeps
+// the path as typed, which may pass through a symbolic link (/tmp on macOS): compare real paths.
+function realPath(file) {
+  try {
+    return fs.realpathSync(file);
+  } catch {
+    return path.resolve(file);
+  }
+}
+const isMain = Boolean(process.argv[1]) && realPath(fileURLToPath(import.meta.url)) === realPath(process.argv[1]);
+
+if (isMain) {
   const host = arg('host', process.env.BNLAB_HOST || '127.0.0.1');
   const port = Number(arg('port', process.env.BNLAB_PORT || 5173));
   const server = createServer();

@@ -131,8 +131,9 @@ int main(int argc, char** argv) {
 
   auto* preset_cmd = app.add_subcommand("preset", "Print a chapter's default spec (JSON)");
   std::string chapter;
-  preset_cmd->add_option("chapter", chapter, "speed, distribution, shift, noise, regularization, inference, ics or images")
-      ->required();
+  std::string names;  // from the registry (src/experiments/chapters.def)
+  for (const std::string& c : bnlab::chapters()) names += (names.empty() ? "" : ", ") + c;
+  preset_cmd->add_option("chapter", chapter, "one of " + names)->required();
 
   auto* schema_cmd = app.add_subcommand("schema", "Print the spec's JSON Schema: every field's type, default, range and description");
   std::string schema_chapter;

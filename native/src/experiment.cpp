@@ -4,11 +4,17 @@
 
 namespace bnlab {
 
+// The registry: chapters.def names each chapter's registration function once, in lecture order.
+#define BNLAB_CHAPTER(function) Chapter function();
+#include "experiments/chapters.def"
+#undef BNLAB_CHAPTER
+
 const std::vector<Chapter>& all_chapters() {
-  static const std::vector<Chapter> chapters = {speed_chapter(),          distribution_chapter(), shift_chapter(),
-                                                noise_chapter(),          regularization_chapter(),
-                                                inference_chapter(),      ics_chapter(),
-                                                images_chapter()};
+  static const std::vector<Chapter> chapters = {
+#define BNLAB_CHAPTER(function) function(),
+#include "experiments/chapters.def"
+#undef BNLAB_CHAPTER
+  };
   return chapters;
 }
 

@@ -6,10 +6,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import AxeBuilder from '@axe-core/playwright';
 import { launch, openPage, useLab } from './browser.js';
-
-const quick = {
-  speed: '', distribution: '', shift: '', noise: '', regularization: 'seeds=1&epochs=100', inference: '', ics: '',
-};
+import { chapterCount, testedChapters } from './chapters.js';
 
 // One server and one browser for this file (browser.js): lab.server.url, lab.browser.context.
 const lab = useLab();
@@ -17,10 +14,16 @@ const lab = useLab();
 const visible = 'section.chapter:not([hidden])';
 const waitState = (page, states, timeout = 240000) => page.waitForFunction(([sel, wanted]) => wanted.includes(document.querySelector(sel)?.dataset.state), [visible, states], { timeout, polling: 100 });
 
-test('axe finds no violation of any impact on any chapter after a run, with every data table open', async () => {
+test('axe finds no violation of any impact on any chapter after a run, with every data table open', async (t) => {
   const { page, problems } = await openPage(lab.browser.context, lab.server.url, lab.server.url);
   const found = [];
-  for (const [chapter, settings] of Object.entries(quick)) {
+  const visited = [];
+  for (const { id: chapter, settings, missing } of testedChapters) {
+    if (missing) {
+      t.diagnostic(`${chapter} not checked: ${missing}`);
+      continue;
+    }
+    visited.push(chapter);
     await page.goto(`${lab.server.url}#${chapter}${settings ? `?${settings}` : ''}`);
     await page.waitForFunction(() => document.documentElement.dataset.ready === 'true');
     await page.click(`${visible} [data-action="run"]`);
@@ -33,6 +36,8 @@ test('axe finds no violation of any impact on any chapter after a run, with ever
   assert.deepEqual(found, []);
   assert.deepEqual(problems, []);
   await page.close();
+  // A chapter that could not run here (its data missing) makes the whole check a skip, not a pass.
+  if (visited.length < chapterCount) t.skip(`checked ${visited.join(', ')} only: see the diagnostics`);
 });
 
 test('Run keeps the focus while the run goes on; progress is announced in quarters; one h1', async () => {
@@ -86,7 +91,7 @@ test('JavaScript off: the page says what the lab is and summarizes each chapter'
     await page.goto(lab.server.url);
     const text = await page.textContent('main');
     assert.match(text, /needs JavaScript and WebAssembly/);
-    assert.equal(await page.$$eval('.static-chapters li', (all) => all.length), 7);
+    assert.equal(await page.$$eval('.static-chapters li', (all) => all.length), chapterCount);
     assert.doesNotMatch(await page.textContent('body'), /Loading/);
     await page.close();
   } finally {

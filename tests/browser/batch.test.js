@@ -64,7 +64,8 @@ async function setSlider(page, value) {
   }, value);
 }
 
-const engineHasIssue7 = (page) => page.evaluate(async () => {
+// Every engine build has issue 7's decision grid and memorized metric (the preset names its grid).
+const presetHasGrid = (page) => page.evaluate(async () => {
   const preset = await window.bnlab.runner.preset('regularization');
   return !!(preset.ok && preset.value && 'grid' in preset.value);
 });
@@ -90,26 +91,18 @@ test('the batch-size slider at 64 and 512 trains the three nets and adds two poi
   // The two points are different runs, not one number drawn twice.
   const gaps = await page.evaluate(() => [...window.bnlab.panels.get('regularization').visits.values()].map((v) => v.gap.bn));
   assert.notEqual(gaps[0], gaps[1]);
-  if (await engineHasIssue7(page)) {
-    for (const r of at512.regions) {
-      assert.equal(r.hidden, false);
-      // the field chart draws the grid as one path per (class, confidence step): both classes, a few paths
-      assert.ok(r.cells >= 2 && r.cells <= 12, `the decision regions are drawn as a few paths (${r.cells})`);
-    }
-  } else {
-    assert.deepEqual(at512.regions, [], 'no regions chart from an engine without regions');
+  assert.ok(await presetHasGrid(page), 'the regularization preset has a decision grid');
+  for (const r of at512.regions) {
+    assert.equal(r.hidden, false);
+    // the field chart draws the grid as one path per (class, confidence step): both classes, a few paths
+    assert.ok(r.cells >= 2 && r.cells <= 12, `the decision regions are drawn as a few paths (${r.cells})`);
   }
   assert.deepEqual(problems, []);
   await page.close();
 });
 
-test('the share of flipped labels each net has memorized is reported', async (t) => {
+test('the share of flipped labels each net has memorized is reported', async () => {
   const { page, problems } = await openPage(browser.context, `${server.url}#regularization?batch=128`, server.url);
-  if (!(await engineHasIssue7(page))) {
-    t.skip('this engine build predates the memorized metric (issue 7, batchcore)');
-    await page.close();
-    return;
-  }
   const live = await waitLive(page, 128);
   assert.equal(live.live, 'done', live.error);
   const m = live.text.match(/Memorized flipped labels: no BN (\d+)%, BN (\d+)%/);
@@ -151,13 +144,13 @@ test('under prefers-reduced-motion the preset is computed, then drawn once', asy
   await page0.close();
 });
 
-test('pool sizes 1 and 3 give the same bytes, and the same bytes as one run of the whole sweep', async (t) => {
+test('pool sizes 1 and 3 give the same bytes, and the same bytes as one run of the whole sweep', async () => {
   const { page, problems } = await openPage(browser.context, server.url, server.url);
   const out = await page.evaluate(async () => {
     const { createPool } = await import('./src/pool.js');
     const { runner } = window.bnlab;
     const has = await runner.hasCells();
-    if (!has.ok || !has.value) return { skip: true };
+    if (!has.ok || !has.value) return { error: 'the engine has no cells()/merge()' };
     const preset = (await runner.preset('regularization')).value;
     const spec = { ...preset, seeds: 2, epochs: 40, batch_sizes: [64, 256], eval_every: 10 };
     const merged = [];
@@ -185,11 +178,6 @@ test('pool sizes 1 and 3 give the same bytes, and the same bytes as one run of t
     const cells = (await runner.cells(spec)).value?.length;
     return { merged, whole, sizes, cells };
   });
-  if (out.skip) {
-    t.skip('this engine build has no cells()/merge() yet (issue 7, batchcore)');
-    await page.close();
-    return;
-  }
   assert.equal(out.error, undefined);
   assert.equal(out.cells, 2 * 4 * 2);
   assert.equal(out.sizes[0], 1);

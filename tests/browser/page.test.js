@@ -6,19 +6,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { openPage, screenshotPath, useLab } from './browser.js';
+import { chapterCount, testedChapters } from './chapters.js';
 
-// Hash settings that keep each chapter's run short enough for CI; the presets are the defaults.
-const quick = {
-  speed: '',
-  distribution: '',
-  shift: '',
-  noise: '',
-  regularization: 'seeds=1&epochs=100',
-  inference: '',
-  ics: '',
-  images: 'steps=250',  // needs web/generated/fashion-mnist-subset.bin (skipped with a message without it)
-};
-const imagesData = fs.existsSync(new URL('../../web/generated/fashion-mnist-subset.bin', import.meta.url));
+// Every chapter of the page's registry, with settings that keep its run short (chapters.js).
 const runTimeoutMs = 180000;
 
 // One server and one browser for this file (browser.js): lab.server.url, lab.browser.context.
@@ -54,7 +44,8 @@ test('the page loads with no console errors, no third-party requests and no seri
   const status = await page.textContent('#status');
   assert.match(status, /Ready/);
   assert.equal(await page.getAttribute('html', 'data-engine'), 'worker');
-  assert.equal(await page.$$eval('section.chapter', (s) => s.length), 8);
+  assert.equal(await page.$$eval('section.chapter', (s) => s.length), chapterCount);
+  assert.ok(chapterCount >= 8, `the page's registry has every chapter (${chapterCount})`);
   const axe = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21aa', 'wcag22aa']).analyze();
   const serious = axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   assert.deepEqual(serious.map((v) => `${v.id}: ${v.nodes.length} nodes`), []);
@@ -62,10 +53,10 @@ test('the page loads with no console errors, no third-party requests and no seri
   await page.close();
 });
 
-for (const [chapter, settings] of Object.entries(quick)) {
+for (const { id: chapter, settings, missing } of testedChapters) {
   test(`chapter ${chapter} runs, draws its plots and computes a takeaway`, async (t) => {
-    if (chapter === 'images' && !imagesData) {
-      t.skip('web/generated/fashion-mnist-subset.bin is missing: install dataset-fashion-mnist (bash scripts/setup.sh) and build the wasm');
+    if (missing) {
+      t.skip(missing);
       return;
     }
     const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#${chapter}${settings ? `?${settings}` : ''}`, lab.server.url);

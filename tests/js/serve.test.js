@@ -80,3 +80,29 @@ test('the server prefers brotli, honours q=0, and sends a precompressed .br only
     await new Promise((resolve) => server.close(resolve));
   }
 });
+
+// Started through a path with a symbolic link in it (as /tmp is on macOS), the server must still
+// see that it is the main module and serve; before the fix it exited at once with status 0.
+test('web/serve.mjs started through a symbolic link serves the page', async (t) => {
+  const { spawn } = await import('node:child_process');
+  const os = await import('node:os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bnlab-serve-link-'));
+  const link = path.join(dir, 'repo');
+  fs.symlinkSync(repoRoot, link);
+  const child = spawn(process.execPath, [path.join(link, 'web', 'serve.mjs'), '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => {
+    child.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk) => {
+      out += chunk;
+      const match = out.match(/running at http:\/\/[^:]+:(\d+)\//);
+      if (match) resolve(Number(match[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`serve.mjs exited (status ${code}) before serving; output: ${out}`)));
+  });
+  const page = await get(port, '/');
+  assert.match(page.body.toString('utf8'), /<title>[^<]*BN Lab/);
+});

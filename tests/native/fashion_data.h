@@ -1,9 +1,10 @@
 // The full Fashion-MNIST bundle from Debian's package for the images tests, read once (empty if
-// the package is absent), and have_data(): false, with a warning saying what to install, then.
+// the package is absent), and have_data(): false, with a line saying what to install, then.
 #pragma once
 
 #include <catch2/catch.hpp>
 
+#include <iostream>
 #include <string>
 
 #include "../../native/cli/data_files.h"
@@ -20,9 +21,15 @@ inline const std::string& fashion_bundle() {
   return bundle;
 }
 
+// The line CTest looks for (SKIP_REGULAR_EXPRESSION in CMakeLists.txt): a test that prints it
+// returned early without checking anything and is reported as skipped, never as passed. Catch2
+// 2.13 has no SKIP of its own. Printed to stdout directly so every reporter's run shows it.
+inline constexpr const char* kSkipMarker = "BNLAB-TEST-SKIPPED";
+
 inline bool have_data() {
   if (!fashion_bundle().empty()) return true;
-  WARN("SKIPPED: Fashion-MNIST not found in " << bnlab_cli::default_fashion_dir() << ": " << bnlab::kFashionMnistHelp);
+  std::cout << kSkipMarker << ": Fashion-MNIST not found in " << bnlab_cli::default_fashion_dir() << ": "
+            << bnlab::kFashionMnistHelp << std::endl;
   return false;
 }
 

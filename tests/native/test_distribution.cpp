@@ -46,7 +46,7 @@ std::string error_of(const json& spec) {
 }  // namespace
 
 TEST_CASE("After BN the chosen units' batch mean is beta and their spread is gamma at every step",
-          "[distribution][slow]") {
+          "[distribution][slow][preset]") {
   const json& r = preset_result();
   const json& zt = r["trails"]["bn_z_tilde"];
   const json& z = r["trails"]["bn_z"];
@@ -67,7 +67,7 @@ TEST_CASE("After BN the chosen units' batch mean is beta and their spread is gam
   }
 }
 
-TEST_CASE("The raw batch means drift while the BN output only follows beta", "[distribution][slow]") {
+TEST_CASE("The raw batch means drift while the BN output only follows beta", "[distribution][slow][preset]") {
   const json& d = preset_result()["drift"];
   // Measured (seeds 1-5, default spec): plain 0.60-1.03 std, BN net before BN 0.25-1.49 std,
   // after BN (= beta's movement) 0.07-0.23 std; seed 1: 0.60, 1.49, 0.16.
@@ -77,7 +77,7 @@ TEST_CASE("The raw batch means drift while the BN output only follows beta", "[d
   CHECK(d["bn_z"]["mean_in_sd"].get<double>() > 2.0 * d["bn_z_tilde"]["mean_in_sd"].get<double>());
 }
 
-TEST_CASE("Percentile bands of the last hidden layer drift less with BN than without", "[distribution][slow]") {
+TEST_CASE("Percentile bands of the last hidden layer drift less with BN than without", "[distribution][slow][preset]") {
   const json& r = preset_result();
   // Measured (seeds 1-5): mean over the 64 units 0.41-0.45 band widths without BN, 0.145-0.152 with.
   const double plain = r["band_drift_all_units"]["plain"], bn = r["band_drift_all_units"]["bn"];
@@ -91,7 +91,7 @@ TEST_CASE("Percentile bands of the last hidden layer drift less with BN than wit
   }
 }
 
-TEST_CASE("Both nets learn the default task, so the drift comes from learning", "[distribution][slow]") {
+TEST_CASE("Both nets learn the default task, so the drift comes from learning", "[distribution][slow][preset]") {
   const json& r = preset_result();
   // Measured seed 1: 99.6% without BN, 98.9% with.
   CHECK(r["test_accuracy"]["plain"].get<double>() > 0.95);

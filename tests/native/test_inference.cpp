@@ -41,7 +41,7 @@ std::string error_of(const json& spec) {
 
 }  // namespace
 
-TEST_CASE("A test batch of one gives chance accuracy: one output for every input", "[inference]") {
+TEST_CASE("A test batch of one gives chance accuracy: one output for every input", "[inference][preset]") {
   const json& r = preset_result();
   REQUIRE(r["checkpoints"].size() == 2);
   const double n = r["spec"]["data"]["n_test"];
@@ -56,7 +56,7 @@ TEST_CASE("A test batch of one gives chance accuracy: one output for every input
   }
 }
 
-TEST_CASE("Running averages approach the population statistics after enough steps", "[inference]") {
+TEST_CASE("Running averages approach the population statistics after enough steps", "[inference][preset]") {
   const json& r = preset_result();
   const json& early = r["checkpoints"][0];
   const json& late = r["checkpoints"][1];
@@ -77,7 +77,7 @@ TEST_CASE("Running averages approach the population statistics after enough step
   CHECK(curve["mean_gap"][2][last].get<double>() < 0.2 * curve["mean_gap"][2][0].get<double>());
 }
 
-TEST_CASE("A slow running average (decay 0.999) after 200 steps lags behind decay 0.9", "[inference]") {
+TEST_CASE("A slow running average (decay 0.999) after 200 steps lags behind decay 0.9", "[inference][preset]") {
   const json& early = preset_result()["checkpoints"][0];
   // Measured (seeds 1-5): decay 0.9 beats 0.999 by 24 to 47 points at 200 steps.
   CHECK(running_for(early, 0.9)["accuracy"].get<double>() > running_for(early, 0.999)["accuracy"].get<double>() + 0.1);
@@ -85,7 +85,7 @@ TEST_CASE("A slow running average (decay 0.999) after 200 steps lags behind deca
   CHECK(preset_result()["takeaway"].get<std::string>().find("Decay 0.999 after 200 steps") != std::string::npos);
 }
 
-TEST_CASE("Averages tracked beside training equal a net trained with that BN momentum", "[inference]") {
+TEST_CASE("Averages tracked beside training equal a net trained with that BN momentum", "[inference][preset]") {
   const json spec = find_chapter("inference").preset();
   const json& cp = preset_result()["checkpoints"][0];
   const InferenceSpec s = parse_inference_spec(spec);

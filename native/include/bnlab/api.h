@@ -26,8 +26,7 @@ struct Outcome {
   std::string json;   // the payload when ok
 };
 
-// Chapter names in lecture order: speed, distribution, shift, noise, regularization, inference, ics,
-// images.
+// Chapter names in lecture order, from the registry (src/experiments/chapters.def).
 std::vector<std::string> chapters();
 
 // The data a chapter needs from the host before it can start ("" = none; "fashion-mnist" for

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "bnlab/spec.h"
@@ -58,29 +59,31 @@ json result_envelope(const std::string& chapter, const json& normalized_spec, do
 // Runs an experiment to the end (tests and the CLI).
 json run_to_end(Experiment& e, long units_per_slice = 1000);
 
-// Chapter registration (one per file in experiments/).
-Chapter speed_chapter();
-Chapter distribution_chapter();
-Chapter shift_chapter();
-Chapter noise_chapter();
-Chapter regularization_chapter();
-Chapter inference_chapter();
-Chapter ics_chapter();
-Chapter images_chapter();
-
-// Helper for chapter files: a Chapter from a typed spec S with
-//   S parse(const json&), json to_json(const S&), and an experiment class E(const S&).
+// Chapter registration: each chapter file in experiments/ defines `Chapter NAME_chapter()` with
+// make_chapter below, and src/experiments/chapters.def lists it once (lecture order); all_chapters()
+// is built from that list and everything else (api chapters(), the CLI, the bindings, the tests)
+// iterates all_chapters(). docs/adding-a-chapter.md walks through it.
+//
+// The one way to make a Chapter: from a typed spec S with S parse(const json&) and
+// json to_json(const S&) (found by overload resolution), and an experiment class E built either
+// from (const S&) or, for a chapter on real data, from (const S&, const DataStore&) (make then
+// gets an empty store and fails with the chapter's message; make_with_data gets the host's).
+// A chapter adds its own extras to the result (cells/merge, data).
 template <typename S, typename E>
-Chapter make_chapter(std::string name, std::string title, S (*parse)(const json&), json (*write)(const S&)) {
+Chapter make_chapter(std::string name, std::string title, S (*parse)(const json&)) {
   Chapter c;
-  c.name = name;
+  c.name = std::move(name);
   c.title = std::move(title);
-  c.preset = [write, name] {
-    json j = write(S{});
-    return j;
-  };
-  c.normalize = [parse, write](const json& j) { return write(parse(j)); };
-  c.make = [parse](const json& j) -> std::unique_ptr<Experiment> { return std::make_unique<E>(parse(j)); };
+  c.preset = [] { return to_json(S{}); };
+  c.normalize = [parse](const json& j) { return to_json(parse(j)); };
+  if constexpr (std::is_constructible_v<E, const S&, const DataStore&>) {
+    c.make = [parse](const json& j) -> std::unique_ptr<Experiment> { return std::make_unique<E>(parse(j), DataStore{}); };
+    c.make_with_data = [parse](const json& j, const DataStore& store) -> std::unique_ptr<Experiment> {
+      return std::make_unique<E>(parse(j), store);
+    };
+  } else {
+    c.make = [parse](const json& j) -> std::unique_ptr<Experiment> { return std::make_unique<E>(parse(j)); };
+  }
   return c;
 }
 

@@ -394,8 +394,7 @@ SeedCells distribution_seed_cells(const DistributionSpec& s) {
 
 Chapter distribution_chapter() {
   Chapter c = make_chapter<DistributionSpec, DistributionExperiment>(
-      "distribution", "Later layers see a steadier distribution", parse_distribution_spec,
-      static_cast<json (*)(const DistributionSpec&)>(to_json));
+      "distribution", "Later layers see a steadier distribution", parse_distribution_spec);
   // One cell per seed at research scale only; the page and `bnlab run --jobs` keep one cell.
   c.cells = [](const json& j) {
     const DistributionSpec s = parse_distribution_spec(j);

@@ -347,8 +347,7 @@ class IcsExperiment : public LockStepExperiment {
 }  // namespace
 
 Chapter ics_chapter() {
-  return make_chapter<IcsSpec, IcsExperiment>("ics", "Is it really covariate shift?", parse_ics_spec,
-                                              static_cast<json (*)(const IcsSpec&)>(to_json));
+  return make_chapter<IcsSpec, IcsExperiment>("ics", "Is it really covariate shift?", parse_ics_spec);
 }
 
 }  // namespace bnlab

@@ -474,18 +474,9 @@ json images_merge(const ImagesSpec& s, const json& cells) {
 }
 
 Chapter images_chapter() {
-  Chapter c;
-  c.name = "images";
-  c.title = "Real images: Ioffe & Szegedy's Figure 1";
-  c.preset = [] { return to_json(ImagesSpec{}); };
-  c.normalize = [](const json& j) { return to_json(parse_images_spec(j)); };
+  Chapter c = make_chapter<ImagesSpec, ImagesExperiment>("images", "Real images: Ioffe & Szegedy's Figure 1",
+                                                         parse_images_spec);
   c.data = kFashionMnist;
-  c.make = [](const json& j) -> std::unique_ptr<Experiment> {
-    return std::make_unique<ImagesExperiment>(parse_images_spec(j), DataStore{});
-  };
-  c.make_with_data = [](const json& j, const DataStore& store) -> std::unique_ptr<Experiment> {
-    return std::make_unique<ImagesExperiment>(parse_images_spec(j), store);
-  };
   c.cells = [](const json& j) { return images_cells(parse_images_spec(j)); };
   c.merge = [](const json& j, const json& results) { return images_merge(parse_images_spec(j), results); };
   return c;

@@ -335,8 +335,7 @@ class InferenceExperiment : public Experiment {
 
 Chapter inference_chapter() {
   return make_chapter<InferenceSpec, InferenceExperiment>("inference", "Test time needs running averages",
-                                                          parse_inference_spec,
-                                                          static_cast<json (*)(const InferenceSpec&)>(to_json));
+                                                          parse_inference_spec);
 }
 
 }  // namespace bnlab

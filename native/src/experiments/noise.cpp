@@ -250,8 +250,7 @@ class NoiseExperiment : public Experiment {
 }  // namespace
 
 Chapter noise_chapter() {
-  return make_chapter<NoiseSpec, NoiseExperiment>("noise", "BN's noise: mini-batch statistics", parse_noise_spec,
-                                                  static_cast<json (*)(const NoiseSpec&)>(to_json));
+  return make_chapter<NoiseSpec, NoiseExperiment>("noise", "BN's noise: mini-batch statistics", parse_noise_spec);
 }
 
 }  // namespace bnlab

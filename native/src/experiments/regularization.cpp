@@ -245,8 +245,7 @@ class RegularizationExperiment : public Experiment {
 
 Chapter regularization_chapter() {
   Chapter c = make_chapter<RegularizationSpec, RegularizationExperiment>(
-      "regularization", "BN regularizes, less with big batches", parse_regularization_spec,
-      static_cast<json (*)(const RegularizationSpec&)>(to_json));
+      "regularization", "BN regularizes, less with big batches", parse_regularization_spec);
   c.cells = [](const json& j) { return regularization_cells(parse_regularization_spec(j)); };
   c.merge = [](const json& j, const json& cells) { return regularization_merge(parse_regularization_spec(j), cells); };
   return c;

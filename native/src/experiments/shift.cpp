@@ -382,8 +382,7 @@ class ShiftExperiment : public Experiment {
 }  // namespace
 
 Chapter shift_chapter() {
-  return make_chapter<ShiftSpec, ShiftExperiment>("shift", "Input covariate shift and AdaBN", parse_shift_spec,
-                                                  static_cast<json (*)(const ShiftSpec&)>(to_json));
+  return make_chapter<ShiftSpec, ShiftExperiment>("shift", "Input covariate shift and AdaBN", parse_shift_spec);
 }
 
 }  // namespace bnlab

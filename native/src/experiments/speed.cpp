@@ -206,8 +206,7 @@ SeedCells speed_seed_cells(const SpeedSpec& s) {
 }  // namespace
 
 Chapter speed_chapter() {
-  Chapter c = make_chapter<SpeedSpec, SpeedExperiment>("speed", "Normalizing speeds up learning", parse_speed_spec,
-                                                       static_cast<json (*)(const SpeedSpec&)>(to_json));
+  Chapter c = make_chapter<SpeedSpec, SpeedExperiment>("speed", "Normalizing speeds up learning", parse_speed_spec);
   // One cell per seed at research scale only: the page and `bnlab run --jobs` keep running the
   // chapter as one cell (its live curves come from one Session), as before.
   c.cells = [](const json& j) {

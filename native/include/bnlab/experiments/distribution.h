@@ -70,19 +70,19 @@
 
 #include "bnlab/experiment.h"
 #include "bnlab/experiments/common.h"
-#include "bnlab/experiments/speed.h"
+#include "bnlab/experiments/protocols.h"
 
 namespace bnlab {
 
 struct DistributionSpec {
   SeedFields seeds;
-  DataConfig data = SpeedSpec{}.data;  // chapter 1's data and training; a 3-layer net
+  DataConfig data = protocol::p0_data();  // chapter 1's data and training; a 3-layer net
   MlpConfig model = [] {
     MlpConfig m;
     m.hidden = {64, 64, 64};
     return m;
   }();
-  TrainConfig train = SpeedSpec{}.train;
+  TrainConfig train = protocol::p0_train();
   int steps = 2000;
   int layer = 2;                 // 1-based hidden layer of the two-unit clouds (the lecture's z[2])
   std::vector<int> units{0, 1};  // two distinct 0-based units of that layer

@@ -62,16 +62,16 @@
 
 #include "bnlab/experiment.h"
 #include "bnlab/experiments/common.h"
-#include "bnlab/experiments/speed.h"
+#include "bnlab/experiments/protocols.h"
 
 namespace bnlab {
 
 struct IcsSpec {
   SeedFields seeds;
   // Chapter 1's network, data and training, so the evidence is about the same net.
-  DataConfig data = SpeedSpec{}.data;
-  MlpConfig model = SpeedSpec{}.model;
-  TrainConfig train = SpeedSpec{}.train;
+  DataConfig data = protocol::p0_data();
+  MlpConfig model = protocol::p0_model();
+  TrainConfig train = protocol::p0_train();
   int steps = 1500;
   int measure_every = 25;
   double target_loss = 0.3;  // "steps to loss X", from window_loss

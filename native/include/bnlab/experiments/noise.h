@@ -65,7 +65,7 @@
 
 #include "bnlab/experiment.h"
 #include "bnlab/experiments/common.h"
-#include "bnlab/experiments/regularization.h"
+#include "bnlab/experiments/protocols.h"
 
 namespace bnlab {
 
@@ -77,7 +77,7 @@ struct NoiseSpec {
   // 512 is a real mini-batch (noise 1/sqrt(512) = 0.044 sigma) as in the lecture; n_train is the
   // control (2 .. 100,000). At N = 512 (P1's own set) a batch of 512 is the full batch.
   DataConfig data = [] {
-    DataConfig d = RegularizationSpec{}.data;
+    DataConfig d = protocol::p1_data();
     d.n_train = kNoisePopulation;
     return d;
   }();
@@ -97,7 +97,7 @@ struct NoiseSpec {
   int layer = 1;  // 1-based
   std::vector<int> batch_sizes{16, 32, 64, 128, 256, 512};
   int batches = 1000;
-  double dropout_p = RegularizationSpec{}.model.dropout;  // P1's dropout
+  double dropout_p = protocol::kP1Dropout;  // P1's dropout
 };
 
 NoiseSpec parse_noise_spec(const json& j);

@@ -92,6 +92,7 @@
 
 #include "bnlab/experiment.h"
 #include "bnlab/experiments/common.h"
+#include "bnlab/experiments/protocols.h"
 
 namespace bnlab {
 
@@ -101,19 +102,11 @@ struct RegularizationSpec {
     s.seeds = 5;
     return s;
   }();
-  DataConfig data = [] {
-    DataConfig d;
-    d.kind = "moons";
-    d.n_train = 512;
-    d.n_test = 5000;
-    d.noise = 0.1;
-    d.label_flip = 0.3;
-    return d;
-  }();
+  DataConfig data = protocol::p1_data();
   MlpConfig model = [] {
     MlpConfig m;
     m.hidden = {32, 32};
-    m.dropout = 0.2;
+    m.dropout = protocol::kP1Dropout;
     return m;
   }();
   TrainConfig train = [] {

@@ -23,29 +23,15 @@
 
 #include "bnlab/experiment.h"
 #include "bnlab/experiments/common.h"
+#include "bnlab/experiments/protocols.h"
 
 namespace bnlab {
 
 struct SpeedSpec {
   SeedFields seeds;
-  DataConfig data = [] {
-    DataConfig d;
-    d.kind = "spirals";
-    d.n_train = 1024;
-    d.n_test = 1024;
-    d.noise = 0.05;
-    return d;
-  }();
-  MlpConfig model = [] {
-    MlpConfig m;
-    m.hidden = {64, 64, 64, 64};
-    return m;
-  }();
-  TrainConfig train = [] {
-    TrainConfig t;
-    t.optimizer.lr = 0.01;
-    return t;
-  }();
+  DataConfig data = protocol::p0_data();
+  MlpConfig model = protocol::p0_model();
+  TrainConfig train = protocol::p0_train();
   int steps = 1500;
   double target_loss = 0.3;
   int eval_every = 25;
