@@ -145,3 +145,50 @@ TEST_CASE("Speed at research scale: one cell per seed, merged into the bytes of 
   CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
   CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 20]");
 }
+
+TEST_CASE("Inference at research scale: one cell per seed, merged into the bytes of the multi-seed run", "[cells][research]") {
+  const json spec = {{"chapter", "inference"}, {"seeds", 3},          {"checkpoints", {15, 30}}, {"curve_every", 10},
+                     {"test_batch_sizes", {1, 16}}, {"point_batches", 2}, {"data", {{"n_train", 128}, {"n_test", 128}}}};
+  const Outcome page = cells(spec.dump());
+  REQUIRE(page.ok);
+  CHECK(json::parse(page.json).size() == 1);
+  const Outcome listed = research_cells(spec.dump());
+  REQUIRE(listed.ok);
+  const json list = json::parse(listed.json);
+  REQUIRE(list.size() == 3);
+  CHECK(list[2]["seed"] == spec.value("seed", 1) + 2);
+  CHECK(list[0]["curve_every"] == 10);
+  CHECK(list[1]["curve_every"] == 0);  // the run draws the curve for its first seed only
+  std::vector<std::string> results;
+  for (const json& c : list) results.push_back(run_research_cell(c.dump()));
+  const Outcome whole = bnlab::run(spec.dump());
+  REQUIRE(whole.ok);
+  const Outcome merged = research_merge(spec.dump(), "[" + results[0] + "," + results[1] + "," + results[2] + "]");
+  REQUIRE(merged.ok);
+  CHECK(merged.json == whole.json);
+  const json w = json::parse(whole.json);
+  REQUIRE(w["summary"].size() == 2);  // the summary over seeds is part of what matched
+  CHECK(w["seed_runs"].size() == 3);
+  // Partial: what is there, marked incomplete, with no summary over seeds yet (as a run in progress).
+  const Outcome partial = research_merge(spec.dump(), "[" + results[0] + ",null," + results[2] + "]");
+  REQUIRE(partial.ok);
+  const json p = json::parse(partial.json);
+  CHECK(p["complete"] == false);
+  CHECK(p["seed_runs"].size() == 2);
+  CHECK(p["seed_runs"][1]["seed"] == w["seed_runs"][2]["seed"]);
+  CHECK_FALSE(p.contains("summary"));
+  const Outcome swapped = research_merge(spec.dump(), "[" + results[1] + "," + results[0] + "," + results[2] + "]");
+  CHECK_FALSE(swapped.ok);
+  CHECK(swapped.error == "merge: cell_results[0]: not the result of cell 0 of this spec");
+  // A hand-edited cell (an accuracy that is not a number) is named, not averaged.
+  json edited = json::parse(results[1]);
+  edited["checkpoints"][0]["population"]["accuracy"] = "high";
+  const Outcome bad = research_merge(spec.dump(), "[" + results[0] + "," + edited.dump() + "," + results[2] + "]");
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.error == "merge: cell_results[1].checkpoints[0].population.accuracy: must be a number");
+  // 200 seeds at research scale are 200 cells; one process keeps the limit of 10.
+  json many = spec;
+  many["seeds"] = 200;
+  CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
+  CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 10]");
+}
