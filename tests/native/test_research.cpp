@@ -235,3 +235,48 @@ TEST_CASE("ICS at research scale: one cell per seed, merged into the bytes of th
   CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
   CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 20]");
 }
+
+TEST_CASE("Shift at research scale: one cell per seed, merged into the bytes of the multi-seed run", "[cells][research]") {
+  const json spec = {{"chapter", "shift"}, {"seeds", 3}, {"steps", 60}, {"grid", 6},
+                     {"data", {{"n_train", 256}, {"n_test", 256}}}};
+  const Outcome page = cells(spec.dump());
+  REQUIRE(page.ok);
+  CHECK(json::parse(page.json).size() == 1);
+  const Outcome listed = research_cells(spec.dump());
+  REQUIRE(listed.ok);
+  const json list = json::parse(listed.json);
+  REQUIRE(list.size() == 3);
+  CHECK(list[0]["grid"] == 6);
+  CHECK(list[1]["grid"] == 0);  // the run draws the decision grids for its first seed only
+  std::vector<std::string> results;
+  for (const json& c : list) results.push_back(run_research_cell(c.dump()));
+  const Outcome whole = bnlab::run(spec.dump());
+  REQUIRE(whole.ok);
+  const Outcome merged = research_merge(spec.dump(), "[" + results[0] + "," + results[1] + "," + results[2] + "]");
+  REQUIRE(merged.ok);
+  CHECK(merged.json == whole.json);
+  const json w = json::parse(whole.json);
+  REQUIRE(!w["shifts"].empty());
+  CHECK(w["shifts"][0]["seeds_done"] == 3);
+  CHECK(w["shifts"][0]["accuracy_half_width"]["bn_running"].is_number());  // an interval over 3 seeds
+  // Partial: the means over the seeds there, marked incomplete.
+  const Outcome partial = research_merge(spec.dump(), "[" + results[0] + ",null," + results[2] + "]");
+  REQUIRE(partial.ok);
+  const json p = json::parse(partial.json);
+  CHECK(p["complete"] == false);
+  CHECK(p["seed_runs"].size() == 2);
+  CHECK(p["shifts"][0]["seeds_done"] == 2);
+  CHECK(p["shifts"][0]["boundary"] == w["shifts"][0]["boundary"]);  // the first seed's grids
+  const Outcome swapped = research_merge(spec.dump(), "[" + results[1] + "," + results[0] + "," + results[2] + "]");
+  CHECK_FALSE(swapped.ok);
+  CHECK(swapped.error == "merge: cell_results[0]: not the result of cell 0 of this spec");
+  json edited = json::parse(results[1]);
+  edited["shifts"][0]["loss"]["adabn"] = "low";
+  const Outcome bad = research_merge(spec.dump(), "[" + results[0] + "," + edited.dump() + "," + results[2] + "]");
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.error == "merge: cell_results[1].shifts[0].loss.adabn: must be a number or null");
+  json many = spec;
+  many["seeds"] = 200;
+  CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
+  CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 20]");
+}

@@ -67,6 +67,9 @@ struct SeedCells {
   std::function<json()> empty_start;  // the run's result before any work (no cell done yet)
   // Optional: what else the run writes from its seed_runs (distribution: the takeaway's mean).
   std::function<void(json& result, const json& seed_runs)> finish;
+  // Optional: what else the run computes from every seed's measurements, read from the cells' own
+  // results (those done, in order; shift: its means and intervals over seeds). Called after finish.
+  std::function<void(json& result, const std::vector<const json*>& cells)> finish_cells;
 };
 json seed_cells(const SeedCells& c);
 json merge_seed_cells(const json& spec, const json& results, const SeedCells& c);
