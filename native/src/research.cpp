@@ -78,6 +78,7 @@ json merge_seed_cells(const json& spec, const json& results, const SeedCells& c)
   const json* first = nullptr;
   const json* last = nullptr;
   std::size_t done = 0;
+  std::vector<const json*> done_cells;
   for (std::size_t i = 0; i < n; ++i) {
     const json& cell = results[i];
     if (cell.is_null()) continue;
@@ -92,6 +93,7 @@ json merge_seed_cells(const json& spec, const json& results, const SeedCells& c)
     seed_runs.push_back(std::move(run));
     if (i == 0) first = &cell;
     last = &cell;
+    done_cells.push_back(&cell);
     ++done;
   }
   json r = first ? *first : c.empty_start();
@@ -102,6 +104,7 @@ json merge_seed_cells(const json& spec, const json& results, const SeedCells& c)
     for (const std::string& f : c.from_last) r[f] = (*last)[f];
   if (n > 1) r["seed_runs"] = seed_runs;
   if (c.finish && first) c.finish(r, seed_runs);
+  if (c.finish_cells && first) c.finish_cells(r, done_cells);
   return r;
 }
 

@@ -175,6 +175,9 @@ test('limits: one process keeps the bounds, a sweep as cells is as large as aske
 const seedChapters = [
   ['speed', { chapter: 'speed', seeds: 3, steps: 60, eval_every: 20, grid: 8 }],
   ['distribution', { chapter: 'distribution', seeds: 3, steps: 60 }],
+  ['shift', { chapter: 'shift', seeds: 3, steps: 60, grid: 6, data: { n_train: 256, n_test: 256 } }],
+  ['ics', { chapter: 'ics', seeds: 3, steps: 60, measure_every: 10, model: { hidden: [16, 16, 16] }, data: { n_train: 256, n_test: 256 } }],
+  ['inference', { chapter: 'inference', seeds: 3, checkpoints: [15, 30], curve_every: 10, test_batch_sizes: [1, 16], data: { n_train: 128, n_test: 128 } }],
 ];
 for (const [name, spec] of seedChapters) {
   test(`${name} as cells: one per seed (seeds = 200 is 200 cells), merged into the bytes of bnlab run`, needsCli, () => {

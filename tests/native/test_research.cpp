@@ -145,3 +145,138 @@ TEST_CASE("Speed at research scale: one cell per seed, merged into the bytes of 
   CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
   CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 20]");
 }
+
+TEST_CASE("Inference at research scale: one cell per seed, merged into the bytes of the multi-seed run", "[cells][research]") {
+  const json spec = {{"chapter", "inference"}, {"seeds", 3},          {"checkpoints", {15, 30}}, {"curve_every", 10},
+                     {"test_batch_sizes", {1, 16}}, {"point_batches", 2}, {"data", {{"n_train", 128}, {"n_test", 128}}}};
+  const Outcome page = cells(spec.dump());
+  REQUIRE(page.ok);
+  CHECK(json::parse(page.json).size() == 1);
+  const Outcome listed = research_cells(spec.dump());
+  REQUIRE(listed.ok);
+  const json list = json::parse(listed.json);
+  REQUIRE(list.size() == 3);
+  CHECK(list[2]["seed"] == spec.value("seed", 1) + 2);
+  CHECK(list[0]["curve_every"] == 10);
+  CHECK(list[1]["curve_every"] == 0);  // the run draws the curve for its first seed only
+  std::vector<std::string> results;
+  for (const json& c : list) results.push_back(run_research_cell(c.dump()));
+  const Outcome whole = bnlab::run(spec.dump());
+  REQUIRE(whole.ok);
+  const Outcome merged = research_merge(spec.dump(), "[" + results[0] + "," + results[1] + "," + results[2] + "]");
+  REQUIRE(merged.ok);
+  CHECK(merged.json == whole.json);
+  const json w = json::parse(whole.json);
+  REQUIRE(w["summary"].size() == 2);  // the summary over seeds is part of what matched
+  CHECK(w["seed_runs"].size() == 3);
+  // Partial: what is there, marked incomplete, with no summary over seeds yet (as a run in progress).
+  const Outcome partial = research_merge(spec.dump(), "[" + results[0] + ",null," + results[2] + "]");
+  REQUIRE(partial.ok);
+  const json p = json::parse(partial.json);
+  CHECK(p["complete"] == false);
+  CHECK(p["seed_runs"].size() == 2);
+  CHECK(p["seed_runs"][1]["seed"] == w["seed_runs"][2]["seed"]);
+  CHECK_FALSE(p.contains("summary"));
+  const Outcome swapped = research_merge(spec.dump(), "[" + results[1] + "," + results[0] + "," + results[2] + "]");
+  CHECK_FALSE(swapped.ok);
+  CHECK(swapped.error == "merge: cell_results[0]: not the result of cell 0 of this spec");
+  // A hand-edited cell (an accuracy that is not a number) is named, not averaged.
+  json edited = json::parse(results[1]);
+  edited["checkpoints"][0]["population"]["accuracy"] = "high";
+  const Outcome bad = research_merge(spec.dump(), "[" + results[0] + "," + edited.dump() + "," + results[2] + "]");
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.error == "merge: cell_results[1].checkpoints[0].population.accuracy: must be a number");
+  // 200 seeds at research scale are 200 cells; one process keeps the limit of 10.
+  json many = spec;
+  many["seeds"] = 200;
+  CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
+  CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 10]");
+}
+
+TEST_CASE("ICS at research scale: one cell per seed, merged into the bytes of the multi-seed run", "[cells][research]") {
+  // A target the nets reach in this short run, so the race's means over seeds are merged too.
+  const json spec = {{"chapter", "ics"}, {"seeds", 3}, {"steps", 60}, {"measure_every", 10}, {"target_loss", 0.68},
+                     {"model", {{"hidden", {16, 16, 16}}}}, {"data", {{"n_train", 256}, {"n_test", 256}}}};
+  const Outcome page = cells(spec.dump());
+  REQUIRE(page.ok);
+  CHECK(json::parse(page.json).size() == 1);
+  const Outcome listed = research_cells(spec.dump());
+  REQUIRE(listed.ok);
+  const json list = json::parse(listed.json);
+  REQUIRE(list.size() == 3);
+  std::vector<std::string> results;
+  for (const json& c : list) results.push_back(run_research_cell(c.dump()));
+  const Outcome whole = bnlab::run(spec.dump());
+  REQUIRE(whole.ok);
+  const Outcome merged = research_merge(spec.dump(), "[" + results[0] + "," + results[1] + "," + results[2] + "]");
+  REQUIRE(merged.ok);
+  CHECK(merged.json == whole.json);
+  const json w = json::parse(whole.json);
+  CHECK_THAT(w["takeaway"].get<std::string>(), Contains("mean over 3 seeds"));
+  CHECK(w["mean_over_seeds"]["race"]["bn"]["l2_diff"].is_number());
+  // Partial: the means and the takeaway over the seeds there, marked incomplete.
+  const Outcome partial = research_merge(spec.dump(), "[" + results[0] + ",null," + results[2] + "]");
+  REQUIRE(partial.ok);
+  const json p = json::parse(partial.json);
+  CHECK(p["complete"] == false);
+  CHECK(p["seed_runs"].size() == 2);
+  CHECK_THAT(p["takeaway"].get<std::string>(), Contains("mean over 2 seeds"));
+  CHECK(p["mean_over_seeds"] != w["mean_over_seeds"]);
+  const Outcome swapped = research_merge(spec.dump(), "[" + results[1] + "," + results[0] + "," + results[2] + "]");
+  CHECK_FALSE(swapped.ok);
+  CHECK(swapped.error == "merge: cell_results[0]: not the result of cell 0 of this spec");
+  json edited = json::parse(results[2]);
+  edited["seed_runs"][0]["bn"]["cosine"] = "steady";
+  const Outcome bad = research_merge(spec.dump(), "[" + results[0] + "," + results[1] + "," + edited.dump() + "]");
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.error == "merge: cell_results[2].seed_runs[0].bn.cosine: must be a number or null");
+  json many = spec;
+  many["seeds"] = 200;
+  CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
+  CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 20]");
+}
+
+TEST_CASE("Shift at research scale: one cell per seed, merged into the bytes of the multi-seed run", "[cells][research]") {
+  const json spec = {{"chapter", "shift"}, {"seeds", 3}, {"steps", 60}, {"grid", 6},
+                     {"data", {{"n_train", 256}, {"n_test", 256}}}};
+  const Outcome page = cells(spec.dump());
+  REQUIRE(page.ok);
+  CHECK(json::parse(page.json).size() == 1);
+  const Outcome listed = research_cells(spec.dump());
+  REQUIRE(listed.ok);
+  const json list = json::parse(listed.json);
+  REQUIRE(list.size() == 3);
+  CHECK(list[0]["grid"] == 6);
+  CHECK(list[1]["grid"] == 0);  // the run draws the decision grids for its first seed only
+  std::vector<std::string> results;
+  for (const json& c : list) results.push_back(run_research_cell(c.dump()));
+  const Outcome whole = bnlab::run(spec.dump());
+  REQUIRE(whole.ok);
+  const Outcome merged = research_merge(spec.dump(), "[" + results[0] + "," + results[1] + "," + results[2] + "]");
+  REQUIRE(merged.ok);
+  CHECK(merged.json == whole.json);
+  const json w = json::parse(whole.json);
+  REQUIRE(!w["shifts"].empty());
+  CHECK(w["shifts"][0]["seeds_done"] == 3);
+  CHECK(w["shifts"][0]["accuracy_half_width"]["bn_running"].is_number());  // an interval over 3 seeds
+  // Partial: the means over the seeds there, marked incomplete.
+  const Outcome partial = research_merge(spec.dump(), "[" + results[0] + ",null," + results[2] + "]");
+  REQUIRE(partial.ok);
+  const json p = json::parse(partial.json);
+  CHECK(p["complete"] == false);
+  CHECK(p["seed_runs"].size() == 2);
+  CHECK(p["shifts"][0]["seeds_done"] == 2);
+  CHECK(p["shifts"][0]["boundary"] == w["shifts"][0]["boundary"]);  // the first seed's grids
+  const Outcome swapped = research_merge(spec.dump(), "[" + results[1] + "," + results[0] + "," + results[2] + "]");
+  CHECK_FALSE(swapped.ok);
+  CHECK(swapped.error == "merge: cell_results[0]: not the result of cell 0 of this spec");
+  json edited = json::parse(results[1]);
+  edited["shifts"][0]["loss"]["adabn"] = "low";
+  const Outcome bad = research_merge(spec.dump(), "[" + results[0] + "," + edited.dump() + "," + results[2] + "]");
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.error == "merge: cell_results[1].shifts[0].loss.adabn: must be a number or null");
+  json many = spec;
+  many["seeds"] = 200;
+  CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
+  CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 20]");
+}

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bnlab/api.h"
+#include "bnlab/experiment.h"
 #include "bnlab/spec.h"
 
 namespace bnlab {
@@ -67,9 +68,26 @@ struct SeedCells {
   std::function<json()> empty_start;  // the run's result before any work (no cell done yet)
   // Optional: what else the run writes from its seed_runs (distribution: the takeaway's mean).
   std::function<void(json& result, const json& seed_runs)> finish;
+  // Optional: what else the run computes from every seed's measurements, read from the cells' own
+  // results (those done, in order; shift: its means and intervals over seeds). Called after finish.
+  std::function<void(json& result, const std::vector<const json*>& cells)> finish_cells;
 };
 json seed_cells(const SeedCells& c);
 json merge_seed_cells(const json& spec, const json& results, const SeedCells& c);
+// Gives chapter c (made by make_chapter<S, E>) one cell per seed at research scale only: the page
+// and `bnlab run --jobs` keep running it as one cell (its normalized spec), as before.
+template <typename S, typename E>
+void split_seeds_at_research_scale(Chapter& c, S (*parse)(const json&), SeedCells (*seed_cells_of)(const S&)) {
+  c.cells = [parse, seed_cells_of](const json& j) {
+    const S s = parse(j);
+    return ResearchScale::active() ? seed_cells(seed_cells_of(s)) : json::array({to_json(s)});
+  };
+  c.merge = [name = c.name, parse, seed_cells_of](const json& j, const json& results) {
+    const S s = parse(j);
+    if (ResearchScale::active()) return merge_seed_cells(to_json(s), results, seed_cells_of(s));
+    return one_cell_merge(name, results, [&] { return E(s).result(); });
+  };
+}
 // A cell result's field at a path ("nets", "plain", ...), or an Error naming it after `where`.
 const json& field_at(const json& j, std::initializer_list<const char*> path, const std::string& where);
 

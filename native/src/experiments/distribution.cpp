@@ -395,16 +395,7 @@ SeedCells distribution_seed_cells(const DistributionSpec& s) {
 Chapter distribution_chapter() {
   Chapter c = make_chapter<DistributionSpec, DistributionExperiment>(
       "distribution", "Later layers see a steadier distribution", parse_distribution_spec);
-  // One cell per seed at research scale only; the page and `bnlab run --jobs` keep one cell.
-  c.cells = [](const json& j) {
-    const DistributionSpec s = parse_distribution_spec(j);
-    return ResearchScale::active() ? seed_cells(distribution_seed_cells(s)) : json::array({to_json(s)});
-  };
-  c.merge = [](const json& j, const json& results) {
-    const DistributionSpec s = parse_distribution_spec(j);
-    if (ResearchScale::active()) return merge_seed_cells(to_json(s), results, distribution_seed_cells(s));
-    return one_cell_merge("distribution", results, [&] { return DistributionExperiment(s).result(); });
-  };
+  split_seeds_at_research_scale<DistributionSpec, DistributionExperiment>(c, parse_distribution_spec, distribution_seed_cells);
   return c;
 }
 

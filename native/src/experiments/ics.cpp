@@ -5,7 +5,9 @@
 #include <cmath>
 #include <string>
 
+#include "bnlab/error.h"
 #include "bnlab/experiments/plumbing.h"
+#include "bnlab/research.h"
 
 namespace bnlab {
 
@@ -115,6 +117,107 @@ std::string sig(double v) {
   return fixed(v, a >= 10 ? 1 : a >= 1 ? 2 : a >= 0.1 ? 3 : a >= 0.01 ? 4 : 5);
 }
 
+// A summary_json back (null = not finite), `where` naming it in a cell's result.
+Summary summary_from(const json& j, const std::string& where) {
+  Summary s;
+  for (auto [key, field] : {std::pair<const char*, double Summary::*>{"l2_diff", &Summary::l2_diff},
+                            {"cosine", &Summary::cosine},
+                            {"relative", &Summary::relative},
+                            {"loss_range", &Summary::loss_range},
+                            {"grad_change", &Summary::grad_change}}) {
+    if (!j.is_object() || !j.contains(key)) throw Error(where + "." + key + ": missing");
+    const json& v = j[key];
+    if (!(v.is_null() || v.is_number())) throw Error(where + "." + key + ": must be a number or null");
+    s.*field = v.is_number() ? v.get<double>() : std::nan("");
+  }
+  return s;
+}
+
+// The means over the finished seeds, from the result's seed_runs: over each whole run, and over
+// each race (the seeds where a net reached the target). One function for the run and for the
+// merge of its per-seed cells, so both write the same bytes.
+struct SeedMeans {
+  std::array<Summary, 2> all, race;
+};
+SeedMeans means_over_seeds(const json& seed_runs) {
+  std::array<std::vector<Summary>, 2> all, race;
+  const std::array<const char*, 2> keys{"plain", "bn"};
+  for (std::size_t i = 0; i < seed_runs.size(); ++i) {
+    const json& run = seed_runs[i];
+    const std::string where = "seed_runs[" + std::to_string(i) + "]";
+    const bool raced = run.contains("race_until") && !run["race_until"].is_null();
+    for (std::size_t k = 0; k < 2; ++k) {
+      all[k].push_back(summary_from(run.value(keys[k], json()), where + "." + keys[k]));
+      if (raced) race[k].push_back(summary_from(run.value(std::string("race_") + keys[k], json()), where + ".race_" + keys[k]));
+    }
+  }
+  return {{mean_of(all[0]), mean_of(all[1])}, {mean_of(race[0]), mean_of(race[1])}};
+}
+
+// "larger" / "smaller" / "mixed (...)": BN's shift against the plain net's, by Santurkar et al.'s
+// two numbers (||G - G'|| and the cosine).
+std::string verdict(const Summary& b, const Summary& p) {
+  const bool more_l2 = b.l2_diff >= p.l2_diff, less_cos = b.cosine <= p.cosine;
+  if (more_l2 && less_cos) return "larger";
+  if (!more_l2 && !less_cos) return "smaller";
+  return more_l2 ? "mixed (a bigger change, but a steadier direction)" : "mixed (a smaller change, but a less steady direction)";
+}
+
+std::string numbers(const Summary& b, const Summary& p) {
+  return "||G - G'|| " + sig(b.l2_diff) + " vs " + sig(p.l2_diff) + ", relative to ||G|| " + sig(b.relative) + " vs " +
+         sig(p.relative) + ", cosine " + fixed(b.cosine, 3) + " vs " + fixed(p.cosine, 3);
+}
+
+// What the takeaway reads besides the spec: the means (over the finished seeds, or the first
+// seed's own while it runs), the first seed's steps to the target and divergence, the steps in
+// the horizon and how many seeds have finished.
+struct TakeawayInputs {
+  std::array<Summary, 2> mean, race;
+  std::array<long, 2> steps_to_target{0, 0}, diverged_at{0, 0};
+  long horizon = 0;
+  std::size_t seeds_done = 0;
+};
+
+std::string ics_takeaway(const IcsSpec& spec, const TakeawayInputs& in) {
+  const Summary &p = in.mean[0], &b = in.mean[1];
+  const std::array<Summary, 2>& race = in.race;
+  if (!std::isfinite(p.l2_diff) || !std::isfinite(b.l2_diff)) return "Measuring...";
+  const std::string target = "mean batch loss " + fixed(spec.target_loss, 2);
+  const std::string horizon = with_commas(in.horizon) + " steps";
+  auto at = [&](long k) { return k > 0 ? "step " + with_commas(k) : "not in " + horizon; };
+  std::string t =
+      "Santurkar et al. (2018) measure internal covariate shift as the change in a layer's gradient when the "
+      "layers before it take their step; they found BN does not reduce it. Here (BN vs no BN" +
+      (in.seeds_done > 1 ? ", mean over " + std::to_string(in.seeds_done) + " seeds" : std::string()) + "): ";
+  if (std::isfinite(race[0].l2_diff) && std::isfinite(race[1].l2_diff)) {
+    t += "until the first net reached " + target + " (" + (in.seeds_done > 1 ? "first seed: " : "") + "BN " +
+         at(in.steps_to_target[kBn]) + ", without BN " +
+         at(in.steps_to_target[kPlain]) + "), BN's shift was " + verdict(race[1], race[0]) + ": " + numbers(race[1], race[0]) +
+         ". Over the whole run it was " + verdict(b, p) + ": " + numbers(b, p) + ".";
+  } else {
+    t += "over the run BN's shift was " + verdict(b, p) + ": " + numbers(b, p) + ". Neither net reached " + target +
+         " in " + horizon + ".";
+  }
+  for (std::size_t k = 0; k < 2; ++k) {
+    const long div = in.diverged_at[k];
+    if (div > 0) t += std::string(k == 0 ? " Without" : " With") + " BN the net diverged at step " + with_commas(div) + ".";
+  }
+  if (std::isfinite(b.loss_range) && std::isfinite(p.loss_range)) {
+    const bool smoother = b.loss_range < p.loss_range && b.grad_change < p.grad_change;
+    t += std::string(" Along the gradient the loss varied ") + (b.loss_range < p.loss_range ? "less" : "more") +
+         " with BN (range " + sig(b.loss_range) + " vs " + sig(p.loss_range) + ") and the gradient changed " +
+         (b.grad_change < p.grad_change ? "less" : "more") + " (" + sig(b.grad_change) + " vs " + sig(p.grad_change) +
+         ")" + (smoother ? ": the smoother landscape they propose as BN's real effect." : ": not the smoother landscape they report.");
+  }
+  return t;
+}
+
+json mean_over_seeds_json(const std::array<Summary, 2>& m, const std::array<Summary, 2>& race) {
+  return {{"plain", summary_json(m[0])},
+          {"bn", summary_json(m[1])},
+          {"race", {{"plain", summary_json(race[0])}, {"bn", summary_json(race[1])}}}};
+}
+
 class IcsExperiment : public LockStepExperiment {
  public:
   explicit IcsExperiment(const IcsSpec& s)
@@ -171,9 +274,7 @@ class IcsExperiment : public LockStepExperiment {
                  {"bn", summary_json(summarize(rec[1], until > 0 ? until : -1.0))}};
     r["seed_runs"] = seed_runs_;
     const std::array<Summary, 2> m = overall(), race = overall_race();
-    r["mean_over_seeds"] = {{"plain", summary_json(m[0])},
-                            {"bn", summary_json(m[1])},
-                            {"race", {{"plain", summary_json(race[0])}, {"bn", summary_json(race[1])}}}};
+    r["mean_over_seeds"] = mean_over_seeds_json(m, race);
     r["takeaway"] = takeaway();
     return r;
   }
@@ -254,83 +355,43 @@ class IcsExperiment : public LockStepExperiment {
         const EvalReport e = t.evaluate(train_, BnStats::Running);
         rec[k].final_eval = {{"train_loss", e.loss}, {"train_accuracy", e.accuracy}};
       }
-      const Summary s = summarize(rec[k]);
-      summaries_[k].push_back(s);
-      run[keys[k]] = summary_json(s);
+      run[keys[k]] = summary_json(summarize(rec[k]));
     }
     const long until = race_until(rec[0], rec[1]);
     run["race_until"] = until > 0 ? json(until) : json(nullptr);
     for (std::size_t k = 0; k < 2; ++k) {
-      const Summary s = summarize(rec[k], until > 0 ? until : -1.0);
-      if (until > 0) race_summaries_[k].push_back(s);
-      run[std::string("race_") + keys[k]] = summary_json(s);
+      run[std::string("race_") + keys[k]] = summary_json(summarize(rec[k], until > 0 ? until : -1.0));
     }
     seed_runs_.push_back(run);
   }
 
-  // Means over the finished seeds, or the running seed's numbers while the first one runs.
+  // Means over the finished seeds (their seed_runs entries), or the running seed's numbers while
+  // the first one runs.
   std::array<Summary, 2> overall() const {
     const std::array<NetRecord, 2>& rec = rec_.shown();  // the first seed is running
-    if (summaries_[0].empty()) return {summarize(rec[0]), summarize(rec[1])};
-    return {mean_of(summaries_[0]), mean_of(summaries_[1])};
+    if (seed_runs_.empty()) return {summarize(rec[0]), summarize(rec[1])};
+    return means_over_seeds(seed_runs_).all;
   }
   std::array<Summary, 2> overall_race() const {
-    if (summaries_[0].empty()) {
+    if (seed_runs_.empty()) {
       const std::array<NetRecord, 2>& rec = rec_.shown();
       const long until = race_until(rec[0], rec[1]);
       return {summarize(rec[0], until > 0 ? until : -1.0), summarize(rec[1], until > 0 ? until : -1.0)};
     }
-    return {mean_of(race_summaries_[0]), mean_of(race_summaries_[1])};
-  }
-
-  // "larger" / "smaller" / "mixed (...)": BN's shift against the plain net's, by Santurkar et al.'s
-  // two numbers (||G - G'|| and the cosine).
-  static std::string verdict(const Summary& b, const Summary& p) {
-    const bool more_l2 = b.l2_diff >= p.l2_diff, less_cos = b.cosine <= p.cosine;
-    if (more_l2 && less_cos) return "larger";
-    if (!more_l2 && !less_cos) return "smaller";
-    return more_l2 ? "mixed (a bigger change, but a steadier direction)" : "mixed (a smaller change, but a less steady direction)";
-  }
-
-  static std::string numbers(const Summary& b, const Summary& p) {
-    return "||G - G'|| " + sig(b.l2_diff) + " vs " + sig(p.l2_diff) + ", relative to ||G|| " + sig(b.relative) + " vs " +
-           sig(p.relative) + ", cosine " + fixed(b.cosine, 3) + " vs " + fixed(p.cosine, 3);
+    return means_over_seeds(seed_runs_).race;
   }
 
   std::string takeaway() const {
-    const std::array<Summary, 2> m = overall(), race = overall_race();
-    const Summary &p = m[0], &b = m[1];
-    if (!std::isfinite(p.l2_diff) || !std::isfinite(b.l2_diff)) return "Measuring...";
-    const NetRecord& pr = rec_.shown()[kPlain];
-    const NetRecord& br = rec_.shown()[kBn];
-    const std::string target = "mean batch loss " + fixed(spec_.target_loss, 2);
-    const std::string horizon = with_commas(!seeds_.first() ? spec_.steps : step_) + " steps";
-    auto at = [&](long k) { return k > 0 ? "step " + with_commas(k) : "not in " + horizon; };
-    std::string t =
-        "Santurkar et al. (2018) measure internal covariate shift as the change in a layer's gradient when the "
-        "layers before it take their step; they found BN does not reduce it. Here (BN vs no BN" +
-        (seeds_.index() > 1 ? ", mean over " + std::to_string(seeds_.index()) + " seeds" : std::string()) + "): ";
-    if (std::isfinite(race[0].l2_diff) && std::isfinite(race[1].l2_diff)) {
-      t += "until the first net reached " + target + " (" + (seeds_.index() > 1 ? "first seed: " : "") + "BN " +
-           at(br.steps_to_target) + ", without BN " +
-           at(pr.steps_to_target) + "), BN's shift was " + verdict(race[1], race[0]) + ": " + numbers(race[1], race[0]) +
-           ". Over the whole run it was " + verdict(b, p) + ": " + numbers(b, p) + ".";
-    } else {
-      t += "over the run BN's shift was " + verdict(b, p) + ": " + numbers(b, p) + ". Neither net reached " + target +
-           " in " + horizon + ".";
-    }
+    TakeawayInputs in;
+    in.mean = overall();
+    in.race = overall_race();
     for (std::size_t k = 0; k < 2; ++k) {
-      const long div = first_diverged_at(k);
-      if (div > 0) t += std::string(k == 0 ? " Without" : " With") + " BN the net diverged at step " + with_commas(div) + ".";
+      in.steps_to_target[k] = rec_.shown()[k].steps_to_target;
+      in.diverged_at[k] = first_diverged_at(k);
     }
-    if (std::isfinite(b.loss_range) && std::isfinite(p.loss_range)) {
-      const bool smoother = b.loss_range < p.loss_range && b.grad_change < p.grad_change;
-      t += std::string(" Along the gradient the loss varied ") + (b.loss_range < p.loss_range ? "less" : "more") +
-           " with BN (range " + sig(b.loss_range) + " vs " + sig(p.loss_range) + ") and the gradient changed " +
-           (b.grad_change < p.grad_change ? "less" : "more") + " (" + sig(b.grad_change) + " vs " + sig(p.grad_change) +
-           ")" + (smoother ? ": the smoother landscape they propose as BN's real effect." : ": not the smoother landscape they report.");
-    }
-    return t;
+    in.horizon = !seeds_.first() ? spec_.steps : step_;
+    in.seeds_done = static_cast<std::size_t>(seeds_.index());
+    return ics_takeaway(spec_, in);
   }
 
   IcsSpec spec_;
@@ -339,15 +400,69 @@ class IcsExperiment : public LockStepExperiment {
   std::vector<double> step_sizes_;
   Dataset train_;
   FirstSeed<std::array<NetRecord, 2>> rec_;  // the first seed's records are the ones shown
-  std::array<std::vector<Summary>, 2> summaries_, race_summaries_;
   json seed_runs_ = json::array();
   long measure_units_ = 1, seed_units_ = 1, units_done_ = 0;
 };
 
+
+// One cell per seed at research scale (research.h SeedCells): a multi-seed run's result is its
+// first seed's (curves, race, takeaway's steps), one seed_runs entry per seed (the summaries its
+// own result lists) and what is written from those entries: the means over seeds and the takeaway
+// (means_over_seeds and ics_takeaway, the functions the run uses).
+SeedCells ics_seed_cells(const IcsSpec& s) {
+  SeedCells c;
+  c.seed = s.seeds.seed;
+  c.seeds = s.seeds.seeds;
+  c.cell_spec = [s](int i) {
+    IcsSpec k = s;
+    k.seeds.seed = s.seeds.seed + static_cast<std::uint64_t>(i);
+    k.seeds.seeds = 1;
+    return to_json(k);
+  };
+  c.seed_run = [](const json& cell, const std::string& where) {
+    const json& runs = field_at(cell, {"seed_runs"}, where);
+    if (!runs.is_array() || runs.size() != 1 || !runs[0].is_object())
+      throw Error(where + ".seed_runs: must be one seed's entry");
+    json run = runs[0];
+    run.erase("seed");
+    const std::string at = where + ".seed_runs[0]";
+    for (const char* k : {"plain", "bn", "race_plain", "race_bn"}) summary_from(field_at(run, {k}, at), at + "." + k);
+    const json& until = field_at(run, {"race_until"}, at);
+    if (!(until.is_null() || until.is_number_integer())) throw Error(at + ".race_until: must be a step or null");
+    return run;
+  };
+  c.empty_start = [s] { return IcsExperiment(s).result(); };
+  c.finish = [s](json& r, const json& seed_runs) {
+    // r is the first seed's result: its steps to the target and divergence stand in the takeaway.
+    auto step = [&](const char* net, const char* f) {
+      const json& v = field_at(r, {"nets", net, f}, "merge: cell_results[0]");
+      if (!(v.is_null() || v.is_number_integer()))
+        throw Error(std::string("merge: cell_results[0].nets.") + net + "." + f + ": must be a step or null");
+      return v.is_null() ? 0L : v.get<long>();
+    };
+    const SeedMeans m = means_over_seeds(seed_runs);
+    TakeawayInputs in;
+    in.mean = m.all;
+    in.race = m.race;
+    const std::array<const char*, 2> keys{"plain", "bn"};
+    for (std::size_t k = 0; k < 2; ++k) {
+      in.steps_to_target[k] = step(keys[k], "steps_to_target");
+      in.diverged_at[k] = step(keys[k], "diverged_at");
+    }
+    in.horizon = s.steps;  // the first seed has finished
+    in.seeds_done = seed_runs.size();
+    r["mean_over_seeds"] = mean_over_seeds_json(m.all, m.race);
+    r["takeaway"] = ics_takeaway(s, in);
+  };
+  return c;
+}
+
 }  // namespace
 
 Chapter ics_chapter() {
-  return make_chapter<IcsSpec, IcsExperiment>("ics", "Is it really covariate shift?", parse_ics_spec);
+  Chapter c = make_chapter<IcsSpec, IcsExperiment>("ics", "Is it really covariate shift?", parse_ics_spec);
+  split_seeds_at_research_scale<IcsSpec, IcsExperiment>(c, parse_ics_spec, ics_seed_cells);
+  return c;
 }
 
 }  // namespace bnlab

@@ -7,6 +7,7 @@
 
 #include "bnlab/error.h"
 #include "bnlab/experiments/common.h"
+#include "bnlab/research.h"
 
 namespace bnlab {
 
@@ -26,7 +27,7 @@ void ics_fields(Io& io, S& s) {
 IcsSpec parse_ics_spec(const json& j) {
   IcsSpec s;
   SpecReader r(j, "spec");
-  read_common_fields(r, "ics", s, 20);
+  read_common_fields(r, "ics", s, sweep_max_seeds(20));
   if (s.model.dropout != 0.0)
     throw Error("spec.model.dropout = " + fixed(s.model.dropout, 2) +
                 ": must be 0 here (G and G' must be gradients of the same network on the same batch)");
@@ -47,8 +48,13 @@ IcsSpec parse_ics_spec(const json& j) {
   // Per measurement and net: G, one G' per layer, the landscape's probes (forward + backward each).
   const double measurements = static_cast<double>(s.steps) / s.measure_every + 1.0;
   const double passes = 1.0 + s.layers.size() + (s.landscape ? s.landscape_factors.size() : 0.0);
-  check_work(s.seeds.seeds * 2.0 * (s.steps + measurements * passes) * s.train.batch_size * train_cost(bn),
-             "ics: seeds x 2 nets x (steps + measurements x gradient passes) x batch");
+  // At research scale (research.h) the seeds run as cells of one seed each: each is held to the bound.
+  if (ResearchScale::active())
+    check_work(2.0 * (s.steps + measurements * passes) * s.train.batch_size * train_cost(bn),
+               "ics: one cell (one seed: 2 nets x (steps + measurements x gradient passes) x batch)");
+  else
+    check_work(s.seeds.seeds * 2.0 * (s.steps + measurements * passes) * s.train.batch_size * train_cost(bn),
+               "ics: seeds x 2 nets x (steps + measurements x gradient passes) x batch");
   return s;
 }
 

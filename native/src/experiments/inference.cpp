@@ -7,6 +7,7 @@
 #include "bnlab/error.h"
 #include "bnlab/experiments/plumbing.h"
 #include "bnlab/loss.h"
+#include "bnlab/research.h"
 #include "inference_records.h"
 
 namespace bnlab {
@@ -80,7 +81,7 @@ class InferenceExperiment : public Experiment {
     r["takeaway"] = takeaway(spec_, cps, step_, div);
     if (seeds_.count() > 1) {
       r["seed_runs"] = seed_runs_;
-      if (done()) r["summary"] = summary_over_seeds(spec_, all_cps_);
+      if (done()) r["summary"] = summary_over_seeds(spec_, seed_runs_);
     }
     return r;
   }
@@ -295,16 +296,9 @@ class InferenceExperiment : public Experiment {
   }
 
   void finish_seed() {
-    json list = json::array();
-    for (const CheckpointRecord& c : cps()) {
-      if (!c.complete) continue;
-      std::vector<double> run, bat;
-      for (const RunningEval& r : c.running) run.push_back(r.eval.accuracy);
-      for (const BatchEval& b : c.batch) bat.push_back(b.eval.accuracy);
-      list.push_back({{"step", c.step}, {"population", c.population.accuracy}, {"running", run}, {"batch", bat}});
-    }
-    seed_runs_.push_back({{"seed", seeds_.seed()}, {"checkpoints", list}});
-    all_cps_.push_back(cps());
+    json run = seed_run_entry(cps());
+    run["seed"] = seeds_.seed();
+    seed_runs_.push_back(run);
     if (seeds_.first()) {
       first_train_ = train_;
       first_diverged_ = trainer_->diverged_at();
@@ -324,18 +318,69 @@ class InferenceExperiment : public Experiment {
   WorkQueue work_;  // evaluations as tasks of one unit each; training steps count one unit too
   FirstSeed<std::vector<CheckpointRecord>> cps_;  // the first seed's checkpoints are the ones shown
   std::vector<CheckpointRecord>& cps() { return cps_.at(seeds_); }
-  std::vector<std::vector<CheckpointRecord>> all_cps_;
   Curve curve_;
   json seed_runs_ = json::array();
   long first_diverged_ = 0;
   long step_ = 0;
 };
 
+
+// One cell per seed at research scale (research.h SeedCells): a multi-seed run's result is its
+// first seed's (points, checkpoints, curve, takeaway), one seed_runs entry per seed (the
+// accuracies its own result shows at each checkpoint) and, once complete, the summary over those
+// entries (summary_over_seeds, the function the run uses). Cells after the first draw no curve
+// (the run draws it for the first seed only).
+SeedCells inference_seed_cells(const InferenceSpec& s) {
+  SeedCells c;
+  c.seed = s.seeds.seed;
+  c.seeds = s.seeds.seeds;
+  c.cell_spec = [s](int i) {
+    InferenceSpec k = s;
+    k.seeds.seed = s.seeds.seed + static_cast<std::uint64_t>(i);
+    k.seeds.seeds = 1;
+    if (i > 0) k.curve_every = 0;
+    return to_json(k);
+  };
+  c.seed_run = [](const json& cell, const std::string& where) {
+    const json& cps = field_at(cell, {"checkpoints"}, where);
+    if (!cps.is_array()) throw Error(where + ".checkpoints: must be an array");
+    json list = json::array();
+    for (std::size_t k = 0; k < cps.size(); ++k) {
+      const std::string at = where + ".checkpoints[" + std::to_string(k) + "]";
+      const json& step = field_at(cps[k], {"step"}, at);
+      const json& pop = field_at(cps[k], {"population", "accuracy"}, at);
+      if (!step.is_number_integer()) throw Error(at + ".step: must be a step");
+      if (!pop.is_number()) throw Error(at + ".population.accuracy: must be a number");
+      json entry = {{"step", step}, {"population", pop}};
+      for (const char* arm : {"running", "batch"}) {
+        const json& evals = field_at(cps[k], {arm}, at);
+        if (!evals.is_array()) throw Error(at + "." + arm + ": must be an array");
+        json acc = json::array();
+        for (std::size_t e = 0; e < evals.size(); ++e) {
+          const json& a = field_at(evals[e], {"accuracy"}, at + "." + arm + "[" + std::to_string(e) + "]");
+          if (!a.is_number()) throw Error(at + "." + arm + "[" + std::to_string(e) + "].accuracy: must be a number");
+          acc.push_back(a);
+        }
+        entry[arm] = acc;
+      }
+      list.push_back(entry);
+    }
+    return json{{"checkpoints", list}};
+  };
+  c.empty_start = [s] { return InferenceExperiment(s).result(); };
+  c.finish = [s](json& r, const json& seed_runs) {
+    if (s.seeds.seeds > 1 && r["complete"] == true) r["summary"] = summary_over_seeds(s, seed_runs);
+  };
+  return c;
+}
+
 }  // namespace
 
 Chapter inference_chapter() {
-  return make_chapter<InferenceSpec, InferenceExperiment>("inference", "Test time needs running averages",
-                                                          parse_inference_spec);
+  Chapter c = make_chapter<InferenceSpec, InferenceExperiment>("inference", "Test time needs running averages",
+                                                               parse_inference_spec);
+  split_seeds_at_research_scale<InferenceSpec, InferenceExperiment>(c, parse_inference_spec, inference_seed_cells);
+  return c;
 }
 
 }  // namespace bnlab

@@ -47,8 +47,12 @@ struct Curve {
 
 json checkpoint_json(const CheckpointRecord& c);
 json curve_json(const Curve& c);
-// Per checkpoint, the mean and 95% t-interval over the seeds of each accuracy.
-json summary_over_seeds(const InferenceSpec& spec, const std::vector<std::vector<CheckpointRecord>>& seeds);
+// Per checkpoint, the mean and 95% t-interval over the seeds of each accuracy, from the result's
+// "seed_runs" (seed_run_entry's per seed): one function for the run and for the merge of its
+// per-seed cells, so both write the same bytes.
+json summary_over_seeds(const InferenceSpec& spec, const json& seed_runs);
+// A seed's "seed_runs" entry without its "seed": the accuracies at its completed checkpoints.
+json seed_run_entry(const std::vector<CheckpointRecord>& cps);
 // `step`: the training step reached (shown while no checkpoint is complete).
 std::string takeaway(const InferenceSpec& spec, const std::vector<CheckpointRecord>& cps, long step, long diverged_at);
 

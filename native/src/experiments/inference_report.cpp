@@ -61,21 +61,29 @@ json curve_json(const Curve& c) {
           {"var_gap", vg}};
 }
 
-json summary_over_seeds(const InferenceSpec& spec, const std::vector<std::vector<CheckpointRecord>>& seeds) {
+json summary_over_seeds(const InferenceSpec& spec, const json& seed_runs) {
   auto interval = [](const std::vector<double>& v) {
     const stats::Interval i = stats::t_interval95(v);
     return json{{"mean", i.mean}, {"half_width", i.half_width}};
+  };
+  auto numbers = [](const json& a) {
+    std::vector<double> v;
+    for (const json& x : a) v.push_back(x.is_number() ? x.get<double>() : std::nan(""));
+    return v;
   };
   json out = json::array();
   for (std::size_t k = 0; k < spec.checkpoints.size(); ++k) {
     std::vector<double> pop;
     std::vector<std::vector<double>> run(spec.ema_decays.size()), bat(spec.test_batch_sizes.size());
-    for (const auto& seed_cps : seeds) {
-      if (k >= seed_cps.size() || !seed_cps[k].complete) continue;
-      const CheckpointRecord& c = seed_cps[k];
-      pop.push_back(c.population.accuracy);
-      for (std::size_t d = 0; d < c.running.size(); ++d) run[d].push_back(c.running[d].eval.accuracy);
-      for (std::size_t b = 0; b < c.batch.size(); ++b) bat[b].push_back(c.batch[b].eval.accuracy);
+    for (const json& seed : seed_runs) {
+      // A seed lists its completed checkpoints in order (one that diverged stops early).
+      const json& cps = seed["checkpoints"];
+      if (k >= cps.size()) continue;
+      const json& c = cps[k];
+      pop.push_back(c["population"].is_number() ? c["population"].get<double>() : std::nan(""));
+      const std::vector<double> r = numbers(c["running"]), b = numbers(c["batch"]);
+      for (std::size_t d = 0; d < r.size(); ++d) run[d].push_back(r[d]);
+      for (std::size_t i = 0; i < b.size(); ++i) bat[i].push_back(b[i]);
     }
     if (pop.empty()) continue;
     json r = json::array(), b = json::array();
@@ -84,6 +92,18 @@ json summary_over_seeds(const InferenceSpec& spec, const std::vector<std::vector
     out.push_back({{"step", spec.checkpoints[k]}, {"population", interval(pop)}, {"running", r}, {"batch", b}});
   }
   return out;
+}
+
+json seed_run_entry(const std::vector<CheckpointRecord>& cps) {
+  json list = json::array();
+  for (const CheckpointRecord& c : cps) {
+    if (!c.complete) continue;
+    std::vector<double> run, bat;
+    for (const RunningEval& r : c.running) run.push_back(r.eval.accuracy);
+    for (const BatchEval& b : c.batch) bat.push_back(b.eval.accuracy);
+    list.push_back({{"step", c.step}, {"population", c.population.accuracy}, {"running", run}, {"batch", bat}});
+  }
+  return {{"checkpoints", list}};
 }
 
 std::string takeaway(const InferenceSpec& spec, const std::vector<CheckpointRecord>& cps, long step, long diverged_at) {

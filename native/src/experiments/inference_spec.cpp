@@ -8,6 +8,7 @@
 
 #include "bnlab/error.h"
 #include "bnlab/experiments/common.h"
+#include "bnlab/research.h"
 
 namespace bnlab {
 
@@ -29,7 +30,7 @@ void inference_fields(Io& io, S& s) {
 InferenceSpec parse_inference_spec(const json& j) {
   InferenceSpec s;
   SpecReader r(j, "spec");
-  s.seeds = read_seed_fields(r, "inference", s.seeds, 10);
+  s.seeds = read_seed_fields(r, "inference", s.seeds, sweep_max_seeds(10));
   s.data = read_data(r.child("data", kDataDoc), s.data);
   // The net always has BN, and its averaging is set by ema_decays: the fields that would suggest
   // otherwise are refused rather than silently ignored.
@@ -62,10 +63,15 @@ InferenceSpec parse_inference_spec(const json& j) {
   for (int m : s.test_batch_sizes) point_cost += static_cast<double>(m) * s.point_batches;
   const double per_checkpoint = (2.0 * s.data.n_train + (D + S + 1.0) * s.data.n_test + point_cost) * eval_cost(s.model);
   const double per_curve = (2.0 * s.data.n_train + D * s.data.n_test) * eval_cost(s.model);
-  check_work(s.seeds.seeds * (steps * s.train.batch_size * train_cost(s.model) +
-                              static_cast<double>(s.checkpoints.size()) * per_checkpoint) +
-                 curves * per_curve,
-             "inference: seeds x (steps x batch + checkpoint evaluations) + curve");
+  const double per_seed =
+      steps * s.train.batch_size * train_cost(s.model) + static_cast<double>(s.checkpoints.size()) * per_checkpoint;
+  // At research scale (research.h) the seeds run as cells of one seed each: each is held to the
+  // bound (the first cell, which draws the curve, is the largest).
+  if (ResearchScale::active())
+    check_work(per_seed + curves * per_curve, "inference: one cell (one seed: steps x batch + checkpoint evaluations + curve)");
+  else
+    check_work(s.seeds.seeds * per_seed + curves * per_curve,
+               "inference: seeds x (steps x batch + checkpoint evaluations) + curve");
   return s;
 }
 

@@ -7,6 +7,7 @@
 
 #include "bnlab/detmath.h"
 #include "bnlab/error.h"
+#include "bnlab/research.h"
 #include "bnlab/experiments/common.h"
 
 namespace bnlab {
@@ -114,7 +115,7 @@ std::vector<ShiftSweep> ShiftSpec::default_sweeps() {
 ShiftSpec parse_shift_spec(const json& j) {
   ShiftSpec s;
   SpecReader r(j, "spec");
-  read_common_fields(r, "shift", s, 20);
+  read_common_fields(r, "shift", s, sweep_max_seeds(20));
   FieldReader in(r);
   shift_fields(in, s);
   check_grid(s.grid);
@@ -146,9 +147,15 @@ ShiftSpec parse_shift_spec(const json& j) {
   double evals = 1.0 + static_cast<double>(s.shifts.size());
   for (const ShiftSweep& w : s.sweeps) evals += static_cast<double>(w.values.size());
   const double grids = static_cast<double>(s.shifts.size()) * 3.0 * s.grid * s.grid;
-  check_work(s.seeds.seeds * (2.0 * s.steps * s.train.batch_size * train_cost(bn) +
-                              (evals * 5.0 * s.data.n_test + grids) * eval_cost(bn)),
-             "shift: seeds x (2 nets x steps x batch + evaluations)");
+  // At research scale (research.h) the seeds run as cells of one seed each: each is held to the
+  // bound (the first cell, which draws the grids, is the largest).
+  if (ResearchScale::active())
+    check_work(2.0 * s.steps * s.train.batch_size * train_cost(bn) + (evals * 5.0 * s.data.n_test + grids) * eval_cost(bn),
+               "shift: one cell (one seed: 2 nets x steps x batch + evaluations)");
+  else
+    check_work(s.seeds.seeds * (2.0 * s.steps * s.train.batch_size * train_cost(bn) +
+                                (evals * 5.0 * s.data.n_test + grids) * eval_cost(bn)),
+               "shift: seeds x (2 nets x steps x batch + evaluations)");
   return s;
 }
 

@@ -207,17 +207,7 @@ SeedCells speed_seed_cells(const SpeedSpec& s) {
 
 Chapter speed_chapter() {
   Chapter c = make_chapter<SpeedSpec, SpeedExperiment>("speed", "Normalizing speeds up learning", parse_speed_spec);
-  // One cell per seed at research scale only: the page and `bnlab run --jobs` keep running the
-  // chapter as one cell (its live curves come from one Session), as before.
-  c.cells = [](const json& j) {
-    const SpeedSpec s = parse_speed_spec(j);
-    return ResearchScale::active() ? seed_cells(speed_seed_cells(s)) : json::array({to_json(s)});
-  };
-  c.merge = [](const json& j, const json& results) {
-    const SpeedSpec s = parse_speed_spec(j);
-    if (ResearchScale::active()) return merge_seed_cells(to_json(s), results, speed_seed_cells(s));
-    return one_cell_merge("speed", results, [&] { return SpeedExperiment(s).result(); });
-  };
+  split_seeds_at_research_scale<SpeedSpec, SpeedExperiment>(c, parse_speed_spec, speed_seed_cells);
   return c;
 }
 
