@@ -23,6 +23,7 @@ export function isEmbedded() {
 export const pageOptionSpecs = Object.freeze({
   nav: { values: ['1', '0'], fallback: '1', meaning: 'chapter links and pager: 1 shown, 0 hidden (one chapter only)' },
   controls: { values: ['show', 'lock', 'hide'], fallback: 'show', meaning: 'the chapter\'s settings: shown, locked (visible, not changeable) or hidden; Run stays' },
+  predict: { values: ['ask', 'require', 'off'], fallback: 'ask', meaning: 'a prediction before the result: asked (skippable), required (nothing revealed until made) or off' },
 });
 
 // Splits hash params into page options and the chapter's own; bad option values are reported.

@@ -3,6 +3,7 @@
 import { int, num, pct } from '../format.js';
 import { colors, styleAt } from '../palette.js';
 import { arr, isNum, seedControl } from './common.js';
+import { numberScore } from '../predict.js';
 
 const decays = [0, 0.5, 0.9, 0.99, 0.999];
 const sizes = [1, 2, 4, 8, 16, 32, 64, 128, 256];
@@ -121,5 +122,22 @@ export default {
       summary: point ? `Point ${where} ${stepText}: P(class 1) = ${pct(p1(point.population))} with exact statistics; in a batch of ${pb[0]?.size} it ranges ${pct(p1(pb[0]?.min))}–${pct(p1(pb[0]?.max))}.${isNum(cp.batch1?.max_difference) ? ` With batches of one, all test points get the same output (largest difference ${num(cp.batch1.max_difference)}).` : ''}` : '',
     });
     return typeof result?.takeaway === 'string' && result.takeaway ? result.takeaway : `Training… ${pct(result?.progress, 0)}`;
+  },
+  // Predict, then run (web/src/predict.js): test accuracy when every test batch holds one example.
+  predict: {
+    id: 'inference-batch-of-one',
+    question: 'After 2,000 steps, BN is evaluated with each test batch\'s own statistics and the test batches hold ONE example each. What test accuracy do you expect (in %; chance is 50%)?',
+    kind: 'number',
+    range: { min: 0, max: 100, unit: '%', step: 1 },
+    measure(result) {
+      const list = arr(result?.checkpoints);
+      const cp = list.find((c) => c.step === 2000) || list[list.length - 1];
+      const one = arr(cp?.batch).find((b) => b.size === 1);
+      if (!one || !isNum(one.accuracy)) return null;
+      const value = Math.round(one.accuracy * 1000) / 10;
+      return { value, text: `${pct(one.accuracy)} after ${int(cp.step)} steps`, step: cp.step, population: cp.population?.accuracy };
+    },
+    score: numberScore(10),
+    explain: (answer, m) => `This run's test accuracy with batches of one was ${num(m.value)}% after ${int(m.step)} steps (your prediction: ${num(answer)}%), against ${pct(m.population)} with the exact statistics. A single example has no variance, so every BN unit outputs its β whatever the input and the net gives one answer for everything, which is why BN uses running averages at test time.`,
   },
 };

@@ -72,4 +72,30 @@ export default {
     if (typeof result?.takeaway === 'string' && result.takeaway) return result.takeaway;
     return `${state('bn')}; ${state('plain')}.`;
   },
+  // Predict, then run (web/src/predict.js): scored against a run at learning rate 0.3.
+  predict: {
+    id: 'speed-lr03',
+    question: 'At a learning rate of 0.3, which network fails to learn (its loss climbs back to chance, 0.69, or blows up)?',
+    kind: 'choice',
+    choices: [
+      { value: 'plain', label: 'the network without BN' },
+      { value: 'bn', label: 'the network with BN' },
+      { value: 'both', label: 'both' },
+      { value: 'neither', label: 'neither' },
+    ],
+    missing: 'Set the learning rate to 0.3 and press Run: the prediction is scored against that run.',
+    measure(result) {
+      if (result?.spec?.train?.lr !== 0.3) return null;
+      const acc = (k) => lastFinite(result?.nets?.[k]?.test_accuracy);
+      // failing: diverged, or test accuracy still under 60% (chance is 50%) at the end
+      const fails = (k) => isNum(result?.nets?.[k]?.diverged_at) || !(acc(k) >= 0.6);
+      const f = { plain: fails('plain'), bn: fails('bn') };
+      if (!isNum(acc('plain')) && !isNum(result?.nets?.plain?.diverged_at)) return null;
+      const value = f.plain && f.bn ? 'both' : f.plain ? 'plain' : f.bn ? 'bn' : 'neither';
+      const state = (k) => (isNum(result.nets[k].diverged_at) ? `diverged at step ${int(result.nets[k].diverged_at)}` : `ended at ${pct(acc(k))} test accuracy`);
+      return { value, text: `without BN ${state('plain')}; with BN ${state('bn')}`, plain: state('plain'), bn: state('bn') };
+    },
+    score: (answer, measured) => ({ correct: answer === measured.value, score: answer === measured.value ? 1 : 0 }),
+    explain: (answer, m) => `At learning rate 0.3 the network without BN ${m.plain}, and the network with BN ${m.bn}. Normalizing each layer keeps the pre-activations at a fixed scale, so a step that is too big for the plain network stays safe for the BN one.`,
+  },
 };
