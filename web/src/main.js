@@ -10,6 +10,7 @@ import { applyPageOptions, readPageOptions, startEmbed, writePageOptions } from 
 import { createEmbedDialog } from './ui/embed-dialog.js';
 import { overviewSection } from './ui/overview.js';
 import { glossaryAnchor, glossarySection, richText } from './ui/rich-text.js';
+import { predictionLog } from './predict.js';
 
 const statusLine = document.getElementById('status');
 const noticeList = document.getElementById('notices');
@@ -137,6 +138,7 @@ function applyHash({ focus = false } = {}) {
     optionProblems.forEach((p) => notice(`Link: ${p}.`));
     pageOptions = options;
     applyPageOptions(options);
+    for (const p of panels.values()) p.setPredictMode?.(options.predict);
     showChapter(null, { focus });
     return;
   }
@@ -150,6 +152,7 @@ function applyHash({ focus = false } = {}) {
   optionProblems.forEach((p) => notice(`Link: ${p}.`));
   pageOptions = options;
   applyPageOptions(options);
+  for (const p of panels.values()) p.setPredictMode?.(options.predict);
   for (const p of panels.values()) p.lockSettings?.(options.controls === 'lock');
   if (panel) {
     const { values, problems } = readValues(panel.chapter.controls, rest, panel.defaults);
@@ -301,7 +304,9 @@ async function boot() {
       return '';
     },
   });
-  window.bnlab = { panels, runner, chapters, getPool };
+  // The class's view: each prediction and score goes to a listening host (bnlab:prediction, bnlab:score).
+  predictionLog.subscribe(({ type, entry }) => embed?.[type]?.(entry));
+  window.bnlab = { panels, runner, chapters, getPool, predictions: predictionLog };
   document.documentElement.dataset.ready = 'true';
 }
 

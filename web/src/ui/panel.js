@@ -18,6 +18,7 @@ import { fieldChart } from '../charts/field-chart.js';
 import { imageGrid } from '../charts/image-grid.js';
 import { buildControls } from './controls.js';
 import { defaultsFrom, optionLabel, optionValue, specFrom } from '../state.js';
+import { createPredictionView } from './predict.js';
 
 const chartKinds = { line: lineChart, scatter: scatterChart, field: fieldChart, images: imageGrid };
 let runCounter = 0;
@@ -154,6 +155,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   const progressLive = h('p', { class: 'sr-only', 'data-progress-live': chapter.id });
   let progressQuarter = 0;
   const chartArea = h('div', { class: 'charts' });
+  // Predict, then run (ui/predict.js): the question before the result, when the chapter has one.
+  const prediction = chapter.predict ? createPredictionView(chapter, { announce }) : null;
 
   const viewKeys = new Set(chapter.controls.filter((c) => c.view).map((c) => c.key));
   const liveKeys = new Set(chapter.controls.filter((c) => c.live).map((c) => c.key));
@@ -339,6 +342,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       h('h2', { id: headingId, tabindex: -1, text: chapter.title }),
       h('blockquote', { class: 'claim' }, [h('p', {}, richText(chapter.claim))]),
     ]),
+    prediction?.node,
     ...paragraphs(chapter.intro, 'intro'),
     evidence && chapter.evidenceFirst ? evidence : null,
     liveArea(),
@@ -355,6 +359,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     evidence && !chapter.evidenceFirst ? evidence : null,
     ...paragraphs(chapter.outro, 'outro'),
   ]);
+
+  prediction?.attach(section);
 
   // Rebuilt for a new run (every chart kind starts empty); a chart control that had the keyboard
   // focus gets it back in the new chart (the same chart and the same place in it), and the
@@ -619,7 +625,10 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     if (message.result) {
       lastResult = message.result;
       // Under prefers-reduced-motion a run the page started by itself is computed, then drawn once.
-      if (message.state === 'done') draw(message.result);
+      if (message.state === 'done') {
+        draw(message.result);
+        prediction?.onResult(message.result, { values: runValues });
+      }
       else if (!(autoRun && reducedMotion)) drawSoon();
     }
     const rate = message.elapsedMs > 0 ? ` · ${(message.elapsedMs / 1000).toFixed(1)} s of compute` : '';
@@ -630,7 +639,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       if (message.state === 'done') {
         // the last quarter said is stale now: hidden (the bar's own text says "Done: 100%")
         progressLive.hidden = true;
-        if (!autoRun) announce(`${chapterName(chapter)} finished. ${takeaway.text()}`);
+        if (!autoRun) announce(`${chapterName(chapter)} finished. ${prediction?.waiting ? 'Commit a prediction to see the result.' : takeaway.text()}`);
       }
     }
   }
@@ -720,6 +729,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     // Shows a result without a press of Run: the live view if the chapter has one, else its
     // preset's run (resumed if the page paused it when the user looked elsewhere).
     open() {
+      prediction?.shown();
       if (locked) return;
       if (chapter.live) {
         if (!liveParts) scheduleLive(0);
@@ -754,6 +764,13 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       locked = flag;
       controls.disable(flag);
       for (const button of [runButton, stepButton, resetButton]) button.disabled = flag;
+    },
+    // Page option predict=ask|require|off.
+    setPredictMode(mode) {
+      prediction?.setMode(mode);
+    },
+    get prediction() {
+      return prediction;
     },
     redraw() {
       if (lastResult) draw(lastResult);
