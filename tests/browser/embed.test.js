@@ -156,7 +156,7 @@ test('only the parent is obeyed; loading a chapter from the host moves neither i
 });
 
 test('without allow-downloads, an export says so on the page and offers the data to copy', async () => {
-  const { page, labFrame, problems } = await openHost('/exports.html', hostPage(`${lab.url}#noise`));
+  const { page, labFrame, problems } = await openHost('/exports.html', hostPage(`${lab.url}#noise?predict=off`));
   await labFrame.click('section.chapter:not([hidden]) [data-action="run"]');
   await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });
   const chart = 'section.chapter:not([hidden]) [data-chart="noise-mean-noise"]';

@@ -169,7 +169,7 @@ test('bad values in the URL are reported and replaced by defaults; the page keep
 });
 
 test('charts export CSV, JSON, SVG and PNG', async () => {
-  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#noise`, lab.server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#noise?predict=off`, lab.server.url);
   await runToEnd(page);
   const chart = '[data-chart="noise-mean-noise"]';
   const grab = async (label) => {
