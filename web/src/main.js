@@ -11,6 +11,7 @@ import { createEmbedDialog } from './ui/embed-dialog.js';
 import { overviewSection } from './ui/overview.js';
 import { glossaryAnchor, glossarySection, richText } from './ui/rich-text.js';
 import { predictionLog } from './predict.js';
+import { lessonChapters, startScorm } from './scorm.js';
 
 const statusLine = document.getElementById('status');
 const noticeList = document.getElementById('notices');
@@ -306,6 +307,8 @@ async function boot() {
   });
   // The class's view: each prediction and score goes to a listening host (bnlab:prediction, bnlab:score).
   predictionLog.subscribe(({ type, entry }) => embed?.[type]?.(entry));
+  // In an LMS (the SCORM package), predictions are recorded as interactions (scorm.js).
+  window.bnlabScorm = startScorm({ log: predictionLog, lesson: lessonChapters(document, chapters.map((c) => c.id)) });
   window.bnlab = { panels, runner, chapters, getPool, predictions: predictionLog };
   document.documentElement.dataset.ready = 'true';
 }
