@@ -62,7 +62,7 @@ test('predict= is one of ask, require, off; anything else is a one-line problem 
 
 // Results of each chapter's shape (the fields its render reads), small and made up here.
 const results = {
-  speed: { spec: { train: { lr: 0.3 } }, nets: { plain: { diverged_at: 40, test_accuracy: [0.5] }, bn: { test_accuracy: [0.7, 0.97] } } },
+  speed: { spec: { train: { lr: 0.3 } }, nets: { plain: { train_loss: [0.69, 0.62] }, bn: { train_loss: [0.5, 0.12] } } },
   noise: { batch_size: [16, 64, 512], mean_noise: [0.25, 0.125, 0.0442], full_batch: [false, false, false] },
   inference: { checkpoints: [{ step: 200, batch: [{ size: 1, accuracy: 0.5 }] }, { step: 2000, population: { accuracy: 0.98 }, batch: [{ size: 1, accuracy: 0.502 }, { size: 2, accuracy: 0.8 }] }] },
   regularization: { batch_size: [64, 128, 256, 512], noise_effect: { mean: [0.03, 0.018, 0.001, null], full_batch: [false, false, false, true] } },
