@@ -85,6 +85,7 @@ export function createEmbedDialog({ getState }) {
     snippet,
     h('p', { id: 'embed-snippet-hint', class: 'hint' }, ['The frame needs no script on the course page. ', stepsLink, ' (Canvas, Moodle, Open edX, Quarto and Jupyter Book).']),
     h('p', {}, ['Plain link: ', link]),
+    h('p', { class: 'hint' }, ['For teachers: docs/teaching.md in the lab\'s repository gives each chapter\'s prediction question, the expected measurement and two lesson plans.']),
     h('div', { class: 'runbar' }, [copySnippet, copyLink, close]),
     status,
   ]);
