@@ -87,12 +87,12 @@ for (const [chapter, settings] of Object.entries(quick)) {
       const measured = q.measure(panel.result, { values: panel.values });
       const shown = document.querySelector(`[data-predict-score="${id}"]`)?.textContent || null;
       const pending = document.querySelector(`[data-predict-outcome="${id}"] .predict-pending`)?.textContent || null;
-      return { measured, expected: measured ? q.score(entry.answer, measured) : null, entry, shown, pending };
+      return { measured, expected: measured ? q.score(entry.answer, measured) : null, entry, shown, pending, kind: q.kind };
     }, chapter);
     if (check.measured) {
       assert.equal(check.entry.measured, check.measured.value);
       assert.equal(check.entry.score, check.expected.score);
-      assert.equal(check.shown, `${Math.round(check.expected.score * 100)}% (${check.expected.correct ? 'right' : check.expected.score > 0 ? 'partly right' : 'not right'})`);
+      assert.equal(check.shown, `${Math.round(check.expected.score * 100)}% (${check.expected.correct ? 'right' : check.expected.score > 0 ? (check.kind === 'number' ? 'close, not within the tolerance' : 'partly right') : 'not right'})`);
     } else {
       // 3b before its result carries noise_effect: the page says it cannot score, nothing breaks
       assert.equal(chapter, 'regularization', `${chapter} did not measure its answer`);
@@ -122,7 +122,7 @@ test('predict=require: nothing is revealed until a prediction is made (no skip);
   await page.press(field, 'Enter');
   assert.equal(await revealed(page), 'shown');
   assert.equal(await takeawayShown(page), true);
-  assert.match(await page.textContent(`[data-predict-score="noise"]`), /^\d+% \((right|partly right|not right)\)$/);
+  assert.match(await page.textContent(`[data-predict-score="noise"]`), /^\d+% \((right|close, not within the tolerance|not right)\)$/);
   assert.deepEqual(problems, []);
   await page.close();
 });

@@ -94,7 +94,7 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
         : 'Scored when the run finishes.' }));
       return;
     }
-    const verdict = out.correct ? 'right' : out.score > 0 ? 'partly right' : 'not right';
+    const verdict = out.correct ? 'right' : out.score > 0 ? (q.kind === 'number' ? 'close, not within the tolerance' : 'partly right') : 'not right';
     outcome.appendChild(h('dl', { class: 'predict-compare' }, [
       h('div', {}, [h('dt', { text: 'Your prediction' }), h('dd', { text: formatAnswer(q, answer.value) })]),
       h('div', {}, [h('dt', { text: 'Measured in this run' }), h('dd', { text: out.measured.text })]),
