@@ -53,7 +53,8 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
     ]);
     readAnswer = () => field.value;
   }
-  const commit = h('button', { type: 'submit', class: 'primary', 'data-action': 'predict', text: 'Commit my prediction' });
+  // type=button and Enter handled here: a sandboxed frame without allow-forms never fires submit.
+  const commit = h('button', { type: 'button', class: 'primary', 'data-action': 'predict', text: 'Commit my prediction' });
   const skip = h('button', { type: 'button', 'data-action': 'skip', text: 'Skip, just show me' });
   const form = h('form', { class: 'predict-form', novalidate: true, 'aria-labelledby': titleId }, [
     inputs, h('div', { class: 'runbar' }, [commit, skip]), error,
@@ -105,8 +106,7 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
     log.score(id, q.id, out);
   }
 
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
+  function commitAnswer() {
     const parsed = parseAnswer(q, readAnswer());
     if (parsed.error) {
       showError(parsed.error);
@@ -124,6 +124,14 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
     announce(`Prediction committed: ${formatAnswer(q, parsed.value)}. The result is shown below.`);
     mine.setAttribute('tabindex', '-1');
     mine.focus({ preventScroll: true });
+  }
+  form.addEventListener('submit', (event) => event.preventDefault());
+  commit.addEventListener('click', commitAnswer);
+  // Enter in the number field or on a choice commits, as a form would.
+  inputs.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || !(event.target instanceof HTMLInputElement)) return;
+    event.preventDefault();
+    commitAnswer();
   });
   skip.addEventListener('click', () => {
     if (mode === 'require') return;
