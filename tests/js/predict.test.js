@@ -92,6 +92,15 @@ test('each chapter measures its answer from the run\'s own numbers and explains 
   }
 });
 
+test('shift: AdaBN back to the unshifted accuracy is yes, near chance is no, in between partly', () => {
+  const q = byId.shift.predict;
+  const at = (adabn) => q.measure({ shifts: [{ name: 'none', accuracy: { bn_running: 0.99 } }, { name: 'rotate', accuracy: { bn_running: 0.16, adabn } }] }).value;
+  assert.equal(at(0.97), 'yes');
+  assert.equal(at(0.8), 'partly');
+  assert.equal(at(0.403), 'no');
+  assert.equal(at(0.3), 'no');
+});
+
 test('a result without the field is "not measured" (null), not a crash: 3b before noise_effect exists, speed at another learning rate', () => {
   assert.equal(evaluate(byId.regularization.predict, 'shrinks', { batch_size: [64, 512], configs: {} }), null);
   assert.equal(evaluate(byId.speed.predict, 'plain', { ...results.speed, spec: { train: { lr: 0.01 } } }), null);

@@ -131,9 +131,10 @@ export default {
       if (!isNum(acc(rot, 'adabn')) || !isNum(acc(rot, 'bn_running')) || !isNum(acc(base, 'bn_running'))) return null;
       const lost = acc(base, 'bn_running') - acc(rot, 'bn_running');
       const regained = acc(rot, 'adabn') - acc(rot, 'bn_running');
-      // share of the lost accuracy that AdaBN wins back: over 80% yes, under 30% no
+      // yes: within 5 points of the unshifted accuracy; no: still within 10 points of chance (50%)
+      // or under a third of the lost accuracy won back; partly otherwise
       const share = lost > 0.01 ? regained / lost : 1;
-      const value = share > 0.8 ? 'yes' : share < 0.3 ? 'no' : 'partly';
+      const value = acc(rot, 'adabn') >= acc(base, 'bn_running') - 0.05 ? 'yes' : acc(rot, 'adabn') < 0.6 || share < 1 / 3 ? 'no' : 'partly';
       return { value, text: `rotated: ${pct(acc(rot, 'adabn'))} with AdaBN, ${pct(acc(rot, 'bn_running'))} with training statistics; unshifted ${pct(acc(base, 'bn_running'))}`,
         adabn: acc(rot, 'adabn'), running: acc(rot, 'bn_running'), base: acc(base, 'bn_running') };
     },
