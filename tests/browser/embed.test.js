@@ -88,7 +88,7 @@ test('a sandboxed cross-origin frame trains in a worker, reports ready/progress/
 });
 
 test('the reported height grows when a data table opens and shrinks when it closes', async () => {
-  const { page, labFrame, problems } = await openHost('/resize.html', hostPage(`${lab.url}#noise?nav=0`));
+  const { page, labFrame, problems } = await openHost('/resize.html', hostPage(`${lab.url}#noise?nav=0&predict=off`));
   await send(page, { type: 'bnlab:play' });
   await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });
   await page.waitForTimeout(300);
