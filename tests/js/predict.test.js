@@ -101,6 +101,12 @@ test('shift: AdaBN back to the unshifted accuracy is yes, near chance is no, in 
   assert.equal(at(0.3), 'no');
 });
 
+test('3b on the shape of h-3b\'s result (noise_effect with a full batch at 512): shrinks, said once', () => {
+  const out = evaluate(byId.regularization.predict, 'shrinks', results.regularization);
+  assert.equal(out.correct, true);
+  assert.match(out.explanation, /was 0\.03 at batch 64 and 0 at 512, where the batch is the whole training set\. /);
+});
+
 test('a result without the field is "not measured" (null), not a crash: 3b before noise_effect exists, speed at another learning rate', () => {
   assert.equal(evaluate(byId.regularization.predict, 'shrinks', { batch_size: [64, 512], configs: {} }), null);
   assert.equal(evaluate(byId.speed.predict, 'plain', { ...results.speed, spec: { train: { lr: 0.01 } } }), null);

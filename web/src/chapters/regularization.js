@@ -243,6 +243,6 @@ export default {
       return { value, text: `${num(at64)} at 64, ${full ? '0 (full batch: no noise)' : num(at512)} at 512`, at64, at512, full };
     },
     score: (answer, measured) => ({ correct: answer === measured.value, score: answer === measured.value ? 1 : 0 }),
-    explain: (answer, m) => `In this run the regularization from BN's noise (the loss gap with whole-set statistics minus the gap with mini-batch statistics) was ${num(m.at64)} at batch 64 and ${m.full ? '0 at 512, where the batch is the whole training set' : num(m.at512)} at 512. A bigger mini-batch estimates the mean and variance more precisely, so there is less noise and less regularization; dropout's noise does not depend on the batch size.`,
+    explain: (answer, m) => `In this run the regularization from BN's noise (the loss gap with whole-set statistics minus the gap with mini-batch statistics) was ${num(m.at64)} at batch 64 and ${m.full ? '0 at 512, where the batch is the whole training set' : `${num(m.at512)} at 512`}. A bigger mini-batch estimates the mean and variance more precisely, so there is less noise and less regularization; dropout's noise does not depend on the batch size.`,
   },
 };
