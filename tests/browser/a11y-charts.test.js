@@ -16,7 +16,7 @@ async function waitState(page, states, timeout = 180000) {
 }
 
 test('keyboard walk during a run: the chart keeps focus, the read-out follows the keys and is announced', async () => {
-  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#speed?lr=0.01&batch=64&momentum=0.9&seed=3`, lab.server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#speed?lr=0.01&batch=64&momentum=0.9&seed=3&predict=off`, lab.server.url);
   const chart = `${visible} [data-chart="speed-loss"] svg.chart-svg`;
   // The chapter shows its preset by itself on open; Run replaces that run and its charts, so wait
   // for the charts of the user's run (a new SVG), not the opening run's.
@@ -59,7 +59,7 @@ test('keyboard walk during a run: the chart keeps focus, the read-out follows th
 });
 
 test('decision regions: a few paths, arrow keys move a cursor that reads class and confidence, the table names the class', async () => {
-  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#speed`, lab.server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#speed?predict=off`, lab.server.url);
   await page.click(`${visible} [data-action="run"]`);
   await waitState(page, ['done']);
   const field = `${visible} [data-chart="speed-boundary-bn"]`;
@@ -87,7 +87,7 @@ test('decision regions: a few paths, arrow keys move a cursor that reads class a
 test('category axes give names in tables; a tap on a chart reads a value at 320 px', async () => {
   const ctx = await launch({ viewport: { width: 320, height: 800 }, hasTouch: true, isMobile: true });
   try {
-    const { page, problems } = await openPage(ctx.context, `${lab.server.url}#shift`, lab.server.url);
+    const { page, problems } = await openPage(ctx.context, `${lab.server.url}#shift?predict=off`, lab.server.url);
     await page.click(`${visible} [data-action="run"]`);
     await waitState(page, ['done']);
     const chart = `${visible} [data-chart="shift-accuracy"]`;
@@ -111,7 +111,7 @@ test('category axes give names in tables; a tap on a chart reads a value at 320 
 });
 
 test('no legend tells two entries apart by colour alone', async () => {
-  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#inference`, lab.server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#inference?predict=off`, lab.server.url);
   const clashes = await page.evaluate(() => {
     const out = [];
     for (const legend of document.querySelectorAll('.legend')) {

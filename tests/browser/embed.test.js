@@ -88,7 +88,7 @@ test('a sandboxed cross-origin frame trains in a worker, reports ready/progress/
 });
 
 test('the reported height grows when a data table opens and shrinks when it closes', async () => {
-  const { page, labFrame, problems } = await openHost('/resize.html', hostPage(`${lab.url}#noise?nav=0`));
+  const { page, labFrame, problems } = await openHost('/resize.html', hostPage(`${lab.url}#noise?nav=0&predict=off`));
   await send(page, { type: 'bnlab:play' });
   await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });
   await page.waitForTimeout(300);
@@ -156,7 +156,7 @@ test('only the parent is obeyed; loading a chapter from the host moves neither i
 });
 
 test('without allow-downloads, an export says so on the page and offers the data to copy', async () => {
-  const { page, labFrame, problems } = await openHost('/exports.html', hostPage(`${lab.url}#noise`));
+  const { page, labFrame, problems } = await openHost('/exports.html', hostPage(`${lab.url}#noise?predict=off`));
   await labFrame.click('section.chapter:not([hidden]) [data-action="run"]');
   await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });
   const chart = 'section.chapter:not([hidden]) [data-chart="noise-mean-noise"]';

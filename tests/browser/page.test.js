@@ -114,7 +114,8 @@ test('changing the mini-batch size from 64 to 512 changes the run and the noise 
 test('the URL state round-trips and reproduces the same numbers', async () => {
   const url = `${lab.server.url}#speed?lr=0.3&batch=128&momentum=0.5&seed=7`;
   const { page, problems } = await openPage(lab.browser.context, url, lab.server.url);
-  const read = () => page.$$eval(`${visible} select, ${visible} input`, (els) => Object.fromEntries(els.map((e) => [e.name, e.type === 'checkbox' ? e.checked : e.value])));
+  // the settings' fields (not the "Predict first" answer's radios, which predict= governs)
+  const read = () => page.$$eval(`${visible} select:not(.predict *), ${visible} input:not(.predict *)`, (els) => Object.fromEntries(els.map((e) => [e.name, e.type === 'checkbox' ? e.checked : e.value])));
   assert.deepEqual(await read(), { lr: '0.3', batch: '128', momentum: '0.5', seed: '7' });
   const first = await runToEnd(page);
   await page.selectOption(`${visible} select[name="lr"]`, '0.03');
@@ -160,7 +161,7 @@ test('bad values in the URL are reported and replaced by defaults; the page keep
 });
 
 test('charts export CSV, JSON, SVG and PNG', async () => {
-  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#noise`, lab.server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#noise?predict=off`, lab.server.url);
   await runToEnd(page);
   const chart = '[data-chart="noise-mean-noise"]';
   const grab = async (label) => {

@@ -48,7 +48,7 @@ test('the start page opens at the bare address; the header takes at most a third
 });
 
 test('a takeaway object shows its headline, collapsed details and callout; a term opens by keyboard; the status reads the headline at the end', async () => {
-  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}?autorun=0#speed?lr=0.1`, lab.server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}?autorun=0#speed?lr=0.1&predict=off`, lab.server.url);
   // The chapter's own render, returning the object of the agreed interface around its own text.
   await page.evaluate(() => {
     const chapter = window.bnlab.chapters.find((c) => c.id === 'speed');
@@ -121,7 +121,7 @@ test('a takeaway object shows its headline, collapsed details and callout; a ter
 });
 
 test('a changed setting leaves the previous run on the charts, faded and labelled, until it is cleared', async () => {
-  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#speed?lr=0.01`, lab.server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#speed?lr=0.01&predict=off`, lab.server.url);
   await waitState(page, ['done']);
   const loss = `${visible} [data-chart="speed-loss"]`;
   assert.equal(await page.$$eval(`${loss} g.ghost path`, (all) => all.length), 0);
@@ -155,7 +155,7 @@ test('a changed setting leaves the previous run on the charts, faded and labelle
 });
 
 test('Run during the opening run keeps the keyboard focus on the chart that had it', async () => {
-  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#ics`, lab.server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#ics?predict=off`, lab.server.url);
   await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.state === 'running', visible);
   await page.focus(`${visible} [data-chart="ics-cosine"] svg.chart-svg`);
   await page.$eval(`${visible} [data-action="run"]`, (b) => b.click());
@@ -224,7 +224,7 @@ test('Export in a same-origin sandboxed frame without allow-downloads says why i
     frame.setAttribute('sandbox', 'allow-scripts allow-same-origin');
     frame.src = src;
     document.body.appendChild(frame);
-  }, `${lab.server.url}?autorun=0#speed`);
+  }, `${lab.server.url}?autorun=0#speed?predict=off`);
   const frame = page.frameLocator('#lab');
   await frame.locator('html[data-ready="true"]').waitFor({ timeout: 60000 });
   await frame.locator('[data-chart="speed-loss"] .export button', { hasText: 'CSV' }).click();
@@ -235,7 +235,7 @@ test('Export in a same-origin sandboxed frame without allow-downloads says why i
 });
 
 test('the Embed dialog suggests the chapter\'s height and links to embedding steps the site serves', async () => {
-  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}?autorun=0#regularization`, lab.server.url);
+  const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}?autorun=0#regularization?predict=off`, lab.server.url);
   await page.click('[data-action="embed"]');
   const regHeight = Number(await page.inputValue('#embed-height'));
   const steps = await page.getAttribute('#embed-steps', 'href');
@@ -258,7 +258,7 @@ test('each chapter fits the frame height the Embed dialog suggests for it (embed
   await page.setViewportSize({ width: 1000, height: 900 });
   const misfits = [];
   for (const [id, suggested] of Object.entries(chapterHeights)) {
-    await page.goto(`${lab.server.url}?autorun=0#${id}?nav=0`);
+    await page.goto(`${lab.server.url}?autorun=0#${id}?nav=0&predict=off`);
     await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 60000 });
     const height = await page.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
     // before its run a chapter is a little shorter (takeaway and summaries fill in): 600 px of slack

@@ -6,11 +6,11 @@ import { embedSnippet, embedUrl } from '../../web/src/ui/embed-dialog.js';
 
 test('page options are taken out of the hash params; bad values are reported by name and fall back', () => {
   const { options, rest, problems } = readPageOptions([['inspect', '256'], ['nav', '0'], ['controls', 'lock']]);
-  assert.deepEqual(options, { nav: '0', controls: 'lock' });
+  assert.deepEqual(options, { nav: '0', controls: 'lock', predict: 'ask' });
   assert.deepEqual(rest, [['inspect', '256']]);
   assert.deepEqual(problems, []);
   const bad = readPageOptions([['controls', 'banana'], ['nav', '2']]);
-  assert.deepEqual(bad.options, { nav: '1', controls: 'show' });
+  assert.deepEqual(bad.options, { nav: '1', controls: 'show', predict: 'ask' });
   assert.deepEqual(bad.problems, [
     'page option controls "banana" must be one of show, lock, hide; using show',
     'page option nav "2" must be one of 1, 0; using 1',

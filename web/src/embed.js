@@ -4,6 +4,8 @@
 //                  {type: 'bnlab:resize', version, height}   (+ Canvas's lti.frameResize); shrinks too
 //                  {type: 'bnlab:progress', version, chapter, state, progress}   (state changes, 10% steps)
 //                  {type: 'bnlab:result', version, chapter, takeaway}            (a run finished)
+//                  {type: 'bnlab:prediction', version, chapter, question, text, kind, answer, skipped, latencyMs}
+//                  {type: 'bnlab:score', version, chapter, question, answer, measured, measuredText, correct, score, explanation}
 //                  {type: 'bnlab:error', version, message}                       (a message was refused)
 //   parent -> lab  {type: 'bnlab:play'}  {type: 'bnlab:pause'}  {type: 'bnlab:resume'}
 //                  {type: 'bnlab:load', chapter, settings: {key: value}}  ('bnlab:set-preset' is the same)
@@ -23,6 +25,7 @@ export function isEmbedded() {
 export const pageOptionSpecs = Object.freeze({
   nav: { values: ['1', '0'], fallback: '1', meaning: 'chapter links and pager: 1 shown, 0 hidden (one chapter only)' },
   controls: { values: ['show', 'lock', 'hide'], fallback: 'show', meaning: 'the chapter\'s settings: shown, locked (visible, not changeable) or hidden; Run stays' },
+  predict: { values: ['ask', 'require', 'off'], fallback: 'ask', meaning: 'a prediction before the result: asked (skippable), required (nothing revealed until made) or off' },
 });
 
 // Splits hash params into page options and the chapter's own; bad option values are reported.
@@ -54,7 +57,7 @@ export function applyPageOptions(options, root = document.documentElement) {
 }
 
 export function startEmbed({ onPlay, onPause, onResume, onLoad, chapters = [], current = () => '' }) {
-  if (!isEmbedded()) return { progress() {}, result() {}, stop() {} };
+  if (!isEmbedded()) return { progress() {}, result() {}, prediction() {}, score() {}, stop() {} };
   const send = (message) => {
     try {
       window.parent.postMessage({ ...message, version: protocolVersion }, '*');
@@ -111,6 +114,13 @@ export function startEmbed({ onPlay, onPause, onResume, onLoad, chapters = [], c
     },
     result(chapter, takeaway) {
       send({ type: 'bnlab:result', chapter, takeaway });
+    },
+    // Predict, then run (predict.js's log entries): what the student predicted, then how it scored.
+    prediction(entry) {
+      send({ type: 'bnlab:prediction', chapter: entry.chapter, question: entry.id, text: entry.question, kind: entry.kind, answer: entry.answer, skipped: !!entry.skipped, latencyMs: entry.latencyMs });
+    },
+    score(entry) {
+      send({ type: 'bnlab:score', chapter: entry.chapter, question: entry.id, answer: entry.answer, measured: entry.measured, measuredText: entry.measuredText, correct: entry.correct, score: entry.score, explanation: entry.explanation });
     },
     stop() {
       observer?.disconnect();

@@ -11,5 +11,9 @@ declare global {
     bnlabHost?: any;
     /** The lab's console handle (main.js). */
     bnlab?: any;
+    /** The SCORM 1.2 session when the lab runs in an LMS (scorm.js), else null. */
+    bnlabScorm?: any;
+    /** A SCORM 1.2 runtime provided by an LMS (found on a parent or opener, scorm.js). */
+    API?: any;
   }
 }

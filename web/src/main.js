@@ -10,6 +10,8 @@ import { applyPageOptions, readPageOptions, startEmbed, writePageOptions } from 
 import { createEmbedDialog } from './ui/embed-dialog.js';
 import { overviewSection } from './ui/overview.js';
 import { glossaryAnchor, glossarySection, richText } from './ui/rich-text.js';
+import { predictionLog } from './predict.js';
+import { lessonChapters, startScorm } from './scorm.js';
 
 const statusLine = document.getElementById('status');
 const noticeList = document.getElementById('notices');
@@ -141,6 +143,7 @@ function applyHash({ focus = false } = {}) {
     optionProblems.forEach((p) => notice(`Link: ${p}.`));
     pageOptions = options;
     applyPageOptions(options);
+    for (const p of panels.values()) p.setPredictMode?.(options.predict);
     showChapter(null, { focus });
     return;
   }
@@ -154,6 +157,7 @@ function applyHash({ focus = false } = {}) {
   optionProblems.forEach((p) => notice(`Link: ${p}.`));
   pageOptions = options;
   applyPageOptions(options);
+  for (const p of panels.values()) p.setPredictMode?.(options.predict);
   for (const p of panels.values()) p.lockSettings?.(options.controls === 'lock');
   if (panel) {
     const { values, problems } = readValues(panel.chapter.controls, rest, panel.defaults);
@@ -305,7 +309,11 @@ async function boot() {
       return '';
     },
   });
-  window.bnlab = { panels, runner, chapters, getPool };
+  // The class's view: each prediction and score goes to a listening host (bnlab:prediction, bnlab:score).
+  predictionLog.subscribe(({ type, entry }) => embed?.[type]?.(entry));
+  // In an LMS (the SCORM package), predictions are recorded as interactions (scorm.js).
+  window.bnlabScorm = startScorm({ log: predictionLog, lesson: lessonChapters(document, chapters.map((c) => c.id)) });
+  window.bnlab = { panels, runner, chapters, getPool, predictions: predictionLog };
   document.documentElement.dataset.ready = 'true';
 }
 

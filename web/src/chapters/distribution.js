@@ -160,4 +160,23 @@ export default {
     ];
     return takeaway(headline, details);
   },
+  // Predict, then run (web/src/predict.js): how far a hidden layer's distribution drifts.
+  predict: {
+    id: 'distribution-drift',
+    question: 'During training, the distribution of a hidden layer\'s values (its percentiles) moves as earlier layers learn. With BN, does it move less, about the same, or more than without BN?',
+    kind: 'choice',
+    choices: [
+      { value: 'less', label: 'less with BN' },
+      { value: 'same', label: 'about the same' },
+      { value: 'more', label: 'more with BN' },
+    ],
+    measure(result) {
+      const bd = result?.band_drift;
+      if (!isNum(bd?.plain) || !isNum(bd?.bn) || !(bd.plain > 0)) return null;
+      const value = bd.bn < bd.plain / 1.5 ? 'less' : bd.bn > bd.plain * 1.5 ? 'more' : 'same';
+      return { value, text: `percentile drift ${num(bd.plain)} without BN, ${num(bd.bn)} with BN`, plain: bd.plain, bn: bd.bn };
+    },
+    score: (answer, measured) => ({ correct: answer === measured.value, score: answer === measured.value ? 1 : 0 }),
+    explain: (answer, m) => `The largest move of a percentile, in units of the initial band width, was ${num(m.plain)} without BN and ${num(m.bn)} with BN in this run. BN fixes each unit's mean and variance over the batch to β and γ, so the later layer sees a steadier distribution; only β and γ, which are learnt slowly, move it.`,
+  },
 };

@@ -103,4 +103,25 @@ export default {
       text: `Santurkar et al. (2018) found that BN does not reduce internal covariate shift measured this way, and proposed instead that BN makes the loss landscape smoother. In this run the shift was ${reduced ? 'smaller with BN by both measures, which agrees with the lecture on this network' : abs === rel ? 'larger with BN by both measures, which disagrees with the lecture' : `${abs} with BN by one measure and ${rel} by the other, so it does not show BN reducing it`}; the loss landscape was ${landscape}.`,
     });
   },
+  // Predict, then run (web/src/predict.js): Santurkar et al.'s measure, with and without BN.
+  predict: {
+    id: 'ics-santurkar',
+    question: 'Santurkar et al. measure internal covariate shift as how much a layer\'s gradient changes (‖G − G′‖ / ‖G‖) when the earlier layers take their step. Does BN make this measure smaller?',
+    kind: 'choice',
+    choices: [
+      { value: 'smaller', label: 'yes, clearly smaller with BN' },
+      { value: 'same', label: 'about the same' },
+      { value: 'larger', label: 'no, it is larger with BN' },
+    ],
+    measure(result) {
+      const plain = result?.nets?.plain?.summary?.relative;
+      const bn = result?.nets?.bn?.summary?.relative;
+      if (!isNum(plain) || !isNum(bn) || !(plain > 0)) return null;
+      // a third smaller or larger counts as a difference
+      const value = bn < plain / 1.5 ? 'smaller' : bn > plain * 1.5 ? 'larger' : 'same';
+      return { value, text: `mean ‖G − G′‖ / ‖G‖: ${num(plain)} without BN, ${num(bn)} with BN`, plain, bn };
+    },
+    score: (answer, measured) => ({ correct: answer === measured.value, score: answer === measured.value ? 1 : 0 }),
+    explain: (answer, m) => `In this run the mean relative gradient change was ${num(m.plain)} without BN and ${num(m.bn)} with BN. Santurkar et al. (2018) found that BN does not reliably reduce this shift, and argue it helps by making the loss landscape smoother instead, so "BN reduces internal covariate shift" is contested.`,
+  },
 };

@@ -175,4 +175,25 @@ export default {
       ...sentences(native).filter((t) => /^At test time/.test(t)),
     ]);
   },
+  // Predict, then run (web/src/predict.js): which net does better on the images.
+  predict: {
+    id: 'images-accuracy',
+    question: 'On the clothing images, after the same training, which network has the higher test accuracy?',
+    kind: 'choice',
+    choices: [
+      { value: 'bn', label: 'the network with BN' },
+      { value: 'same', label: 'about the same (within 1 point)' },
+      { value: 'plain', label: 'the network without BN' },
+    ],
+    measure(result) {
+      const acc = (k) => lastFinite(result?.nets?.[k]?.test_accuracy);
+      const plain = acc('plain');
+      const bn = acc('bn');
+      if (!isNum(plain) || !isNum(bn)) return null;
+      const value = Math.abs(bn - plain) <= 0.01 ? 'same' : bn > plain ? 'bn' : 'plain';
+      return { value, text: `${pct(plain)} without BN, ${pct(bn)} with BN`, plain, bn };
+    },
+    score: (answer, measured) => ({ correct: answer === measured.value, score: answer === measured.value ? 1 : 0 }),
+    explain: (answer, m) => `This run ended at ${pct(m.plain)} test accuracy without BN and ${pct(m.bn)} with BN. With the same steps and learning rate, normalizing each layer usually lets the network learn faster; whether it ends higher depends on how long both train.`,
+  },
 };

@@ -3,6 +3,7 @@
 import { int, num, pct } from '../format.js';
 import { colors, styleAt } from '../palette.js';
 import { arr, capitalize, isNum, seedControl, sentences, takeaway } from './common.js';
+import { numberScore } from '../predict.js';
 
 const decays = [0, 0.5, 0.9, 0.99, 0.999];
 const sizes = [1, 2, 4, 8, 16, 32, 64, 128, 256];
@@ -138,5 +139,22 @@ export default {
     if (big && big.size > 1 && isNum(big.accuracy)) details.unshift(`With its own statistics, a test batch of ${big.size} scored ${pct(big.accuracy)}.`);
     if (isNum(one)) details.push('A test batch of one has no spread: every unit outputs β whatever the input, so the net gives one answer for every input, which is chance.');
     return takeaway(headline, details);
+  },
+  // Predict, then run (web/src/predict.js): test accuracy when every test batch holds one example.
+  predict: {
+    id: 'inference-batch-of-one',
+    question: 'After 2,000 steps, BN is evaluated with each test batch\'s own statistics and the test batches hold ONE example each. What test accuracy do you expect (in %; chance is 50%)?',
+    kind: 'number',
+    range: { min: 0, max: 100, unit: '%', step: 1 },
+    measure(result) {
+      const list = arr(result?.checkpoints);
+      const cp = list.find((c) => c.step === 2000) || list[list.length - 1];
+      const one = arr(cp?.batch).find((b) => b.size === 1);
+      if (!one || !isNum(one.accuracy)) return null;
+      const value = Math.round(one.accuracy * 1000) / 10;
+      return { value, text: `${pct(one.accuracy)} after ${int(cp.step)} steps`, step: cp.step, population: cp.population?.accuracy };
+    },
+    score: numberScore(10),
+    explain: (answer, m) => `This run's test accuracy with batches of one was ${num(m.value)}% after ${int(m.step)} steps (your prediction: ${num(answer)}%), against ${pct(m.population)} with the exact statistics. A single example has no variance, so every BN unit outputs its β whatever the input and the net gives one answer for everything, which is why BN uses running averages at test time.`,
   },
 };

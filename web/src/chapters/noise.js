@@ -3,6 +3,7 @@
 import { int, num, pct } from '../format.js';
 import { colors } from '../palette.js';
 import { arr, isNum, seedControl, takeaway } from './common.js';
+import { numberScore } from '../predict.js';
 
 const sizes = [16, 32, 64, 128, 256, 512];
 const logTicks = { log: true, ticks: sizes, tickFormat: (v) => String(v) };
@@ -185,5 +186,25 @@ export default {
       isNum(drop.p) ? `Dropout (p = ${num(drop.p)}) moves one example's value by ${dropoutRange(drop.example_noise)} σ at every batch size: its noise does not depend on the batch.` : '',
     ];
     return takeaway(headline, details);
+  },
+  // Predict, then run (web/src/predict.js): the batch mean's noise at 512 relative to 64.
+  predict: {
+    id: 'noise-512-vs-64',
+    question: 'The batch mean\'s noise at a mini-batch of 64 is 1. How big is it at 512 (as a multiple of the noise at 64)?',
+    kind: 'number',
+    range: { min: 0, max: 2, unit: '×', step: 0.01 },
+    measure(result) {
+      const m = Array.from(arr(result?.batch_size));
+      const i64 = m.indexOf(64);
+      const i512 = m.indexOf(512);
+      const noise = arr(result?.mean_noise);
+      if (i64 < 0 || i512 < 0 || !isNum(noise[i64]) || !(noise[i64] > 0)) return null;
+      const at512 = arr(result?.full_batch)[i512] ? 0 : noise[i512];
+      if (!isNum(at512)) return null;
+      const value = Math.round((at512 / noise[i64]) * 1000) / 1000;
+      return { value, text: `${num(value)}× (${num(noise[i64])} σ at 64, ${num(at512)} σ at 512)`, at64: noise[i64], at512 };
+    },
+    score: numberScore(0.1),
+    explain: (answer, m) => `This run measured the batch mean's noise at ${num(m.at64)} σ for 64 examples and ${num(m.at512)} σ for 512: ${num(m.value)}× as much, against your ${num(answer)}×. Sampling theory says the noise shrinks like 1/√m, so 8 times the batch gives 1/√8 ≈ 0.35× the noise (a little less when the batch is a large share of the training set).`,
   },
 };

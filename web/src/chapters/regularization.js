@@ -341,4 +341,33 @@ export default {
     } : undefined;
     return { headline: headline || `${source}.`, details, ...(callout ? { callout } : {}) };
   },
+  // Predict, then run (web/src/predict.js): the result's noise_effect (gap with whole-set statistics
+  // minus gap with mini-batch statistics), at 64 and at 512; null until the result carries it.
+  predict: {
+    id: 'regularization-64-to-512',
+    question: 'From a mini-batch of 64 to 512, what happens to the regularization that comes from BN\'s noise?',
+    kind: 'choice',
+    choices: [
+      { value: 'grows', label: 'it grows' },
+      { value: 'stays', label: 'it stays about the same' },
+      { value: 'shrinks', label: 'it shrinks to about nothing' },
+    ],
+    missing: 'This build\'s result does not report the regularization from BN\'s noise (noise_effect), so the prediction cannot be scored here yet.',
+    measure(result) {
+      const effect = result?.noise_effect;
+      const b = Array.from(arr(result?.batch_size));
+      const i64 = b.indexOf(64);
+      const i512 = b.indexOf(512);
+      if (!effect || i64 < 0 || i512 < 0) return null;
+      const at64 = arr(effect.mean)[i64];
+      const full = !!arr(effect.full_batch)[i512];
+      const at512 = full ? 0 : arr(effect.mean)[i512];
+      if (!isNum(at64) || !isNum(at512)) return null;
+      // shrinks: to under a third of its size at 64; grows: by more than half; else stays
+      const value = at64 > 0 && at512 < at64 / 3 ? 'shrinks' : at512 > 1.5 * Math.max(at64, 0) ? 'grows' : 'stays';
+      return { value, text: `${num(at64)} at 64, ${full ? '0 (full batch: no noise)' : num(at512)} at 512`, at64, at512, full };
+    },
+    score: (answer, measured) => ({ correct: answer === measured.value, score: answer === measured.value ? 1 : 0 }),
+    explain: (answer, m) => `In this run the regularization from BN's noise (the loss gap with whole-set statistics minus the gap with mini-batch statistics) was ${num(m.at64)} at batch 64 and ${m.full ? '0 at 512, where the batch is the whole training set' : `${num(m.at512)} at 512`}. A bigger mini-batch estimates the mean and variance more precisely, so there is less noise and less regularization; dropout's noise does not depend on the batch size.`,
+  },
 };

@@ -126,6 +126,34 @@ export default {
     });
     return shiftTakeaway(result, values, { byName, moved, meanOver });
   },
+  // Predict, then run (web/src/predict.js): AdaBN on the rotated test set.
+  predict: {
+    id: 'shift-adabn-rotation',
+    question: 'The test inputs are rotated. If BN re-estimates its statistics on the rotated inputs (AdaBN), does that undo the rotation?',
+    kind: 'choice',
+    choices: [
+      { value: 'yes', label: 'yes, accuracy comes back to the unshifted level' },
+      { value: 'partly', label: 'partly' },
+      { value: 'no', label: 'no, it helps little or not at all' },
+    ],
+    measure(result) {
+      const shifts = arr(result?.shifts);
+      const rot = shifts.find((s) => s.name === 'rotate');
+      const base = shifts.find((s) => s.name === 'none');
+      const acc = (s, k) => s?.accuracy?.[k];
+      if (!isNum(acc(rot, 'adabn')) || !isNum(acc(rot, 'bn_running')) || !isNum(acc(base, 'bn_running'))) return null;
+      const lost = acc(base, 'bn_running') - acc(rot, 'bn_running');
+      const regained = acc(rot, 'adabn') - acc(rot, 'bn_running');
+      // yes: within 5 points of the unshifted accuracy; no: still within 10 points of chance (50%)
+      // or under a third of the lost accuracy won back; partly otherwise
+      const share = lost > 0.01 ? regained / lost : 1;
+      const value = acc(rot, 'adabn') >= acc(base, 'bn_running') - 0.05 ? 'yes' : acc(rot, 'adabn') < 0.6 || share < 1 / 3 ? 'no' : 'partly';
+      return { value, text: `rotated: ${pct(acc(rot, 'adabn'))} with AdaBN, ${pct(acc(rot, 'bn_running'))} with training statistics; unshifted ${pct(acc(base, 'bn_running'))}`,
+        adabn: acc(rot, 'adabn'), running: acc(rot, 'bn_running'), base: acc(base, 'bn_running') };
+    },
+    score: (answer, measured) => ({ correct: answer === measured.value, score: answer === measured.value ? 1 : answer === 'partly' || measured.value === 'partly' ? 0.5 : 0 }),
+    explain: (answer, m) => `On the rotated test set BN scored ${pct(m.adabn)} with re-estimated statistics and ${pct(m.running)} with its training statistics, against ${pct(m.base)} on unshifted inputs. Re-estimating the per-unit mean and variance can absorb a shift or a scale of the inputs, but a rotation mixes the inputs differently for every unit, which no per-unit mean and variance can undo.`,
+  },
 };
 
 // The question: is BN robust to a shift of its inputs? Answered by the mean accuracy over the

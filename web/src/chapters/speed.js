@@ -83,4 +83,30 @@ export default {
       accuracy.length ? `Test accuracy at the latest evaluation: ${accuracy.join(', ')}.` : '',
     ]);
   },
+  // Predict, then run (web/src/predict.js): scored against a run at learning rate 0.3.
+  predict: {
+    id: 'speed-lr03',
+    question: 'At a learning rate of 0.3, which network fails to learn (its training loss ends at 0.5 or above, near chance, 0.69, or blows up)?',
+    kind: 'choice',
+    choices: [
+      { value: 'plain', label: 'the network without BN' },
+      { value: 'bn', label: 'the network with BN' },
+      { value: 'both', label: 'both' },
+      { value: 'neither', label: 'neither' },
+    ],
+    missing: 'Set the learning rate to 0.3 and press Run: the prediction is scored against that run.',
+    measure(result) {
+      if (result?.spec?.train?.lr !== 0.3) return null;
+      const loss = (k) => lastFinite(result?.nets?.[k]?.train_loss);
+      const diverged = (k) => isNum(result?.nets?.[k]?.diverged_at);
+      // failing: diverged, or a training loss at the end of 0.5 or more (chance is 0.69)
+      const fails = (k) => diverged(k) || !(loss(k) < 0.5);
+      if (['plain', 'bn'].some((k) => !diverged(k) && !isNum(loss(k)))) return null;
+      const value = fails('plain') && fails('bn') ? 'both' : fails('plain') ? 'plain' : fails('bn') ? 'bn' : 'neither';
+      const state = (k) => (diverged(k) ? `diverged at step ${int(result.nets[k].diverged_at)}` : `ended at training loss ${num(loss(k))}`);
+      return { value, text: `without BN ${state('plain')}; with BN ${state('bn')}`, plain: state('plain'), bn: state('bn') };
+    },
+    score: (answer, measured) => ({ correct: answer === measured.value, score: answer === measured.value ? 1 : 0 }),
+    explain: (answer, m) => `At learning rate 0.3 the network without BN ${m.plain}, and the network with BN ${m.bn}. Normalizing each layer keeps the pre-activations at a fixed scale, so a step that is too big for the plain network stays safe for the BN one.`,
+  },
 };

@@ -26,10 +26,11 @@ export const stepsUrl = (base) => {
 const escapeAttr = (text) => String(text).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 // The address of the lab for a chapter, its settings query (e.g. "lr=0.3&seed=1") and options.
-export function embedUrl({ base, chapter, query = '', nav = '1', controls = 'show' }) {
+export function embedUrl({ base, chapter, query = '', nav = '1', controls = 'show', predict = 'ask' }) {
   const params = new URLSearchParams(query);
   if (nav === '0') params.set('nav', '0');
   if (controls !== 'show') params.set('controls', controls);
+  if (predict !== 'ask') params.set('predict', predict);
   const q = params.toString();
   return `${base}#${chapter}${q ? `?${q}` : ''}`;
 }
@@ -49,6 +50,11 @@ export function createEmbedDialog({ getState }) {
   const controls = h('select', { id: 'embed-controls' }, [
     h('option', { value: 'show', text: 'shown' }), h('option', { value: 'lock', text: 'locked (visible, not changeable)' }),
     h('option', { value: 'hide', text: 'hidden (Run stays)' }),
+  ]);
+  // Predict, then run (ui/predict.js): the question before the result, skippable, required or off.
+  const predict = h('select', { id: 'embed-predict' }, [
+    h('option', { value: 'ask', text: 'asked (the student may skip it)' }), h('option', { value: 'require', text: 'required (nothing revealed until made)' }),
+    h('option', { value: 'off', text: 'off (no question)' }),
   ]);
   const height = h('input', { type: 'number', id: 'embed-height', min: 300, max: 20000, step: 50, value: 1400 });
   const snippet = h('textarea', { id: 'embed-snippet', readonly: true, rows: 5, 'aria-describedby': 'embed-snippet-hint' });
@@ -71,6 +77,7 @@ export function createEmbedDialog({ getState }) {
       check(only, 'This chapter only (hide the chapter links and pager)'),
       check(withSettings, 'With the settings shown now'),
       field(controls, 'Settings in the frame'),
+      field(predict, 'Prediction before the result'),
       field(height, 'Frame height (px)'),
       check(downloads, 'Allow exports (sandbox allow-downloads)'),
     ]),
@@ -78,6 +85,7 @@ export function createEmbedDialog({ getState }) {
     snippet,
     h('p', { id: 'embed-snippet-hint', class: 'hint' }, ['The frame needs no script on the course page. ', stepsLink, ' (Canvas, Moodle, Open edX, Quarto and Jupyter Book).']),
     h('p', {}, ['Plain link: ', link]),
+    h('p', { class: 'hint' }, ['For teachers: docs/teaching.md in the lab\'s repository gives each chapter\'s prediction question, the expected measurement and two lesson plans.']),
     h('div', { class: 'runbar' }, [copySnippet, copyLink, close]),
     status,
   ]);
@@ -92,7 +100,7 @@ export function createEmbedDialog({ getState }) {
       heightEdited = false;
     }
     shownChapter = chapter;
-    url = embedUrl({ base, chapter, query: withSettings.checked ? query : '', nav: only.checked ? '0' : '1', controls: controls.value });
+    url = embedUrl({ base, chapter, query: withSettings.checked ? query : '', nav: only.checked ? '0' : '1', controls: controls.value, predict: predict.value });
     const rows = Number(height.value);
     snippet.value = embedSnippet({ url, title, height: Number.isFinite(rows) && rows >= 300 ? Math.min(rows, 20000) : 1400, downloads: downloads.checked });
     link.href = url;
@@ -104,7 +112,7 @@ export function createEmbedDialog({ getState }) {
   height.addEventListener('input', () => {
     heightEdited = true;
   });
-  for (const input of [only, withSettings, downloads, controls, height]) input.addEventListener('input', refresh);
+  for (const input of [only, withSettings, downloads, controls, predict, height]) input.addEventListener('input', refresh);
   copySnippet.addEventListener('click', async () => {
     status.textContent = (await copyText(snippet.value, snippet)) ? 'Snippet copied.' : 'Copying was refused here: select the snippet and copy it.';
   });

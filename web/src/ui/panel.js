@@ -18,6 +18,7 @@ import { fieldChart } from '../charts/field-chart.js';
 import { imageGrid } from '../charts/image-grid.js';
 import { buildControls } from './controls.js';
 import { defaultsFrom, optionLabel, optionValue, specFrom } from '../state.js';
+import { createPredictionView } from './predict.js';
 
 const chartKinds = { line: lineChart, scatter: scatterChart, field: fieldChart, images: imageGrid };
 let runCounter = 0;
@@ -160,6 +161,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   const chartArea = h('div', { class: 'charts' });
   // `lead: chartId`: that chart opens the chapter, right under the claim (its answer at a glance).
   const leadArea = chapter.lead ? h('div', { class: 'charts lead-chart', 'data-lead': chapter.id }) : null;
+  // Predict, then run (ui/predict.js): the question before the result, when the chapter has one.
+  const prediction = chapter.predict ? createPredictionView(chapter, { announce }) : null;
 
   const viewKeys = new Set(chapter.controls.filter((c) => c.view).map((c) => c.key));
   const liveKeys = new Set(chapter.controls.filter((c) => c.live).map((c) => c.key));
@@ -345,6 +348,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       h('h2', { id: headingId, tabindex: -1, text: chapter.title }),
       h('blockquote', { class: 'claim' }, [h('p', {}, richText(chapter.claim))]),
     ]),
+    prediction?.node,
     leadArea,
     ...paragraphs(chapter.intro, 'intro'),
     evidence && chapter.evidenceFirst ? evidence : null,
@@ -362,6 +366,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     evidence && !chapter.evidenceFirst ? evidence : null,
     ...paragraphs(chapter.outro, 'outro'),
   ]);
+
+  prediction?.attach(section);
 
   // Rebuilt for a new run (every chart kind starts empty); a chart control that had the keyboard
   // focus gets it back in the new chart (the same chart and the same place in it), and the
@@ -610,6 +616,9 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
         takeaway.setPrevious(previous ? `Previous run (${prev.label}): ${previous.headline}` : '');
       }
       if (shown) markDrawn();
+      // The precomputed sweep is a measurement too: a prediction is scored against it until the
+      // student's own run finishes (which replaces it).
+      if (pre && !lastResult) prediction?.onResult(pre, { values, precomputed: true });
     } catch (error) {
       takeaway.message(`The plots could not be drawn from this result (${error.message}).`);
       console.warn(`chapter ${chapter.id}: render failed`, error);
@@ -630,7 +639,10 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     if (message.result) {
       lastResult = message.result;
       // Under prefers-reduced-motion a run the page started by itself is computed, then drawn once.
-      if (message.state === 'done') draw(message.result);
+      if (message.state === 'done') {
+        draw(message.result);
+        prediction?.onResult(message.result, { values: runValues });
+      }
       else if (!(autoRun && reducedMotion)) drawSoon();
     }
     const rate = message.elapsedMs > 0 ? ` · ${(message.elapsedMs / 1000).toFixed(1)} s of compute` : '';
@@ -641,7 +653,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       if (message.state === 'done') {
         // the last quarter said is stale now: hidden (the bar's own text says "Done: 100%")
         progressLive.hidden = true;
-        if (!autoRun) announce(`${chapterName(chapter)} finished. ${takeaway.text()}`);
+        if (!autoRun) announce(`${chapterName(chapter)} finished. ${prediction?.waiting ? 'Commit a prediction to see the result.' : takeaway.text()}`);
       }
     }
   }
@@ -731,6 +743,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     // Shows a result without a press of Run: the live view if the chapter has one, else its
     // preset's run (resumed if the page paused it when the user looked elsewhere).
     open() {
+      prediction?.shown();
       if (locked) return;
       if (chapter.live) {
         if (!liveParts) scheduleLive(0);
@@ -765,6 +778,13 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       locked = flag;
       controls.disable(flag);
       for (const button of [runButton, stepButton, resetButton]) button.disabled = flag;
+    },
+    // Page option predict=ask|require|off.
+    setPredictMode(mode) {
+      prediction?.setMode(mode);
+    },
+    get prediction() {
+      return prediction;
     },
     redraw() {
       if (lastResult) draw(lastResult);
