@@ -177,6 +177,7 @@ const seedChapters = [
   ['distribution', { chapter: 'distribution', seeds: 3, steps: 60 }],
   ['shift', { chapter: 'shift', seeds: 3, steps: 60, grid: 6, data: { n_train: 256, n_test: 256 } }],
   ['ics', { chapter: 'ics', seeds: 3, steps: 60, measure_every: 10, model: { hidden: [16, 16, 16] }, data: { n_train: 256, n_test: 256 } }],
+  ['noise', { chapter: 'noise', seeds: 3, batches: 40, train_steps: 20, batch_sizes: [16, 64, 256], data: { n_train: 256 } }],
   ['inference', { chapter: 'inference', seeds: 3, checkpoints: [15, 30], curve_every: 10, test_batch_sizes: [1, 16], data: { n_train: 128, n_test: 128 } }],
 ];
 for (const [name, spec] of seedChapters) {

@@ -3,6 +3,7 @@
 // Session::start) keep their limits before, during and after.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -275,6 +276,73 @@ TEST_CASE("Shift at research scale: one cell per seed, merged into the bytes of 
   const Outcome bad = research_merge(spec.dump(), "[" + results[0] + "," + edited.dump() + "," + results[2] + "]");
   CHECK_FALSE(bad.ok);
   CHECK(bad.error == "merge: cell_results[1].shifts[0].loss.adabn: must be a number or null");
+  json many = spec;
+  many["seeds"] = 200;
+  CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
+  CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 20]");
+}
+
+TEST_CASE("Noise at research scale: one cell per seed, merged into the bytes of the multi-seed run", "[cells][research][noise]") {
+  // A short run with a full batch (m = N = 256: zero noise) and a trained, frozen net.
+  const json spec = {{"chapter", "noise"}, {"seeds", 3}, {"batches", 40}, {"train_steps", 20},
+                     {"batch_sizes", {16, 64, 256}}, {"data", {{"n_train", 256}}}};
+  const Outcome page = cells(spec.dump());
+  REQUIRE(page.ok);
+  CHECK(json::parse(page.json).size() == 1);
+  const Outcome listed = research_cells(spec.dump());
+  REQUIRE(listed.ok);
+  const json list = json::parse(listed.json);
+  REQUIRE(list.size() == 3);
+  CHECK(list[2]["seed"] == 3);
+  CHECK(list[2]["seeds"] == 1);
+  std::vector<std::string> results;
+  for (const json& c : list) results.push_back(run_research_cell(c.dump()));
+  const Outcome whole = bnlab::run(spec.dump());
+  REQUIRE(whole.ok);
+  const Outcome merged = research_merge(spec.dump(), "[" + results[0] + "," + results[1] + "," + results[2] + "]");
+  REQUIRE(merged.ok);
+  CHECK(merged.json == whole.json);
+  // The kurtosis over seeds is the mean of the seeds' means and the extremes of their extremes.
+  const json w = json::parse(whole.json);
+  std::vector<json> c;
+  for (const std::string& r : results) c.push_back(json::parse(r));
+  double sum = 0.0, lo = c[0]["kurtosis"]["min"], hi = c[0]["kurtosis"]["max"];
+  for (const json& r : c) {
+    sum += r["kurtosis"]["mean"].get<double>();
+    lo = std::min(lo, r["kurtosis"]["min"].get<double>());
+    hi = std::max(hi, r["kurtosis"]["max"].get<double>());
+  }
+  CHECK(w["kurtosis"]["mean"].get<double>() == sum / 3.0);
+  CHECK(w["kurtosis"]["min"].get<double>() == lo);
+  CHECK(w["kurtosis"]["max"].get<double>() == hi);
+  CHECK(w["full_batch"][2] == true);
+  CHECK(w["mean_noise"][2] == 0.0);
+  REQUIRE(w["seed_runs"].size() == 3);
+  CHECK(w["seed_runs"][1]["mean_noise"] == c[1]["mean_noise"]);
+  // Partial: the means over the seeds there (0 and 2), marked incomplete.
+  const Outcome partial = research_merge(spec.dump(), "[" + results[0] + ",null," + results[2] + "]");
+  REQUIRE(partial.ok);
+  const json p = json::parse(partial.json);
+  CHECK(p["complete"] == false);
+  CHECK(p["seed_runs"].size() == 2);
+  CHECK(p["mean_noise"][0].get<double>() ==
+        (c[0]["mean_noise"][0].get<double>() + c[2]["mean_noise"][0].get<double>()) / 2.0);
+  CHECK(p["kurtosis"]["mean"].get<double>() ==
+        (c[0]["kurtosis"]["mean"].get<double>() + c[2]["kurtosis"]["mean"].get<double>()) / 2.0);
+  CHECK(p["sample"] == w["sample"]);  // the first seed's histograms
+  const Outcome swapped = research_merge(spec.dump(), "[" + results[1] + "," + results[0] + "," + results[2] + "]");
+  CHECK_FALSE(swapped.ok);
+  CHECK(swapped.error == "merge: cell_results[0]: not the result of cell 0 of this spec");
+  json edited = c[1];
+  edited["dropout"]["relative_std"][1] = "small";
+  const Outcome bad = research_merge(spec.dump(), "[" + results[0] + "," + edited.dump() + "," + results[2] + "]");
+  CHECK_FALSE(bad.ok);
+  CHECK(bad.error == "merge: cell_results[1].dropout.relative_std[1]: must be a number or null");
+  edited = c[2];
+  edited["kurtosis"].erase("max");
+  const Outcome missing = research_merge(spec.dump(), "[" + results[0] + "," + results[1] + "," + edited.dump() + "]");
+  CHECK_FALSE(missing.ok);
+  CHECK(missing.error == "merge: cell_results[2].kurtosis.max: missing");
   json many = spec;
   many["seeds"] = 200;
   CHECK(json::parse(research_cells(many.dump()).json).size() == 200);

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "bnlab/experiments/plumbing.h"
+#include "bnlab/research.h"
 #include "bnlab/stats.h"
 #include "noise_parts.h"
 
@@ -85,6 +86,7 @@ class NoiseExperiment : public Experiment {
     const int L = spec_.layer - 1;
     SeedResult& sr = runs_.back();
     sr.probed = moments_of(net_->pre_activation(L));
+    sr.kurtosis = kurtosis_summary(sr.probed);
     if (has_deeper(spec_)) sr.deeper = moments_of(net_->pre_activation(L + 1));
     const Mat<Real>& a = net_->activation(L);
     act_sigma_.assign(static_cast<std::size_t>(a.rows()), 0.0);
@@ -247,10 +249,43 @@ class NoiseExperiment : public Experiment {
   BatchTrace probed_trace_, deeper_trace_;
 };
 
+// One cell per seed at research scale (research.h SeedCells): a multi-seed run's result is its
+// first seed's (frozen description, units, sample histograms), one seed_runs entry per seed and
+// what write_over_seeds computes over the seeds (every array's mean, the kurtosis, the takeaway),
+// from each cell's one-seed result read back by seed_from_result: the run and the merge write
+// those fields through the same function, so they write the same bytes.
+SeedCells noise_seed_cells(const NoiseSpec& s) {
+  SeedCells c;
+  c.seed = s.seeds.seed;
+  c.seeds = s.seeds.seeds;
+  c.cell_spec = [s](int i) {
+    NoiseSpec k = s;
+    k.seeds.seed = s.seeds.seed + static_cast<std::uint64_t>(i);
+    k.seeds.seeds = 1;
+    return to_json(k);
+  };
+  c.seed_run = [](const json& cell, const std::string& where) {
+    return json{{"mean_noise", field_at(cell, {"mean_noise"}, where)}, {"var_noise", field_at(cell, {"var_noise"}, where)}};
+  };
+  c.empty_start = [s] { return NoiseExperiment(s).result(); };
+  c.finish_cells = [s](json& r, const std::vector<const json*>& cells) {
+    std::vector<SeedResult> runs;
+    for (const json* cell : cells) {
+      const std::uint64_t seed = (*cell)["spec"]["seed"].get<std::uint64_t>();
+      runs.push_back(seed_from_result(s, *cell, "merge: cell_results[" + std::to_string(seed - s.seeds.seed) + "]"));
+      runs.back().seed = seed;
+    }
+    write_over_seeds(r, s, runs);
+  };
+  return c;
+}
+
 }  // namespace
 
 Chapter noise_chapter() {
-  return make_chapter<NoiseSpec, NoiseExperiment>("noise", "BN's noise: mini-batch statistics", parse_noise_spec);
+  Chapter c = make_chapter<NoiseSpec, NoiseExperiment>("noise", "BN's noise: mini-batch statistics", parse_noise_spec);
+  split_seeds_at_research_scale<NoiseSpec, NoiseExperiment>(c, parse_noise_spec, noise_seed_cells);
+  return c;
 }
 
 }  // namespace bnlab

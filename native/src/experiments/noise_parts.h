@@ -51,14 +51,32 @@ struct SizeResult {
   std::vector<double> sample;  // standardized batch means of the sample unit
 };
 
+// A seed's kurtosis of the probed units: mean, min and max over its counted units (known once
+// the net is frozen and some unit is counted). A multi-seed result shows the mean of the seeds'
+// means and the min/max of their min/max, so it can be rebuilt from one-seed results.
+struct KurtosisSummary {
+  bool known = false;
+  double mean = kNan, min = kNan, max = kNan;
+};
+KurtosisSummary kurtosis_summary(const UnitMoments& u);
+
 struct SeedResult {
   std::uint64_t seed = 0;
   std::vector<SizeResult> sizes;
   UnitMoments probed, deeper;
+  KurtosisSummary kurtosis;
 };
 
 // Whether the layer above the probed one is a hidden layer too (the "deeper" comparison).
 inline bool has_deeper(const NoiseSpec& s) { return s.layer < static_cast<int>(s.model.hidden.size()); }
+
+// Writes into r what the result computes over the seeds: the kurtosis, every array (mean over the
+// seeds), the takeaway and seed_runs. Called by write_result and by the merge of one-seed cells,
+// whose SeedResults hold only what a one-seed result shows (seed_from_result).
+void write_over_seeds(json& r, const NoiseSpec& spec, const std::vector<SeedResult>& runs);
+// A one-seed result read back as its seed's measurements (sizes and kurtosis; no unit moments).
+// Bad fields are named after `where`.
+SeedResult seed_from_result(const NoiseSpec& spec, const json& cell, const std::string& where);
 
 // The result from the seeds run so far (`runs` non-empty; the first is the one sampled).
 json write_result(const NoiseSpec& spec, const json& spec_json, const std::vector<SeedResult>& runs,

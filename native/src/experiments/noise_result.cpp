@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "bnlab/error.h"
+#include "bnlab/research.h"
 #include "bnlab/stats.h"
 #include "noise_parts.h"
 
@@ -139,41 +141,33 @@ std::string takeaway(const NoiseSpec& spec, const std::vector<SeedResult>& runs)
 
 }  // namespace
 
-json write_result(const NoiseSpec& spec, const json& spec_json, const std::vector<SeedResult>& runs,
-                  const std::string& frozen_description, double progress, bool complete) {
-  json r = result_envelope("noise", spec_json, progress, complete);
-  const int N = spec.data.n_train;
-  const std::size_t S = spec.batch_sizes.size();
+KurtosisSummary kurtosis_summary(const UnitMoments& u) {
+  KurtosisSummary k;
+  std::vector<double> v;
+  for (int i : u.counted) v.push_back(u.kurtosis[static_cast<std::size_t>(i)]);
+  if (v.empty()) return k;
+  k.known = true;
+  k.mean = stats::mean(v);
+  k.min = *std::min_element(v.begin(), v.end());
+  k.max = *std::max_element(v.begin(), v.end());
+  return k;
+}
+
+void write_over_seeds(json& r, const NoiseSpec& spec, const std::vector<SeedResult>& runs) {
   const auto mean_of = [&](auto field) { return series(average(spec, runs, field)); };
-  r["frozen"] = {{"train_steps", spec.train_steps}, {"description", frozen_description}};
-  r["layer"] = spec.layer;
-  r["population"] = N;
-  r["units"] = runs.front().probed.counted.size();
-
-  // Kurtosis over the counted units of every seed so far.
-  std::vector<double> kurt;
-  for (const SeedResult& sr : runs)
-    for (int i : sr.probed.counted) kurt.push_back(sr.probed.kurtosis[static_cast<std::size_t>(i)]);
-  r["kurtosis"] = kurt.empty() ? json(nullptr)
-                               : json{{"mean", stats::mean(kurt)},
-                                      {"min", *std::min_element(kurt.begin(), kurt.end())},
-                                      {"max", *std::max_element(kurt.begin(), kurt.end())}};
-
-  std::vector<double> iid(S);
-  std::vector<int> batches(S);
-  std::vector<bool> full(S);
-  for (std::size_t k = 0; k < S; ++k) {
-    const int m = spec.batch_sizes[k];
-    iid[k] = 1.0 / std::sqrt(static_cast<double>(m));
-    full[k] = m >= N;
-    batches[k] = full[k] ? 0 : spec.batches;
+  // Kurtosis: the mean over seeds of each seed's mean over its counted units, the min and max of
+  // their min and max (one seed: its own; a one-seed result shows all three, so cells merge).
+  std::vector<double> means;
+  double lo = kNan, hi = kNan;
+  for (const SeedResult& sr : runs) {
+    if (!sr.kurtosis.known) continue;
+    means.push_back(sr.kurtosis.mean);
+    lo = means.size() == 1 ? sr.kurtosis.min : std::min(lo, sr.kurtosis.min);
+    hi = means.size() == 1 ? sr.kurtosis.max : std::max(hi, sr.kurtosis.max);
   }
-  r["batch_size"] = spec.batch_sizes;
-  r["full_batch"] = full;
-  r["batches"] = batches;
+  r["kurtosis"] = means.empty() ? json(nullptr) : json{{"mean", stats::mean(means)}, {"min", lo}, {"max", hi}};
   r["mean_noise"] = mean_of([](const SizeResult& z) { return z.probed.mean_noise; });
   r["mean_noise_theory"] = mean_of([](const SizeResult& z) { return z.probed.mean_theory; });
-  r["mean_noise_iid"] = series(iid);
   r["mean_noise_unit_sd"] = mean_of([](const SizeResult& z) { return z.probed.mean_noise_unit_sd; });
   r["var_noise"] = mean_of([](const SizeResult& z) { return z.probed.var_noise; });
   r["var_noise_theory"] = mean_of([](const SizeResult& z) { return z.probed.var_theory; });
@@ -195,11 +189,6 @@ json write_result(const NoiseSpec& spec, const json& spec_json, const std::vecto
   } else {
     r["deeper"] = nullptr;
   }
-  json samples = json::array();
-  for (const SizeResult& z : runs.front().sizes) samples.push_back(series(z.sample));
-  r["sample"] = {{"unit", runs.front().probed.counted.empty() ? json(nullptr) : json(runs.front().probed.counted.front())},
-                 {"batch_size", spec.batch_sizes},
-                 {"standardized_means", samples}};
   r["takeaway"] = takeaway(spec, runs);
   if (spec.seeds.seeds > 1) {
     json list = json::array();
@@ -213,6 +202,86 @@ json write_result(const NoiseSpec& spec, const json& spec_json, const std::vecto
     }
     r["seed_runs"] = list;
   }
+}
+
+SeedResult seed_from_result(const NoiseSpec& spec, const json& cell, const std::string& where) {
+  SeedResult sr;
+  const std::size_t S = spec.batch_sizes.size();
+  sr.sizes.assign(S, SizeResult{});
+  // One field over the batch sizes: a number per size, or null (NaN: the run skips it too).
+  auto read = [&](const json& a, const std::string& at, auto set) {
+    if (!a.is_array() || a.size() != S) throw Error(at + ": must hold one value per batch size");
+    for (std::size_t k = 0; k < S; ++k) {
+      if (!a[k].is_null() && !a[k].is_number()) throw Error(at + "[" + std::to_string(k) + "]: must be a number or null");
+      set(sr.sizes[k], a[k].is_null() ? kNan : a[k].get<double>());
+    }
+  };
+  auto top = [&](const char* key, auto set) { read(field_at(cell, {key}, where), where + "." + key, set); };
+  top("mean_noise", [](SizeResult& z, double v) { z.probed.mean_noise = v; });
+  top("mean_noise_theory", [](SizeResult& z, double v) { z.probed.mean_theory = v; });
+  top("mean_noise_unit_sd", [](SizeResult& z, double v) { z.probed.mean_noise_unit_sd = v; });
+  top("var_noise", [](SizeResult& z, double v) { z.probed.var_noise = v; });
+  top("var_noise_theory", [](SizeResult& z, double v) { z.probed.var_theory = v; });
+  top("var_noise_gaussian", [](SizeResult& z, double v) { z.probed.var_gaussian = v; });
+  top("example_noise", [](SizeResult& z, double v) { z.example_noise = v; });
+  top("example_noise_theory", [](SizeResult& z, double v) { z.example_noise_theory = v; });
+  const json& drop = field_at(cell, {"dropout"}, where);
+  read(field_at(drop, {"relative_std"}, where + ".dropout"), where + ".dropout.relative_std",
+       [](SizeResult& z, double v) { z.dropout_relative_std = v; });
+  read(field_at(drop, {"example_noise"}, where + ".dropout"), where + ".dropout.example_noise",
+       [](SizeResult& z, double v) { z.dropout_example_noise = v; });
+  if (has_deeper(spec)) {
+    const json& d = field_at(cell, {"deeper"}, where);
+    const std::string at = where + ".deeper";
+    read(field_at(d, {"mean_noise"}, at), at + ".mean_noise", [](SizeResult& z, double v) { z.deeper.mean_noise = v; });
+    read(field_at(d, {"mean_noise_theory"}, at), at + ".mean_noise_theory", [](SizeResult& z, double v) { z.deeper.mean_theory = v; });
+    read(field_at(d, {"var_noise"}, at), at + ".var_noise", [](SizeResult& z, double v) { z.deeper.var_noise = v; });
+    read(field_at(d, {"var_noise_theory"}, at), at + ".var_noise_theory", [](SizeResult& z, double v) { z.deeper.var_theory = v; });
+  }
+  for (SizeResult& z : sr.sizes) z.done = true;  // a cell is merged only once complete
+  const json& k = field_at(cell, {"kurtosis"}, where);
+  if (!k.is_null()) {
+    double v[3];
+    const char* keys[3] = {"mean", "min", "max"};
+    for (int i = 0; i < 3; ++i) {
+      const json& x = field_at(k, {keys[i]}, where + ".kurtosis");
+      if (!x.is_number()) throw Error(where + ".kurtosis." + keys[i] + ": must be a number");
+      v[i] = x.get<double>();
+    }
+    sr.kurtosis = {true, v[0], v[1], v[2]};
+  }
+  return sr;
+}
+
+json write_result(const NoiseSpec& spec, const json& spec_json, const std::vector<SeedResult>& runs,
+                  const std::string& frozen_description, double progress, bool complete) {
+  json r = result_envelope("noise", spec_json, progress, complete);
+  const int N = spec.data.n_train;
+  const std::size_t S = spec.batch_sizes.size();
+  r["frozen"] = {{"train_steps", spec.train_steps}, {"description", frozen_description}};
+  r["layer"] = spec.layer;
+  r["population"] = N;
+  r["units"] = runs.front().probed.counted.size();
+
+  std::vector<double> iid(S);
+  std::vector<int> batches(S);
+  std::vector<bool> full(S);
+  for (std::size_t k = 0; k < S; ++k) {
+    const int m = spec.batch_sizes[k];
+    iid[k] = 1.0 / std::sqrt(static_cast<double>(m));
+    full[k] = m >= N;
+    batches[k] = full[k] ? 0 : spec.batches;
+  }
+  r["batch_size"] = spec.batch_sizes;
+  r["full_batch"] = full;
+  r["batches"] = batches;
+  r["mean_noise_iid"] = series(iid);
+  json samples = json::array();
+  for (const SizeResult& z : runs.front().sizes) samples.push_back(series(z.sample));
+  r["sample"] = {{"unit", runs.front().probed.counted.empty() ? json(nullptr) : json(runs.front().probed.counted.front())},
+                 {"batch_size", spec.batch_sizes},
+                 {"standardized_means", samples}};
+  write_over_seeds(r, spec, runs);
   return r;
 }
 

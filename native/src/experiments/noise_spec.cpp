@@ -5,6 +5,7 @@
 #include <string>
 
 #include "bnlab/error.h"
+#include "bnlab/research.h"
 #include "bnlab/experiments/common.h"
 
 namespace bnlab {
@@ -25,7 +26,7 @@ void noise_fields(Io& io, S& s) {
 NoiseSpec parse_noise_spec(const json& j) {
   NoiseSpec s;
   SpecReader r(j, "spec");
-  read_common_fields(r, "noise", s, 20, /*with_bn=*/true);  // train is used only if train_steps > 0
+  read_common_fields(r, "noise", s, sweep_max_seeds(20), /*with_bn=*/true);  // train is used only if train_steps > 0
   FieldReader in(r);
   noise_fields(in, s);
   r.finish();
@@ -53,9 +54,13 @@ NoiseSpec parse_noise_spec(const json& j) {
   double probe = 0.0;
   for (int m : s.batch_sizes)
     if (m < s.data.n_train) probe += static_cast<double>(s.batches) * m;
-  check_work(s.seeds.seeds * (static_cast<double>(s.train_steps) * s.train.batch_size * train_cost(s.model) +
-                              (probe + s.data.n_train) * eval_cost(s.model)),
-             "noise: seeds x (training steps x batch + probe batches x batch size)");
+  const double per_seed = static_cast<double>(s.train_steps) * s.train.batch_size * train_cost(s.model) +
+                          (probe + s.data.n_train) * eval_cost(s.model);
+  // At research scale (research.h) the seeds run as cells of one seed each: each is held to the bound.
+  if (ResearchScale::active())
+    check_work(per_seed, "noise: one cell (one seed: training steps x batch + probe batches x batch size)");
+  else
+    check_work(s.seeds.seeds * per_seed, "noise: seeds x (training steps x batch + probe batches x batch size)");
   return s;
 }
 

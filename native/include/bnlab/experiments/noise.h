@@ -45,7 +45,9 @@
 //    "dropout_p":0.2}            the dropout compared, in (0, 0.95]
 // Result (after the envelope: chapter, spec, progress, complete):
 //   "frozen": {"train_steps", "description"},  "layer", "units" (counted), "population" (N),
-//   "kurtosis": {"mean","min","max"} over units (3 = Gaussian),
+//   "kurtosis": {"mean","min","max"} over the counted units (3 = Gaussian); with seeds > 1 the
+//               mean over seeds of each seed's mean and the min/max of the seeds' min/max (each
+//               seed weighs the same, whatever its units counted, so per-seed cells merge exactly),
 //   "batch_size": [...], "full_batch": [bool...], "batches": [R drawn per m; 0 for the full batch],
 //   "mean_noise", "mean_noise_theory", "mean_noise_iid" (1/sqrt(m)), "mean_noise_unit_sd",
 //   "var_noise", "var_noise_theory" (measured kurtosis), "var_noise_gaussian" (k = 3),
@@ -57,7 +59,8 @@
 //             (the first unit counted, up to 200 batches per m, for histograms; first seed),
 //   "takeaway": "...",
 //   "seed_runs" (seeds > 1): [{"seed", "mean_noise": [...], "var_noise": [...]}]
-// With seeds > 1 every array is the mean over the seeds done so far.
+// With seeds > 1 every array is the mean over the seeds done so far. At research scale (research.h)
+// a multi-seed spec splits into one cell per seed, merged into these exact bytes.
 // Work unit: one probe batch (or one training step before freezing).
 #pragma once
 
