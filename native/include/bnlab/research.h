@@ -72,6 +72,22 @@ struct SeedCells {
   // results (those done, in order; shift: its means and intervals over seeds). Called after finish.
   std::function<void(json& result, const std::vector<const json*>& cells)> finish_cells;
 };
+// The usual start of a chapter's SeedCells: cell i is the spec with "seed": seed + i and
+// "seeds": 1; `later` (optional) turns off, in cells i > 0, what only the first seed draws.
+template <typename S>
+SeedCells seed_cells_for(const S& s, void (*later)(S&) = nullptr) {
+  SeedCells c;
+  c.seed = s.seeds.seed;
+  c.seeds = s.seeds.seeds;
+  c.cell_spec = [s, later](int i) {
+    S k = s;
+    k.seeds.seed = s.seeds.seed + static_cast<std::uint64_t>(i);
+    k.seeds.seeds = 1;
+    if (i > 0 && later) later(k);
+    return to_json(k);
+  };
+  return c;
+}
 json seed_cells(const SeedCells& c);
 json merge_seed_cells(const json& spec, const json& results, const SeedCells& c);
 // Gives chapter c (made by make_chapter<S, E>) one cell per seed at research scale only: the page

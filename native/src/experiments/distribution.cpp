@@ -350,15 +350,7 @@ class DistributionExperiment : public LockStepExperiment {
 // first seed's (trails, frames, percentiles, takeaway) plus one seed_runs entry per seed, made of
 // numbers each seed's own result shows (its drift and band drift).
 SeedCells distribution_seed_cells(const DistributionSpec& s) {
-  SeedCells c;
-  c.seed = s.seeds.seed;
-  c.seeds = s.seeds.seeds;
-  c.cell_spec = [s](int i) {
-    DistributionSpec k = s;
-    k.seeds.seed = s.seeds.seed + static_cast<std::uint64_t>(i);
-    k.seeds.seeds = 1;
-    return to_json(k);
-  };
+  SeedCells c = seed_cells_for(s);
   c.seed_run = [](const json& cell, const std::string& where) {
     auto number = [&](std::initializer_list<const char*> path) {
       const json& v = field_at(cell, path, where);

@@ -410,15 +410,7 @@ class IcsExperiment : public LockStepExperiment {
 // own result lists) and what is written from those entries: the means over seeds and the takeaway
 // (means_over_seeds and ics_takeaway, the functions the run uses).
 SeedCells ics_seed_cells(const IcsSpec& s) {
-  SeedCells c;
-  c.seed = s.seeds.seed;
-  c.seeds = s.seeds.seeds;
-  c.cell_spec = [s](int i) {
-    IcsSpec k = s;
-    k.seeds.seed = s.seeds.seed + static_cast<std::uint64_t>(i);
-    k.seeds.seeds = 1;
-    return to_json(k);
-  };
+  SeedCells c = seed_cells_for(s);
   c.seed_run = [](const json& cell, const std::string& where) {
     const json& runs = field_at(cell, {"seed_runs"}, where);
     if (!runs.is_array() || runs.size() != 1 || !runs[0].is_object())

@@ -331,16 +331,7 @@ class InferenceExperiment : public Experiment {
 // entries (summary_over_seeds, the function the run uses). Cells after the first draw no curve
 // (the run draws it for the first seed only).
 SeedCells inference_seed_cells(const InferenceSpec& s) {
-  SeedCells c;
-  c.seed = s.seeds.seed;
-  c.seeds = s.seeds.seeds;
-  c.cell_spec = [s](int i) {
-    InferenceSpec k = s;
-    k.seeds.seed = s.seeds.seed + static_cast<std::uint64_t>(i);
-    k.seeds.seeds = 1;
-    if (i > 0) k.curve_every = 0;
-    return to_json(k);
-  };
+  SeedCells c = seed_cells_for<InferenceSpec>(s, [](InferenceSpec& k) { k.curve_every = 0; });
   c.seed_run = [](const json& cell, const std::string& where) {
     const json& cps = field_at(cell, {"checkpoints"}, where);
     if (!cps.is_array()) throw Error(where + ".checkpoints: must be an array");

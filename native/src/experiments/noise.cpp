@@ -255,15 +255,7 @@ class NoiseExperiment : public Experiment {
 // from each cell's one-seed result read back by seed_from_result: the run and the merge write
 // those fields through the same function, so they write the same bytes.
 SeedCells noise_seed_cells(const NoiseSpec& s) {
-  SeedCells c;
-  c.seed = s.seeds.seed;
-  c.seeds = s.seeds.seeds;
-  c.cell_spec = [s](int i) {
-    NoiseSpec k = s;
-    k.seeds.seed = s.seeds.seed + static_cast<std::uint64_t>(i);
-    k.seeds.seeds = 1;
-    return to_json(k);
-  };
+  SeedCells c = seed_cells_for(s);
   c.seed_run = [](const json& cell, const std::string& where) {
     return json{{"mean_noise", field_at(cell, {"mean_noise"}, where)}, {"var_noise", field_at(cell, {"var_noise"}, where)}};
   };

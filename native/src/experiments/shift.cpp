@@ -402,16 +402,7 @@ class ShiftExperiment : public Experiment {
 // written by write_measures from tallies read back from each cell's result. Cells after the first
 // draw no grids ("grid": 0; the run draws them for the first seed only).
 SeedCells shift_seed_cells(const ShiftSpec& s) {
-  SeedCells c;
-  c.seed = s.seeds.seed;
-  c.seeds = s.seeds.seeds;
-  c.cell_spec = [s](int i) {
-    ShiftSpec k = s;
-    k.seeds.seed = s.seeds.seed + static_cast<std::uint64_t>(i);
-    k.seeds.seeds = 1;
-    if (i > 0) k.grid = 0;
-    return to_json(k);
-  };
+  SeedCells c = seed_cells_for<ShiftSpec>(s, [](ShiftSpec& k) { k.grid = 0; });
   c.seed_run = [](const json& cell, const std::string& where) {
     const json& runs = field_at(cell, {"seed_runs"}, where);
     if (!runs.is_array() || runs.size() != 1 || !runs[0].is_object()) throw Error(where + ".seed_runs: must be one seed's entry");

@@ -178,16 +178,7 @@ class SpeedExperiment : public LockStepExperiment {
 // hand when the run ends) and one seed_runs entry per seed; cells after the first draw no
 // boundaries ("grid": 0).
 SeedCells speed_seed_cells(const SpeedSpec& s) {
-  SeedCells c;
-  c.seed = s.seeds.seed;
-  c.seeds = s.seeds.seeds;
-  c.cell_spec = [s](int i) {
-    SpeedSpec k = s;
-    k.seeds.seed = s.seeds.seed + static_cast<std::uint64_t>(i);
-    k.seeds.seeds = 1;
-    if (i > 0) k.grid = 0;
-    return to_json(k);
-  };
+  SeedCells c = seed_cells_for<SpeedSpec>(s, [](SpeedSpec& k) { k.grid = 0; });
   c.seed_run = [](const json& cell, const std::string& where) {
     json run = json::object();
     for (const char* net : {"plain", "bn"})
