@@ -10,11 +10,13 @@ import { testedChapters } from './chapters.js';
 const lab = useLab();
 const timeout = 240000;
 
-// Per chart of the chapter: data marks drawn in its SVG (paths with data, cells of a field, image
-// tiles) and its summary text.
-function chartState(sel) {
-  return [...document.querySelectorAll(`${sel} figure.chart`)].map((f) => {
-    const svg = f.querySelector('svg');
+// What the chapter shows: per chart its data marks (paths with data, cells of a field, image tiles)
+// and its summary text, and the takeaway's headline. With `wait`: false until every chart has data
+// and a summary, the headline has a number and the chapter's own run is no longer running (for
+// waitForFunction: one self-contained function, since the page's CSP allows no evaluated strings).
+function look({ sel, wait }) {
+  const charts = [...document.querySelectorAll(`${sel} figure.chart`)].map((f) => {
+    const svg = f.querySelector('svg.chart-svg');
     const paths = [...(svg?.querySelectorAll('path') || [])].filter((p) => (p.getAttribute('d') || '').length > 20).length;
     const rects = svg ? svg.querySelectorAll('rect').length : 0;
     const images = f.querySelectorAll('canvas, image, img').length;
@@ -24,6 +26,10 @@ function chartState(sel) {
       text: `${f.querySelector('.chart-summary')?.textContent || ''} ${f.querySelector('.chart-note')?.textContent || ''}`.trim(),
     };
   });
+  const headline = (document.querySelector(`${sel} [data-takeaway]`)?.textContent || '').trim();
+  const running = document.querySelector(sel)?.dataset.state === 'running';
+  const ready = !running && charts.length > 0 && charts.every((c) => c.marks > 0 && c.text.length > 0) && /\d/.test(headline);
+  return wait && !ready ? false : { charts, headline };
 }
 
 for (const { id, settings, missing } of testedChapters) {
@@ -35,25 +41,18 @@ for (const { id, settings, missing } of testedChapters) {
     const sel = `section[data-chapter="${id}"]`;
     const extra = ['predict=off', settings].filter(Boolean).join('&');
     const { page, problems } = await openPage(lab.browser.context, `${lab.server.url}#${id}?${extra}`, lab.server.url);
-    // Nobody presses Run: wait for what the chapter shows by itself. (The predicate is composed as
-    // text: the page's CSP forbids new Function, and Playwright evaluates expressions without it.)
-    const charts = `(${chartState})(${JSON.stringify(sel)})`;
-    await page.waitForFunction(`(() => {
-      const charts = ${charts};
-      const headline = document.querySelector('${sel} [data-takeaway]')?.textContent || '';
-      return charts.length > 0 && charts.every((c) => c.marks > 0 && c.text.length > 0) && /\\d/.test(headline);
-    })()`, null, { timeout, polling: 500 }).catch(() => {});
-    const drawn = await page.evaluate(charts);
+    // Nobody presses Run: wait for what the chapter shows by itself.
+    await page.waitForFunction(look, { sel, wait: true }, { timeout, polling: 500 }).catch((e) => t.diagnostic(`not ready: ${e.message}`));
+    const { charts: drawn, headline } = await page.evaluate(look, { sel, wait: false });
     assert.ok(drawn.length > 0, 'the chapter has charts');
     for (const chart of drawn) {
       assert.ok(chart.marks > 0, `${chart.name} has no data before Run`);
       assert.ok(chart.text.length > 0, `${chart.name} has no summary before Run`);
     }
-    const headline = (await page.textContent(`${sel} [data-takeaway]`)).trim();
     assert.ok(headline && !/Press Run/.test(headline), `headline: ${headline}`);
     assert.equal(headline.split(/(?<=[.!?])\s+(?=[A-Z])/).length, 1, `one sentence: ${headline}`);
     const onScreen = drawn.map((c) => c.text).join(' ');
-    for (const number of headline.match(/\d[\d,]*(\.\d+)?%?/g) || []) {
+    for (const number of headline.match(/\d+(?:,\d{3})*(?:\.\d+)?%?/g) || []) {
       assert.ok(onScreen.includes(number), `${number} of the headline is not in a chart summary: "${headline}" / ${onScreen}`);
     }
     assert.deepEqual(problems, []);
