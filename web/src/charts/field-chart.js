@@ -38,7 +38,8 @@ export function fieldChart(el, opts) {
   const pointClasses = opts.pointClasses || null;
   const pointStyle = (c) => (pointClasses ? pointClasses[Number(c) || 0] || styleOf(c) : styleOf(c));
   frame.setLegend(pointClasses ? [
-    ...classNames.map((label, c) => ({ label: `region predicted as ${label} (darker = more confident)`, color: styleOf(c).color, band: true })),
+    // The region's swatch carries its class's marker too, so two regions differ by more than colour.
+    ...classNames.map((label, c) => ({ label: `region predicted as ${label} (darker = more confident)`, color: styleOf(c).color, marker: styleOf(c).marker, band: true })),
     ...pointClasses.map((p) => ({ label: `points: ${p.label}`, color: p.color, marker: p.marker })),
   ] : classNames.map((label, c) => ({
     label: `${label}: points, and the region predicted as ${label} (darker = more confident)`, color: styleOf(c).color, marker: styleOf(c).marker, band: true,
