@@ -208,7 +208,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   let liveError = null;
   function liveArea() {
     if (!chapter.live) return null;
-    liveView = takeawayView(chapter.id, 'Starting the live pair…', { className: 'live-takeaway', live: true });
+    liveView = takeawayView(chapter.id, 'Starting the live view…', { className: 'live-takeaway', live: true });
     liveText = liveView.headline;
     liveError = h('p', { class: 'run-error', role: 'alert', hidden: true });
     const grid = h('div', { class: 'charts live-charts' });
@@ -227,7 +227,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
       chapter.live.heading ? h('h3', {}, richText(chapter.live.heading)) : null,
       ...paragraphs(chapter.live.intro, 'intro'),
       h('form', { class: 'controls', 'aria-label': `Live settings for chapter ${chapter.number}` }, [
-        h('fieldset', { class: 'control-group live' }, [h('legend', { text: 'Live (a change re-trains the pair at once)' }), ...liveNodes]),
+        h('fieldset', { class: 'control-group live' }, [h('legend', { text: 'Live (a change re-trains its nets at once)' }), ...liveNodes]),
       ]),
       liveError,
       liveView.box,
