@@ -54,8 +54,9 @@ test('a takeaway object shows its headline, collapsed details and callout; a ter
     const chapter = window.bnlab.chapters.find((c) => c.id === 'speed');
     const render = chapter.render;
     chapter.render = (...args) => {
-      const text = render(...args);
-      return { headline: `Test headline with [[kurtosis]]: ${text.split(';')[0]}.`, details: ['First detail 1.5.', 'Second [[loss-gap|gap]] 0.2.'], callout: { title: 'Where it disagrees', text: 'A callout text.' } };
+      const out = render(...args);
+      const text = (typeof out === 'string' ? out : out.headline).split(';')[0].replace(/\.$/, '');
+      return { headline: `Test headline with [[kurtosis]]: ${text}.`, details: ['First detail 1.5.', 'Second [[loss-gap|gap]] 0.2.'], callout: { title: 'Where it disagrees', text: 'A callout text.' } };
     };
   });
   const said = [];

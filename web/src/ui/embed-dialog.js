@@ -7,10 +7,11 @@ import { copyText } from '../export.js';
 // Each chapter's height in the embedded layout (nav=0, a 1000 px wide frame) after its opening run,
 // rounded up to 50 px with about 100 px to spare (measured 2026-12-07 at 1000 px: speed 2168,
 // distribution 2978, shift 3079, noise 2628, regularization 4198, inference 2831, ics 2504, images
-// 3298). The dialog suggests it; the lab also posts its height (bnlab:resize) to hosts that listen.
+// 3298; regularization re-measured after the noise-free arm and its lead chart: 5527 before a run,
+// with predict=off). The dialog suggests it; the lab also posts its height (bnlab:resize) to hosts that listen.
 // tests/browser/story.test.js checks that each chapter still fits its figure.
 export const chapterHeights = {
-  speed: 2250, distribution: 3050, shift: 3150, noise: 2700, regularization: 4250, inference: 2900, ics: 2600, images: 3350,
+  speed: 2250, distribution: 3050, shift: 3150, noise: 2700, regularization: 5850, inference: 2900, ics: 2600, images: 3350,
 };
 export const suggestedHeight = (chapter) => chapterHeights[chapter] ?? 1400;
 
