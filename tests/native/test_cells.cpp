@@ -61,8 +61,8 @@ TEST_CASE("Sweep cells reproduce the full sweep's per-seed values and merge to i
   // Seed-major: seed, then config, then batch size; one run each.
   CHECK(cells[0]["seed"] == 1);
   CHECK(cells.back()["seed"] == 2);
-  CHECK(cells[1]["batch_sizes"] == json({normalized["batch_sizes"][1]}));
-  CHECK(cells[B]["configs"] == json({normalized["configs"][1]}));
+  CHECK(cells[1]["batch_sizes"] == json::array({normalized["batch_sizes"][1]}));
+  CHECK(cells[B]["configs"] == json::array({normalized["configs"][1]}));
   for (const json& c : cells) CHECK(c["seeds"] == 1);
   CHECK(cells.back()["eval_every"] == 0);
   CHECK(cells.back()["grid"] == 0);
