@@ -32,6 +32,21 @@ std::string run_research_cell(const std::string& cell) {
   return s.result_json();
 }
 
+// Cells in the wrong order: the first misplaced one is named, nothing is merged.
+void check_cells_out_of_order(const json& spec, const std::vector<std::string>& results) {
+  const Outcome swapped = research_merge(spec.dump(), "[" + results[1] + "," + results[0] + "," + results[2] + "]");
+  CHECK_FALSE(swapped.ok);
+  CHECK(swapped.error == "merge: cell_results[0]: not the result of cell 0 of this spec");
+}
+
+// 200 seeds at research scale are 200 cells; one process keeps the chapter's limit.
+void check_seed_limit(const json& spec, int limit) {
+  json many = spec;
+  many["seeds"] = 200;
+  CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
+  CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, " + std::to_string(limit) + "]");
+}
+
 }  // namespace
 
 TEST_CASE("Research scale lifts the seeds limit of a sweep run as cells, and only there", "[cells][research]") {
@@ -137,14 +152,8 @@ TEST_CASE("Speed at research scale: one cell per seed, merged into the bytes of 
   const json p = json::parse(partial.json);
   CHECK(p["complete"] == false);
   CHECK(p["seed_runs"].size() == 2);
-  const Outcome swapped = research_merge(spec.dump(), "[" + results[1] + "," + results[0] + "," + results[2] + "]");
-  CHECK_FALSE(swapped.ok);
-  CHECK(swapped.error == "merge: cell_results[0]: not the result of cell 0 of this spec");
-  // 200 seeds at research scale are 200 cells; one process keeps the limit of 20.
-  json many = spec;
-  many["seeds"] = 200;
-  CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
-  CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 20]");
+  check_cells_out_of_order(spec, results);
+  check_seed_limit(spec, 20);
 }
 
 TEST_CASE("Inference at research scale: one cell per seed, merged into the bytes of the multi-seed run", "[cells][research]") {
@@ -178,20 +187,14 @@ TEST_CASE("Inference at research scale: one cell per seed, merged into the bytes
   CHECK(p["seed_runs"].size() == 2);
   CHECK(p["seed_runs"][1]["seed"] == w["seed_runs"][2]["seed"]);
   CHECK_FALSE(p.contains("summary"));
-  const Outcome swapped = research_merge(spec.dump(), "[" + results[1] + "," + results[0] + "," + results[2] + "]");
-  CHECK_FALSE(swapped.ok);
-  CHECK(swapped.error == "merge: cell_results[0]: not the result of cell 0 of this spec");
+  check_cells_out_of_order(spec, results);
   // A hand-edited cell (an accuracy that is not a number) is named, not averaged.
   json edited = json::parse(results[1]);
   edited["checkpoints"][0]["population"]["accuracy"] = "high";
   const Outcome bad = research_merge(spec.dump(), "[" + results[0] + "," + edited.dump() + "," + results[2] + "]");
   CHECK_FALSE(bad.ok);
   CHECK(bad.error == "merge: cell_results[1].checkpoints[0].population.accuracy: must be a number");
-  // 200 seeds at research scale are 200 cells; one process keeps the limit of 10.
-  json many = spec;
-  many["seeds"] = 200;
-  CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
-  CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 10]");
+  check_seed_limit(spec, 10);
 }
 
 TEST_CASE("ICS at research scale: one cell per seed, merged into the bytes of the multi-seed run", "[cells][research]") {
@@ -223,18 +226,13 @@ TEST_CASE("ICS at research scale: one cell per seed, merged into the bytes of th
   CHECK(p["seed_runs"].size() == 2);
   CHECK_THAT(p["takeaway"].get<std::string>(), Contains("mean over 2 seeds"));
   CHECK(p["mean_over_seeds"] != w["mean_over_seeds"]);
-  const Outcome swapped = research_merge(spec.dump(), "[" + results[1] + "," + results[0] + "," + results[2] + "]");
-  CHECK_FALSE(swapped.ok);
-  CHECK(swapped.error == "merge: cell_results[0]: not the result of cell 0 of this spec");
+  check_cells_out_of_order(spec, results);
   json edited = json::parse(results[2]);
   edited["seed_runs"][0]["bn"]["cosine"] = "steady";
   const Outcome bad = research_merge(spec.dump(), "[" + results[0] + "," + results[1] + "," + edited.dump() + "]");
   CHECK_FALSE(bad.ok);
   CHECK(bad.error == "merge: cell_results[2].seed_runs[0].bn.cosine: must be a number or null");
-  json many = spec;
-  many["seeds"] = 200;
-  CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
-  CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 20]");
+  check_seed_limit(spec, 20);
 }
 
 TEST_CASE("Shift at research scale: one cell per seed, merged into the bytes of the multi-seed run", "[cells][research]") {
@@ -268,18 +266,13 @@ TEST_CASE("Shift at research scale: one cell per seed, merged into the bytes of 
   CHECK(p["seed_runs"].size() == 2);
   CHECK(p["shifts"][0]["seeds_done"] == 2);
   CHECK(p["shifts"][0]["boundary"] == w["shifts"][0]["boundary"]);  // the first seed's grids
-  const Outcome swapped = research_merge(spec.dump(), "[" + results[1] + "," + results[0] + "," + results[2] + "]");
-  CHECK_FALSE(swapped.ok);
-  CHECK(swapped.error == "merge: cell_results[0]: not the result of cell 0 of this spec");
+  check_cells_out_of_order(spec, results);
   json edited = json::parse(results[1]);
   edited["shifts"][0]["loss"]["adabn"] = "low";
   const Outcome bad = research_merge(spec.dump(), "[" + results[0] + "," + edited.dump() + "," + results[2] + "]");
   CHECK_FALSE(bad.ok);
   CHECK(bad.error == "merge: cell_results[1].shifts[0].loss.adabn: must be a number or null");
-  json many = spec;
-  many["seeds"] = 200;
-  CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
-  CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 20]");
+  check_seed_limit(spec, 20);
 }
 
 TEST_CASE("Noise at research scale: one cell per seed, merged into the bytes of the multi-seed run", "[cells][research][noise]") {
@@ -330,9 +323,7 @@ TEST_CASE("Noise at research scale: one cell per seed, merged into the bytes of 
   CHECK(p["kurtosis"]["mean"].get<double>() ==
         (c[0]["kurtosis"]["mean"].get<double>() + c[2]["kurtosis"]["mean"].get<double>()) / 2.0);
   CHECK(p["sample"] == w["sample"]);  // the first seed's histograms
-  const Outcome swapped = research_merge(spec.dump(), "[" + results[1] + "," + results[0] + "," + results[2] + "]");
-  CHECK_FALSE(swapped.ok);
-  CHECK(swapped.error == "merge: cell_results[0]: not the result of cell 0 of this spec");
+  check_cells_out_of_order(spec, results);
   json edited = c[1];
   edited["dropout"]["relative_std"][1] = "small";
   const Outcome bad = research_merge(spec.dump(), "[" + results[0] + "," + edited.dump() + "," + results[2] + "]");
@@ -343,8 +334,5 @@ TEST_CASE("Noise at research scale: one cell per seed, merged into the bytes of 
   const Outcome missing = research_merge(spec.dump(), "[" + results[0] + "," + results[1] + "," + edited.dump() + "]");
   CHECK_FALSE(missing.ok);
   CHECK(missing.error == "merge: cell_results[2].kurtosis.max: missing");
-  json many = spec;
-  many["seeds"] = 200;
-  CHECK(json::parse(research_cells(many.dump()).json).size() == 200);
-  CHECK(validate(many.dump()).error == "spec.seeds = 200: must be a whole number in [1, 20]");
+  check_seed_limit(spec, 20);
 }
