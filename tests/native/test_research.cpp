@@ -32,6 +32,29 @@ std::string run_research_cell(const std::string& cell) {
   return s.result_json();
 }
 
+// A 3-seed spec run both ways: the page keeps it as one cell; research scale splits it into one
+// cell per seed, each run on its own, and their merge is the one-process run's bytes.
+struct SeedCellRun {
+  json list;                         // the research-scale cells
+  std::vector<std::string> results;  // each cell's result, in order
+  Outcome whole;                     // the one-process run
+};
+SeedCellRun run_in_seed_cells(const json& spec) {
+  const Outcome page = cells(spec.dump());
+  REQUIRE(page.ok);
+  CHECK(json::parse(page.json).size() == 1);
+  const Outcome listed = research_cells(spec.dump());
+  REQUIRE(listed.ok);
+  SeedCellRun r{json::parse(listed.json), {}, bnlab::run(spec.dump())};
+  REQUIRE(r.list.size() == 3);
+  for (const json& c : r.list) r.results.push_back(run_research_cell(c.dump()));
+  REQUIRE(r.whole.ok);
+  const Outcome merged = research_merge(spec.dump(), "[" + r.results[0] + "," + r.results[1] + "," + r.results[2] + "]");
+  REQUIRE(merged.ok);
+  CHECK(merged.json == r.whole.json);
+  return r;
+}
+
 // Cells in the wrong order: the first misplaced one is named, nothing is merged.
 void check_cells_out_of_order(const json& spec, const std::vector<std::string>& results) {
   const Outcome swapped = research_merge(spec.dump(), "[" + results[1] + "," + results[0] + "," + results[2] + "]");
@@ -130,22 +153,8 @@ TEST_CASE("Research scale keeps each cell's bound, and a cell start takes one ce
 TEST_CASE("Speed at research scale: one cell per seed, merged into the bytes of the multi-seed run", "[cells][research]") {
   const json spec = {{"chapter", "speed"}, {"seeds", 3}, {"steps", 40}, {"eval_every", 10}, {"grid", 6},
                      {"data", {{"n_train", 256}, {"n_test", 256}}}};
-  // The page's cells keep the chapter whole (its live curves come from one Session).
-  const Outcome page = cells(spec.dump());
-  REQUIRE(page.ok);
-  CHECK(json::parse(page.json).size() == 1);
-  const Outcome listed = research_cells(spec.dump());
-  REQUIRE(listed.ok);
-  const json list = json::parse(listed.json);
-  REQUIRE(list.size() == 3);
-  std::vector<std::string> results;
-  for (const json& c : list) results.push_back(run_research_cell(c.dump()));
-  const Outcome whole = bnlab::run(spec.dump());
-  REQUIRE(whole.ok);
-  const std::string all = "[" + results[0] + "," + results[1] + "," + results[2] + "]";
-  const Outcome merged = research_merge(spec.dump(), all);
-  REQUIRE(merged.ok);
-  CHECK(merged.json == whole.json);
+  const SeedCellRun run = run_in_seed_cells(spec);
+  const std::vector<std::string>& results = run.results;
   // Partial: what is there, marked incomplete; a cell of another seed in the wrong place is named.
   const Outcome partial = research_merge(spec.dump(), "[" + results[0] + ",null," + results[2] + "]");
   REQUIRE(partial.ok);
@@ -159,23 +168,13 @@ TEST_CASE("Speed at research scale: one cell per seed, merged into the bytes of 
 TEST_CASE("Inference at research scale: one cell per seed, merged into the bytes of the multi-seed run", "[cells][research]") {
   const json spec = {{"chapter", "inference"}, {"seeds", 3},          {"checkpoints", {15, 30}}, {"curve_every", 10},
                      {"test_batch_sizes", {1, 16}}, {"point_batches", 2}, {"data", {{"n_train", 128}, {"n_test", 128}}}};
-  const Outcome page = cells(spec.dump());
-  REQUIRE(page.ok);
-  CHECK(json::parse(page.json).size() == 1);
-  const Outcome listed = research_cells(spec.dump());
-  REQUIRE(listed.ok);
-  const json list = json::parse(listed.json);
-  REQUIRE(list.size() == 3);
+  const SeedCellRun run = run_in_seed_cells(spec);
+  const json& list = run.list;
+  const std::vector<std::string>& results = run.results;
+  const Outcome& whole = run.whole;
   CHECK(list[2]["seed"] == spec.value("seed", 1) + 2);
   CHECK(list[0]["curve_every"] == 10);
   CHECK(list[1]["curve_every"] == 0);  // the run draws the curve for its first seed only
-  std::vector<std::string> results;
-  for (const json& c : list) results.push_back(run_research_cell(c.dump()));
-  const Outcome whole = bnlab::run(spec.dump());
-  REQUIRE(whole.ok);
-  const Outcome merged = research_merge(spec.dump(), "[" + results[0] + "," + results[1] + "," + results[2] + "]");
-  REQUIRE(merged.ok);
-  CHECK(merged.json == whole.json);
   const json w = json::parse(whole.json);
   REQUIRE(w["summary"].size() == 2);  // the summary over seeds is part of what matched
   CHECK(w["seed_runs"].size() == 3);
@@ -201,20 +200,9 @@ TEST_CASE("ICS at research scale: one cell per seed, merged into the bytes of th
   // A target the nets reach in this short run, so the race's means over seeds are merged too.
   const json spec = {{"chapter", "ics"}, {"seeds", 3}, {"steps", 60}, {"measure_every", 10}, {"target_loss", 0.68},
                      {"model", {{"hidden", {16, 16, 16}}}}, {"data", {{"n_train", 256}, {"n_test", 256}}}};
-  const Outcome page = cells(spec.dump());
-  REQUIRE(page.ok);
-  CHECK(json::parse(page.json).size() == 1);
-  const Outcome listed = research_cells(spec.dump());
-  REQUIRE(listed.ok);
-  const json list = json::parse(listed.json);
-  REQUIRE(list.size() == 3);
-  std::vector<std::string> results;
-  for (const json& c : list) results.push_back(run_research_cell(c.dump()));
-  const Outcome whole = bnlab::run(spec.dump());
-  REQUIRE(whole.ok);
-  const Outcome merged = research_merge(spec.dump(), "[" + results[0] + "," + results[1] + "," + results[2] + "]");
-  REQUIRE(merged.ok);
-  CHECK(merged.json == whole.json);
+  const SeedCellRun run = run_in_seed_cells(spec);
+  const std::vector<std::string>& results = run.results;
+  const Outcome& whole = run.whole;
   const json w = json::parse(whole.json);
   CHECK_THAT(w["takeaway"].get<std::string>(), Contains("mean over 3 seeds"));
   CHECK(w["mean_over_seeds"]["race"]["bn"]["l2_diff"].is_number());
@@ -238,22 +226,12 @@ TEST_CASE("ICS at research scale: one cell per seed, merged into the bytes of th
 TEST_CASE("Shift at research scale: one cell per seed, merged into the bytes of the multi-seed run", "[cells][research]") {
   const json spec = {{"chapter", "shift"}, {"seeds", 3}, {"steps", 60}, {"grid", 6},
                      {"data", {{"n_train", 256}, {"n_test", 256}}}};
-  const Outcome page = cells(spec.dump());
-  REQUIRE(page.ok);
-  CHECK(json::parse(page.json).size() == 1);
-  const Outcome listed = research_cells(spec.dump());
-  REQUIRE(listed.ok);
-  const json list = json::parse(listed.json);
-  REQUIRE(list.size() == 3);
+  const SeedCellRun run = run_in_seed_cells(spec);
+  const json& list = run.list;
+  const std::vector<std::string>& results = run.results;
+  const Outcome& whole = run.whole;
   CHECK(list[0]["grid"] == 6);
   CHECK(list[1]["grid"] == 0);  // the run draws the decision grids for its first seed only
-  std::vector<std::string> results;
-  for (const json& c : list) results.push_back(run_research_cell(c.dump()));
-  const Outcome whole = bnlab::run(spec.dump());
-  REQUIRE(whole.ok);
-  const Outcome merged = research_merge(spec.dump(), "[" + results[0] + "," + results[1] + "," + results[2] + "]");
-  REQUIRE(merged.ok);
-  CHECK(merged.json == whole.json);
   const json w = json::parse(whole.json);
   REQUIRE(!w["shifts"].empty());
   CHECK(w["shifts"][0]["seeds_done"] == 3);
@@ -279,22 +257,12 @@ TEST_CASE("Noise at research scale: one cell per seed, merged into the bytes of 
   // A short run with a full batch (m = N = 256: zero noise) and a trained, frozen net.
   const json spec = {{"chapter", "noise"}, {"seeds", 3}, {"batches", 40}, {"train_steps", 20},
                      {"batch_sizes", {16, 64, 256}}, {"data", {{"n_train", 256}}}};
-  const Outcome page = cells(spec.dump());
-  REQUIRE(page.ok);
-  CHECK(json::parse(page.json).size() == 1);
-  const Outcome listed = research_cells(spec.dump());
-  REQUIRE(listed.ok);
-  const json list = json::parse(listed.json);
-  REQUIRE(list.size() == 3);
+  const SeedCellRun run = run_in_seed_cells(spec);
+  const json& list = run.list;
+  const std::vector<std::string>& results = run.results;
+  const Outcome& whole = run.whole;
   CHECK(list[2]["seed"] == 3);
   CHECK(list[2]["seeds"] == 1);
-  std::vector<std::string> results;
-  for (const json& c : list) results.push_back(run_research_cell(c.dump()));
-  const Outcome whole = bnlab::run(spec.dump());
-  REQUIRE(whole.ok);
-  const Outcome merged = research_merge(spec.dump(), "[" + results[0] + "," + results[1] + "," + results[2] + "]");
-  REQUIRE(merged.ok);
-  CHECK(merged.json == whole.json);
   // The kurtosis over seeds is the mean of the seeds' means and the extremes of their extremes.
   const json w = json::parse(whole.json);
   std::vector<json> c;
