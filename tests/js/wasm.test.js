@@ -167,9 +167,9 @@ test('the host posts the result JSON text; the same field is an Array at every l
   await handle({ type: toHost.init, moduleUrl: pathToFileURL(modulePath).href });
   assert.equal(posted.at(-1).type, fromHost.ready);
   const preset = (await engine()).preset('speed').value;
-  handle({ type: toHost.start, runId: 1, spec: JSON.stringify(preset), paused: true });
-  handle({ type: toHost.step, runId: 1, fraction: 0.001 });
-  handle({ type: toHost.step, runId: 1, fraction: 0.05 });
+  handle({ type: toHost.start, runId: 'speed-1', spec: JSON.stringify(preset), paused: true });
+  handle({ type: toHost.step, runId: 'speed-1', fraction: 0.001 });
+  handle({ type: toHost.step, runId: 'speed-1', fraction: 0.05 });
   const updates = posted.filter((m) => m.type === fromHost.update);
   assert.ok(updates.length >= 3, `${updates.length} updates`);
   for (const u of updates) assert.equal(typeof u.json, 'string');
@@ -177,5 +177,5 @@ test('the host posts the result JSON text; the same field is an Array at every l
   assert.ok(lengths[0] < 4 && lengths.at(-1) >= 4, `train_loss lengths ${lengths}`);
   for (const u of updates) assert.ok(Array.isArray(JSON.parse(u.json).nets.bn.train_loss));
   assert.ok(updates.at(-1).publishMs > 0 && updates.at(-1).postEveryMs >= 100);
-  handle({ type: toHost.cancel, runId: 1 });
+  handle({ type: toHost.cancel, runId: 'speed-1' });
 });

@@ -3,19 +3,37 @@
 import { loadEngine } from './engine.js';
 import { fromHost, runState, toHost } from './protocol.js';
 
-/** @typedef {import('./protocol.js').Outcome} Outcome */
+/**
+ * @template [V=any]
+ * @typedef {import('./protocol.js').Outcome<V>} Outcome
+ */
 /** @typedef {import('./protocol.js').CallMessage} CallMessage */
+/** @typedef {import('./protocol.js').CallArgs} CallArgs */
+/** @typedef {import('./protocol.js').CallValues} CallValues */
+/** @typedef {import('./protocol.js').InitMessage} InitMessage */
 /** @typedef {import('./protocol.js').StartMessage} StartMessage */
-/** @typedef {import('./protocol.js').StepMessage} StepMessage */
 /** @typedef {import('./protocol.js').ToHostMessage} ToHostMessage */
 /** @typedef {import('./protocol.js').FromHostMessage} FromHostMessage */
+/** @typedef {import('./protocol.js').RunId} RunId */
+/** @typedef {import('./protocol.js').RunState} RunState */
+/** @typedef {import('./engine.js').Engine} Engine */
+/** @typedef {import('./engine.js').EngineLab} EngineLab */
+
+/**
+ * One run the host holds: its lab, its state and the figures of its slices and publishes.
+ * @typedef {{ id: RunId, lab: EngineLab, state: RunState, units: number, elapsedMs: number,
+ *             lastPost: number, publishMs: number, publishes: number, publishCost: number,
+ *             postEveryMs: number }} Run
+ */
 
 // A table lookup that ignores Object.prototype ('constructor', '__proto__' are not messages).
+/** @param {object} table @param {unknown} key @returns {boolean} */
 const own = (table, key) => typeof key === 'string' && Object.prototype.hasOwnProperty.call(table, key);
 
 const now = () => (typeof performance === 'object' ? performance.now() : Date.now());
 
 // Units per slice adapt so that one slice takes about targetMs of work.
+/** @param {number} units @param {number} elapsedMs @param {number} targetMs */
 export function adaptUnits(units, elapsedMs, targetMs) {
   if (elapsedMs < 1) return Math.min(units * 2, 1e6);
   const scaled = (units * targetMs) / elapsedMs;
@@ -25,6 +43,7 @@ export function adaptUnits(units, elapsedMs, targetMs) {
 // The wait between two live publishes: at least minMs, and long enough that a publish costing
 // costMs (result JSON + posting it, + parsing it on the main thread) stays within `share` of the
 // time spent, so publishing a large result cannot eat the training time (issue 8: <= 10%).
+/** @param {number} costMs @param {number} minMs @param {number} share */
 export function publishInterval(costMs, minMs, share) {
   const ms = Number.isFinite(costMs) && costMs > 0 ? costMs / share : 0;
   return Math.min(Math.max(minMs, ms), 10000);
@@ -33,12 +52,22 @@ export function publishInterval(costMs, minMs, share) {
 // `defer(fn)` runs the next slice after the messages already queued: setTimeout by default (the
 // main thread, where drawing must get its turn); a worker passes a MessageChannel-based one, since
 // a chain of setTimeout(0) is clamped to >= 4 ms after five levels (10% of a 40 ms slice lost).
+/**
+ * @param {(message: FromHostMessage, transfer: Transferable[]) => void} post
+ * @param {{ targetMs?: number, postEveryMs?: number, publishShare?: number,
+ *           engineOptions?: Omit<NonNullable<Parameters<typeof loadEngine>[0]>, 'moduleUrl'>,
+ *           defer?: (fn: () => void) => void }} [options]
+ */
 export function createHost(post, {
   targetMs = 40, postEveryMs = 100, publishShare = 0.05, engineOptions = {}, defer = /** @type {(fn: () => void) => void} */ ((fn) => { setTimeout(fn, 0); }),
 } = {}) {
+  /** @type {Engine | null} */
   let engine = null;
+  /** @type {Map<RunId, Run>} */
   const runs = new Map();
+  /** @type {Map<string, Uint8Array>} */
   const data = new Map();  // name -> Uint8Array: handed to every lab before it starts (provideData)
+  /** @type {RunId | null} */
   let activeId = null;
   let scheduled = false;
 
@@ -46,6 +75,7 @@ export function createHost(post, {
   const send = (message, transfer = []) => post(message, transfer);
 
   // Posts the result as the core's JSON text; the page parses it once (runner.js).
+  /** @param {Run} run */
   function publish(run) {
     const t0 = now();
     send({
@@ -62,13 +92,15 @@ export function createHost(post, {
     run.lastPost = now();
   }
 
+  /** @param {Run} run @param {string} error */
   function fail(run, error) {
     run.state = runState.failed;
     if (activeId === run.id) activeId = null;
     send({ type: fromHost.error, runId: run.id, error });
   }
 
-  // One slice; returns false when the run cannot go on.
+  // One slice; returns the run's state after it, or null when the run cannot go on.
+  /** @param {Run} run @returns {RunState | null} */
   function slice(run) {
     const t0 = now();
     const outcome = run.lab.advance(run.units);
@@ -77,19 +109,20 @@ export function createHost(post, {
     run.units = adaptUnits(run.units, dt, targetMs);
     if (!outcome.ok) {
       fail(run, outcome.error);
-      return false;
+      return null;
     }
     if (run.lab.done()) run.state = runState.done;
-    return true;
+    return run.state;
   }
 
   function tick() {
     scheduled = false;
-    const run = runs.get(activeId);
+    const run = activeId === null ? undefined : runs.get(activeId);
     if (!run || run.state !== runState.running) return;
-    if (!slice(run)) return;
-    if (run.state === runState.done || now() - run.lastPost >= run.postEveryMs) publish(run);
-    if (run.state === runState.running) schedule();
+    const state = slice(run);
+    if (!state) return;
+    if (state === runState.done || now() - run.lastPost >= run.postEveryMs) publish(run);
+    if (state === runState.running) schedule();
     else activeId = null;
   }
 
@@ -99,6 +132,7 @@ export function createHost(post, {
     defer(tick);
   }
 
+  /** @param {RunId} id */
   function pauseOthers(id) {
     for (const run of runs.values()) {
       if (run.id !== id && run.state === runState.running) {
@@ -108,6 +142,7 @@ export function createHost(post, {
     }
   }
 
+  /** @param {Run} run */
   function activate(run) {
     pauseOthers(run.id);
     run.state = runState.running;
@@ -115,6 +150,7 @@ export function createHost(post, {
     schedule();
   }
 
+  /** @param {Run} run @param {number} fraction */
   function step(run, fraction) {
     pauseOthers(run.id);
     if (activeId === run.id) activeId = null;
@@ -122,12 +158,14 @@ export function createHost(post, {
     const t0 = now();
     run.state = runState.paused;
     while (now() - t0 < 1000) {
-      if (!slice(run)) return;
-      if (run.state === runState.done || run.lab.progress() >= start + fraction) break;
+      const state = slice(run);
+      if (!state) return;
+      if (state === runState.done || run.lab.progress() >= start + fraction) break;
     }
     publish(run);
   }
 
+  /** @param {RunId} id */
   function dispose(id) {
     const run = runs.get(id);
     if (!run) return;
@@ -137,53 +175,60 @@ export function createHost(post, {
     if (activeId === id) activeId = null;
   }
 
+  /** @param {InitMessage} message */
   async function init(message) {
     try {
       engine = await loadEngine({ moduleUrl: message.moduleUrl, ...engineOptions });
       send({ type: fromHost.ready, chapters: engine.chapters() });
     } catch (error) {
-      send({ type: fromHost.failed, error: String(error?.message || error) });
+      send({ type: fromHost.failed, error: String(/** @type {Error} */ (error)?.message || error) });
     }
   }
 
-  /** @type {Record<CallMessage['fn'], (arg: any) => Outcome>} */
+  // The argument comes from a message: its type is what the page sends, checked again here.
+  /** @type {{ [F in keyof CallArgs]: (engine: Engine, arg: CallArgs[F] | undefined) => Outcome<CallValues[F]> }} */
   const calls = {
-    preset: (arg) => engine.preset(arg),
-    validate: (arg) => engine.validate(arg),
-    chapters: () => ({ ok: true, error: '', value: engine.chapters() }),
-    provideData: (arg) => keepData(arg),
-    heap: () => ({ ok: true, error: '', value: engine.heap() }),  // {used, total} bytes
-    hasCells: () => ({ ok: true, error: '', value: engine.hasCells() }),
-    cells: (arg) => engine.cells(arg),
-    merge: (arg) => engine.merge(arg?.spec, arg?.results),
-    resultJson: (arg) => {
-      const run = runs.get(arg);
+    preset: (engine, arg) => engine.preset(arg),
+    validate: (engine, arg) => engine.validate(arg),
+    chapters: (engine) => ({ ok: true, error: '', value: engine.chapters() }),
+    provideData: (engine, arg) => keepData(engine, arg),
+    heap: (engine) => ({ ok: true, error: '', value: engine.heap() }),  // {used, total} bytes
+    hasCells: (engine) => ({ ok: true, error: '', value: engine.hasCells() }),
+    cells: (engine, arg) => engine.cells(arg),
+    merge: (engine, arg) => engine.merge(arg?.spec, arg?.results),
+    resultJson: (engine, arg) => {
+      const run = arg === undefined ? undefined : runs.get(arg);
       return run ? { ok: true, error: '', value: run.lab.resultJson() } : { ok: false, error: `no run ${arg}`, value: null };
     },
   };
 
   /** @param {CallMessage} message */
   function call(message) {
+    /** @type {Outcome} */
     let outcome;
     if (!engine) outcome = { ok: false, error: 'engine not loaded', value: null };
-    else if (own(calls, message.fn)) outcome = calls[message.fn](message.arg);
+    // (fn and arg belong together by CallMessage's type; tsc cannot follow that through the table)
+    else if (own(calls, message.fn)) outcome = /** @type {(engine: Engine, arg: unknown) => Outcome} */ (calls[message.fn])(engine, message.arg);
     else outcome = { ok: false, error: `unknown call ${message.fn}`, value: null };
     send({ type: fromHost.reply, reqId: message.reqId, outcome });
   }
 
   // Checks the name against the chapters' needs; the contents are checked when a run starts.
-  function keepData(arg) {
+  /** @param {Engine} engine @param {CallArgs['provideData'] | undefined} arg @returns {Outcome<null>} */
+  function keepData(engine, arg) {
     const name = String(arg?.name);
     const needed = engine.chapters().map((c) => engine.requiredData(c)).filter(Boolean);
     if (!needed.includes(name)) return { ok: false, error: `data name "${name}": must be one a chapter needs (${needed.join(', ')})`, value: null };
-    if (!(arg.bytes instanceof Uint8Array)) return { ok: false, error: `data ${name}: bytes must be a Uint8Array`, value: null };
+    if (!(arg?.bytes instanceof Uint8Array)) return { ok: false, error: `data ${name}: bytes must be a Uint8Array`, value: null };
     data.set(name, arg.bytes);
     return { ok: true, error: '', value: null };
   }
 
-  function start(message) {
+  /** @param {Engine} engine @param {StartMessage} message */
+  function start(engine, message) {
     dispose(message.runId);
     const lab = engine.createLab();
+    /** @type {Run} */
     const run = {
       id: message.runId, lab, state: runState.paused, units: 4, elapsedMs: 0, lastPost: 0,
       publishMs: 0, publishes: 0, publishCost: 0, postEveryMs,
@@ -202,42 +247,38 @@ export function createHost(post, {
   // Dispatch by message type. Messages before the engine is loaded: init and call (which answers
   // "engine not loaded" itself); start needs the engine; the rest act on an existing run, each
   // only in the states where it means something.
-  /** @type {Record<string, (message: any) => void>} */
-  const always = { [toHost.init]: init, [toHost.call]: call };
-  /** @type {Record<string, (message: StartMessage) => void>} */
-  const withEngine = { [toHost.start]: start };
-  /** @type {Record<string, (run: any, message: any) => void>} */
-  const onRun = {
-    [toHost.resume](run) {
-      if (run.state === runState.paused) activate(run);
-    },
-    [toHost.pause](run) {
-      if (run.state !== runState.running) return;
-      run.state = runState.paused;
-      if (activeId === run.id) activeId = null;
-      publish(run);
-    },
-    /** @param {StepMessage} message */
-    [toHost.step](run, message) {
-      if (run.state === runState.done || run.state === runState.failed) return;
-      step(run, Math.min(Math.max(Number(message.fraction) || 0.01, 0.001), 1));
-    },
-    [toHost.cancel](run) {
-      dispose(run.id);
-    },
-  };
-
-  /** @param {ToHostMessage} message */
+  // (A message is data from another thread: a type not listed here is ignored, whatever its name,
+  // 'constructor' and '__proto__' too.)
+  /** @param {ToHostMessage} message @returns {Promise<void> | void} */
   return function handle(message) {
     if (!message || typeof message !== 'object') return;
-    const type = message.type;
-    if (own(always, type)) return always[type](message);
+    if (message.type === toHost.init) return init(message);
+    if (message.type === toHost.call) return call(message);
     if (!engine) {
-      send({ type: fromHost.error, runId: /** @type {any} */ (message).runId, error: 'engine not loaded' });
+      send({ type: fromHost.error, runId: 'runId' in message ? message.runId : undefined, error: 'engine not loaded' });
       return;
     }
-    if (own(withEngine, type)) return withEngine[type](/** @type {StartMessage} */ (message));
-    const run = runs.get(/** @type {any} */ (message).runId);
-    if (run && own(onRun, type)) onRun[type](run, message);
+    if (message.type === toHost.start) return start(engine, message);
+    const run = runs.get(message.runId);
+    if (!run) return;
+    switch (message.type) {
+      case toHost.resume:
+        if (run.state === runState.paused) activate(run);
+        break;
+      case toHost.pause:
+        if (run.state !== runState.running) return;
+        run.state = runState.paused;
+        if (activeId === run.id) activeId = null;
+        publish(run);
+        break;
+      case toHost.step:
+        if (run.state === runState.done || run.state === runState.failed) return;
+        step(run, Math.min(Math.max(Number(message.fraction) || 0.01, 0.001), 1));
+        break;
+      case toHost.cancel:
+        dispose(run.id);
+        break;
+      default:
+    }
   };
 }

@@ -5,6 +5,27 @@
 // order, so the merged numbers are the same bytes whatever the pool size or finishing order.
 import { createRunner } from './runner.js';
 
+/** @typedef {import('./runner.js').Runner} Runner */
+/** @typedef {import('./protocol.js').RunId} RunId */
+/** @typedef {import('./protocol.js').ResultJson} ResultJson */
+/** @typedef {import('./protocol.js').ParsedUpdate} ParsedUpdate */
+/**
+ * How one run (or a whole sweep) ended: json is the result's JSON text, result the same parsed.
+ * @typedef {{ ok: boolean, error: string, result: ResultJson, json: string | null,
+ *             elapsedMs?: number, cancelled?: boolean, cellMs?: number[] }} RunOutcome
+ */
+/** @typedef {{ ok: false, error: string, cancelled?: boolean }} Failure */
+/** A member and the tasks it holds (one running at most; the others paused). @typedef {{ runner: Runner, tasks: Set<Task> }} Slot */
+/**
+ * One run in the pool. `slot`: the member it started on (kept while paused: the run lives there);
+ * `waiting`: resumed while its member is lent to another task.
+ * @typedef {{ runId: RunId, spec: unknown, onUpdate?: (update: ParsedUpdate) => void,
+ *             started: boolean, finished: boolean, paused: boolean, waiting: boolean,
+ *             first: boolean, slot: Slot | null, promise: Promise<RunOutcome>,
+ *             resolve: (outcome: RunOutcome) => void, unsubscribe?: () => void }} Task
+ */
+/** @typedef {{ promise: Promise<RunOutcome>, cancel: () => void, pause: () => void, resume: () => void }} RunHandle */
+
 export const maxPoolSize = 4;
 
 export function defaultPoolSize() {
@@ -15,7 +36,10 @@ export function defaultPoolSize() {
 let poolCounter = 0;
 
 // createPool({size, moduleUrl, prefer}) -> pool. `prefer` is passed to createRunner (tests).
-/** @param {{ size?: number, moduleUrl?: string, prefer?: string | null, make?: Function }} [options] */
+/**
+ * @param {{ size?: number, moduleUrl?: string, prefer?: string | null,
+ *           make?: (options: { prefer?: string | null, moduleUrl?: string }) => Promise<Runner> }} [options]
+ */
 export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer = null, make = createRunner } = {}) {
   if (!Number.isInteger(size) || size < 1 || size > 16) throw new Error(`pool size must be a whole number in [1, 16], got ${size}`);
   const options = { prefer, ...(moduleUrl ? { moduleUrl } : {}) };
@@ -32,8 +56,11 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
   // but lends the member to the queue, so a chapter paused in the background (the page pauses the
   // chapter it leaves) never holds up another chapter's runs. A task resumed while its member is
   // lent waits for the member to be free again (the host runs one run at a time).
+  /** @type {Slot[]} */
   const free = members.map((runner) => ({ runner, tasks: new Set() }));
+  /** @type {Task[]} */
   const queue = [];
+  /** @param {Slot} slot @param {Task | null} [except] */
   const busy = (slot, except = null) => [...slot.tasks].some((t) => t !== except && !t.paused && !t.waiting);
 
   function dispatch() {
@@ -50,6 +77,7 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
     }
   }
 
+  /** @param {Slot} slot @param {Task} task */
   function startTask(slot, task) {
     task.started = true;
     task.slot = slot;
@@ -57,8 +85,8 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
     const { runner } = slot;
     task.unsubscribe = runner.onUpdate(async (message) => {
       if (message.runId !== task.runId || task.finished) return;
-      if (message.state === 'failed' || message.type === 'error') {
-        finish(task, { ok: false, error: message.error || 'the run failed' });
+      if (message.type === 'error' || message.state === 'failed') {
+        finish(task, { ok: false, error: ('error' in message && message.error) || 'the run failed' });
         return;
       }
       if (message.state === 'done') {
@@ -75,6 +103,7 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
     runner.start(task.runId, task.spec, { paused: false });
   }
 
+  /** @param {Task} task */
   function release(task) {
     task.unsubscribe?.();
     const slot = task.slot;
@@ -89,6 +118,7 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
     dispatch();
   }
 
+  /** @param {Task} task @param {Failure} outcome */
   function finish(task, outcome) {
     if (task.finished) return;
     task.finished = true;
@@ -98,15 +128,25 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
 
   // One run on the next free member; updates stream to onUpdate. -> {promise, cancel, pause, resume}
   // `first`: ahead of the queued runs (the live view must not wait behind a sweep's cells).
-  /** @param {any} spec @param {{ onUpdate?: Function, first?: boolean }} [options] */
+  /**
+   * @param {unknown} spec an object or JSON text
+   * @param {{ onUpdate?: (update: ParsedUpdate) => void, first?: boolean }} [options]
+   * @returns {RunHandle}
+   */
   function run(spec, { onUpdate, first = false } = {}) {
-    const task = { runId: `${tag}-${++taskCounter}`, spec, onUpdate, started: false, finished: false, paused: false, waiting: false };
-    task.promise = new Promise((resolve) => {
-      task.resolve = resolve;
+    /** @type {(outcome: RunOutcome) => void} */
+    let resolve = () => {};
+    /** @type {Promise<RunOutcome>} */
+    const promise = new Promise((r) => {
+      resolve = r;
     });
+    /** @type {Task} */
+    const task = {
+      runId: `${tag}-${++taskCounter}`, spec, onUpdate, started: false, finished: false, paused: false, waiting: false,
+      first, slot: null, promise, resolve,
+    };
     if (first) queue.splice(queue.findIndex((t) => !t.first && !t.started) >>> 0, 0, task);
     else queue.push(task);
-    task.first = first;
     dispatch();
     return {
       promise: task.promise,
@@ -136,37 +176,52 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
   // merge (cellMs: each cell's compute time in its member). `live`: the cells' running results go
   // into the partial merges too, one at most every `liveMs` (and at least 3x a merge's own time
   // apart), so a chapter whose few cells run side by side (images: one per net) keeps drawing.
-  /** @param {any} spec @param {{ onPartial?: Function, live?: boolean, liveMs?: number }} [options] */
+  /**
+   * @param {unknown} spec an object or JSON text
+   * @param {{ onPartial?: (result: ResultJson, progress: number) => void, live?: boolean, liveMs?: number }} [options]
+   * @returns {{ promise: Promise<RunOutcome>, cancel: () => void, pause: () => void, resume: () => void }}
+   */
   function sweep(spec, { onPartial, live = false, liveMs = 250 } = {}) {
     let cancelled = false;
     let paused = false;
+    /** @type {RunHandle[]} */
     const handles = [];
     // While paused, nothing reaches the page: a cell that finished just before the pause has its
     // partial merge (or the final one) held until resume, so a paused panel never changes.
+    /** @type {Array<() => void>} */
     let waiters = [];
     let liveAgain = () => {};
+    /** @returns {Promise<void>} */
     const whenRunning = () => (paused && !cancelled ? new Promise((resolve) => waiters.push(resolve)) : Promise.resolve());
     const wake = () => {
       const list = waiters;
       waiters = [];
       for (const resolve of list) resolve();
     };
+    /** @type {Promise<RunOutcome>} */
     const promise = (async () => {
       const listed = await control.cells(spec);
       if (!listed.ok) return { ok: false, error: listed.error, json: null, result: null };
+      /** @type {unknown[]} */
       const cells = Array.isArray(listed.value) ? listed.value : [];
+      /** @type {Array<string | null>} */
       const texts = cells.map(() => null);
       // live: the latest running result of each unfinished cell (stringified when merged)
+      /** @type {ResultJson[]} */
       const running = cells.map(() => null);
       const cellMs = cells.map(() => 0);
       const joined = () => `[${texts.map((t, i) => t ?? (running[i] ? JSON.stringify(running[i]) : 'null')).join(',')}]`;
+      /** @type {string | null} */
       let failure = null;
+      /** @type {Promise<void>} */
       let merging = Promise.resolve();
       let settled = false;  // the final merge is under way: no partial one may reach the page after it
+      /** @returns {Promise<RunOutcome>} */
       const mergeNow = async () => {
         const merged = await control.merge(spec, joined());
-        if (!merged.ok) return merged;
-        return { ok: true, error: '', json: merged.value, result: JSON.parse(merged.value) };
+        if (!merged.ok) return { ok: false, error: merged.error, json: null, result: null };
+        const json = /** @type {string} */ (merged.value);  // ok: the merged result's text
+        return { ok: true, error: '', json, result: JSON.parse(json) };
       };
       const partialMerge = async () => {
         if (cancelled || settled || !onPartial || texts.every((t) => t !== null)) return;
@@ -174,6 +229,7 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
         await whenRunning();
         if (partial.ok && !cancelled && !settled) onPartial(partial.result, partial.result?.progress ?? 0);
       };
+      /** @type {ReturnType<typeof setTimeout> | null} */
       let liveTimer = null;
       let mergeMs = 0;
       const liveMerge = () => {
@@ -212,7 +268,7 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
         // Partial merges one after another, so the page never sees an older one last.
         merging = merging.then(partialMerge);
       }));
-      clearTimeout(liveTimer);
+      if (liveTimer) clearTimeout(liveTimer);
       liveTimer = null;
       await merging;
       await whenRunning();
