@@ -44,6 +44,7 @@ function thinTrail(trail, end, keep = 160) {
   return { x, y };
 }
 
+/** @type {import('./chapter-types').ChapterModule} */
 export default {
   id: 'distribution',
   number: '2',
@@ -70,7 +71,7 @@ export default {
   ],
   stepFraction: 0.02,
   charts: [
-    ...clouds.map((c) => ({
+    ...clouds.map(/** @returns {import('./chapter-types').ChartDef} */ (c) => ({
       id: c.key, kind: 'scatter', group: 'clouds', title: c.title, color: c.color, marker: c.marker,
       x: { label: 'unit 1' }, y: { label: 'unit 2' }, maxSize: 360,
       // The green cross is named in the intro and the summary, not in a fourth legend row, so the

@@ -11,6 +11,7 @@ function layerSeries(result, key, field, layer) {
   return { key, x: arr(net?.step), y: arr(entry?.[field]), diverged: isNum(net?.diverged_at) };
 }
 
+/** @type {import('./chapter-types').ChapterModule} */
 export default {
   id: 'ics',
   number: '+',

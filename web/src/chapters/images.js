@@ -40,6 +40,7 @@ async function fetchAndProvide(target) {
 
 const sizeAxis = { label: 'test batch size (log scale)', log: true, ticks: [1, 2, 8, 60], tickFormat: (v) => String(v) };
 
+/** @type {import('./chapter-types').ChapterModule} */
 export default {
   id: 'images',
   number: 'R',

@@ -23,6 +23,7 @@ function checkpointAt(result, step) {
 
 const decayIndex = (result, decay) => Array.from(arr(result?.ema_decays)).indexOf(decay);
 
+/** @type {import('./chapter-types').ChapterModule} */
 export default {
   id: 'inference',
   number: '4',

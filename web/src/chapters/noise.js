@@ -64,6 +64,7 @@ function dropoutRange(values) {
   return a === b ? a : `${a}–${b}`;
 }
 
+/** @type {import('./chapter-types').ChapterModule} */
 export default {
   id: 'noise',
   number: '3a',

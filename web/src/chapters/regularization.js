@@ -46,6 +46,7 @@ const pointClasses = [
 ];
 const regionDescription = 'The training set as the net saw it. Colour is the label it was taught; circles and squares are correct labels, triangles and diamonds are the flipped ones. A region around a flipped point means the net [[memorized]] it.';
 const regionArms = ['bn', 'bn_population'];
+/** @type {import('./chapter-types').ChartDef[]} */
 const regionCharts = regionArms.map((key) => ({
   id: `regions-${key}`, kind: 'field', group: 'regions', title: `Decision regions: ${arms.find((a) => a.key === key).label}`,
   description: regionDescription, classes: regionClasses, pointClasses, x: { label: 'x0' }, y: { label: 'x1' },
@@ -133,6 +134,7 @@ function headlineOf(noise, source) {
 
 const precomputedNote = (r) => `Precomputed (preset, ${r?.seeds_done ?? '?'} seeds) — press Run to compute your own.`;
 
+/** @type {import('./chapter-types').ChapterModule} */
 export default {
   id: 'regularization',
   number: '3b',
@@ -263,7 +265,7 @@ export default {
       ],
     },
   ],
-  /** @param {any} result @param {any} charts @param {{ visits?: Map<number, any>, precomputed?: boolean }} [view] */
+  /** @param {any} result @param {import('./chapter-types').ChapterCharts} charts @param {Partial<import('./chapter-types').RenderContext>} [view] */
   render(result, charts, { visits, precomputed = false } = {}) {
     const list = sortedVisits(visits);
     const live = visitPoints(visits);

@@ -24,6 +24,7 @@ function describe(transform) {
   return parts.join(', ') || 'unchanged';
 }
 
+/** @type {import('./chapter-types').ChapterModule} */
 export default {
   id: 'shift',
   number: '2′',

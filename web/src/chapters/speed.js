@@ -5,6 +5,7 @@ import { arr, batchControl, capitalize, isNum, lastFinite, lrControl, momentumCo
 
 const nets = ['plain', 'bn'];
 
+/** @type {import('./chapter-types').ChapterModule} */
 export default {
   id: 'speed',
   number: '1',
