@@ -19,6 +19,14 @@ test('page options are taken out of the hash params; bad values are reported by 
   assert.equal(writePageOptions({ nav: '1', controls: 'show' }), '');
 });
 
+test('a param named like an inherited property (toString, constructor) is the chapter\'s, not a page option', () => {
+  // Before the own-key check, pageOptionSpecs.toString was taken for a spec and reading it threw.
+  const { options, rest, problems } = readPageOptions([['toString', '1'], ['constructor', 'x'], ['nav', '0']]);
+  assert.deepEqual(options, { nav: '0', controls: 'show', predict: 'ask' });
+  assert.deepEqual(rest, [['toString', '1'], ['constructor', 'x']]);
+  assert.deepEqual(problems, []);
+});
+
 test('the snippet is a titled, sized, sandboxed iframe whose address carries the state and options', () => {
   const url = embedUrl({ base: 'https://example.org/bnlab/index.html', chapter: 'noise', query: 'inspect=256&seed=2', nav: '0', controls: 'hide' });
   assert.equal(url, 'https://example.org/bnlab/index.html#noise?inspect=256&seed=2&nav=0&controls=hide');

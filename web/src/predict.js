@@ -11,9 +11,28 @@
 // Nothing here touches the DOM or storage (a sandboxed frame has none).
 import { clipText, parseNumber } from './state.js';
 
+/** @typedef {import('./chapters/chapter-types').PredictQuestion} PredictQuestion */
+/** @typedef {import('./chapters/chapter-types').Answer} Answer */
+/** @typedef {import('./chapters/chapter-types').Measured} Measured */
+/** @typedef {import('./chapters/chapter-types').Values} Values */
+/** What a question scored against a run (evaluate). @typedef {{ measured: Measured, correct: boolean, score: number, explanation: string }} Outcome */
+/**
+ * What the student answered (the view records it; `answer` null when skipped).
+ * @typedef {{ chapter: string, id: string, question: string, kind: PredictQuestion['kind'],
+ *   answer: Answer | null, answerText: string, latencyMs: number, skipped: boolean }} Prediction
+ */
+/**
+ * One row of the log: the prediction, then what the run measured (null / '' until scored) and when.
+ * @typedef {Prediction & { measured: Answer | null, measuredText: string, correct: boolean | null,
+ *   score: number | null, explanation: string, at: string }} PredictionEntry
+ */
+/** What listeners hear. @typedef {{ type: 'prediction' | 'score', entry: PredictionEntry }} PredictionEvent */
+
+/** @type {readonly string[]} */
 export const predictModes = Object.freeze(['ask', 'require', 'off']);
 
 // predict=ask|require|off as given in a link; {value} or {error: one line}.
+/** @param {unknown} raw @returns {{ value: string, error?: undefined } | { value?: undefined, error: string }} */
 export function parsePredictMode(raw) {
   const text = String(raw ?? '').trim();
   if (predictModes.includes(text)) return { value: text };
@@ -21,7 +40,10 @@ export function parsePredictMode(raw) {
 }
 
 // A question's declaration checked once (chapters are code, but a typo should say where it is).
+// Takes anything (a chapter's declaration is checked, not trusted): a record read by field name.
+/** @param {any} q @returns {string[]} */
 export function questionProblems(q) {
+  /** @type {string[]} */
   const problems = [];
   if (!q || typeof q !== 'object') return ['predict must be an object'];
   if (typeof q.id !== 'string' || !/^[a-z0-9-]+$/.test(q.id)) problems.push('predict.id must be a short lower-case id');
@@ -36,44 +58,56 @@ export function questionProblems(q) {
   return problems;
 }
 
+/** @param {string | undefined} unit */
 const unitText = (unit) => (unit ? ` ${unit}` : '');
+/** @param {PredictQuestion} q @param {Answer | null} value @returns {string} */
 export const formatAnswer = (q, value) => {
-  if (q.kind === 'choice') return q.choices.find((c) => c.value === value)?.label ?? String(value);
+  if (q.kind === 'choice') return (q.choices ?? []).find((c) => c.value === value)?.label ?? String(value);
   return `${value}${unitText(q.range?.unit)}`;
 };
 
 // The student's answer as typed or picked; {value} or {error} (one line naming the field).
+/** @param {PredictQuestion} q @param {unknown} raw @returns {{ value: Answer, error?: undefined } | { value?: undefined, error: string }} */
 export function parseAnswer(q, raw) {
   const field = q.kind === 'number' ? `Your prediction (${q.range?.unit || 'number'})` : 'Your prediction';
   if (q.kind === 'choice') {
     const text = raw === undefined || raw === null ? '' : String(raw);
     if (!text) return { error: `${field}: pick one of the answers first` };
-    const match = q.choices.find((c) => String(c.value) === text);
-    if (!match) return { error: `${field} "${clipText(text)}" must be one of ${q.choices.map((c) => c.value).join(', ')}` };
+    const choices = q.choices ?? [];
+    const match = choices.find((c) => String(c.value) === text);
+    if (!match) return { error: `${field} "${clipText(text)}" must be one of ${choices.map((c) => c.value).join(', ')}` };
     return { value: match.value };
   }
   const text = String(raw ?? '').trim();
   if (!text) return { error: `${field}: type a number first` };
   const parsed = parseNumber(text);
-  if (parsed.error) return { error: `${field} "${clipText(text)}" ${parsed.error}` };
-  const { min, max, unit } = q.range;
+  if (parsed.error !== undefined) return { error: `${field} "${clipText(text)}" ${parsed.error}` };
+  // questionProblems requires a range of a number question.
+  const { min, max, unit } = /** @type {NonNullable<PredictQuestion['range']>} */ (q.range);
   if (parsed.value < min || parsed.value > max) return { error: `${field} "${clipText(text)}" must be between ${min} and ${max}${unitText(unit)}` };
   return { value: parsed.value };
 }
 
 // Scoring helpers for chapters.
 // A number: full marks at the measurement, falling linearly to 0 at 2 × tolerance; correct within it.
+/** @param {number} tolerance @returns {PredictQuestion['score']} */
 export function numberScore(tolerance) {
   return (answer, measured) => {
-    const err = Math.abs(answer - measured.value);
+    const err = Math.abs(answer - Number(measured.value));  // a number question measures a number
     return { correct: err <= tolerance * (1 + 1e-9), score: Math.max(0, Math.min(1, 1 - err / (2 * tolerance))) };
   };
 }
 // A choice: right or wrong.
+/** @type {PredictQuestion['score']} */
 export const choiceScore = (answer, measured) => ({ correct: answer === measured.value, score: answer === measured.value ? 1 : 0 });
 
 // The question evaluated against a result: null while the run has not measured it.
+/**
+ * @param {PredictQuestion} q @param {Answer} answer @param {unknown} result the run's result (engine JSON)
+ * @param {{ values?: Values }} [context] @returns {Outcome | null}
+ */
 export function evaluate(q, answer, result, context = {}) {
+  /** @type {Measured | null} */
   let measured = null;
   try {
     measured = result ? q.measure(result, context) : null;
@@ -88,8 +122,11 @@ export function evaluate(q, answer, result, context = {}) {
 // The session's predictions: one entry per chapter question answered (or skipped), in order.
 // Listeners hear {type: 'prediction' | 'score', entry}.
 export function createPredictionLog() {
+  /** @type {PredictionEntry[]} */
   const entries = [];
+  /** @type {Set<(event: PredictionEvent) => void>} */
   const listeners = new Set();
+  /** @param {PredictionEvent['type']} type @param {PredictionEntry} entry */
   const emit = (type, entry) => {
     for (const fn of listeners) {
       try {
@@ -103,12 +140,15 @@ export function createPredictionLog() {
     get entries() {
       return entries.map((e) => ({ ...e }));
     },
+    /** @param {(event: PredictionEvent) => void} fn @returns {() => boolean} unsubscribes */
     subscribe(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);
     },
     // {chapter, question, kind, answer, answerText, latencyMs, skipped}
+    /** @param {Prediction} entry @returns {PredictionEntry} */
     predict(entry) {
+      /** @type {PredictionEntry} */
       const row = { measured: null, measuredText: '', correct: null, score: null, explanation: '', ...entry, at: new Date().toISOString() };
       const old = entries.findIndex((e) => e.chapter === row.chapter && e.id === row.id);
       if (old >= 0) entries.splice(old, 1);
@@ -116,6 +156,7 @@ export function createPredictionLog() {
       emit('prediction', row);
       return row;
     },
+    /** @param {string} chapter @param {string} id @param {Outcome} outcome @returns {PredictionEntry | null} */
     score(chapter, id, outcome) {
       const row = entries.find((e) => e.chapter === chapter && e.id === id);
       if (!row) return null;

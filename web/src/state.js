@@ -1,13 +1,23 @@
 // Chapter state <-> URL hash. A hash looks like  #speed?lr=0.3&batch=64&seed=2 : the chapter, then
 // each control's value. Every state is a shareable link; bad values are reported (one line each)
 // and replaced by the chapter's defaults, so a mistyped link still opens a working page.
+
+/** @typedef {import('./chapters/chapter-types').Control} Control */
+/** @typedef {import('./chapters/chapter-types').ControlValue} ControlValue */
+/** @typedef {import('./chapters/chapter-types').ControlOption} ControlOption */
+/** @typedef {import('./chapters/chapter-types').Values} Values */
+/** A value or a one-line reason it was refused. @typedef {{ value: ControlValue, error?: undefined } | { value?: undefined, error: string }} Parsed */
+
+// A spec or preset is parsed JSON: walked by key, any shape.
+/** @param {any} obj @param {string} path @returns {any} */
 export function getPath(obj, path) {
-  return path.split('.').reduce((node, key) => (node && typeof node === 'object' ? node[key] : undefined), obj);
+  return path.split('.').reduce((/** @type {any} */ node, key) => (node && typeof node === 'object' ? node[key] : undefined), obj);
 }
 
+/** @template T @param {T} obj (an object) @param {string} path @param {unknown} value @returns {T} */
 export function setPath(obj, path, value) {
   const keys = path.split('.');
-  let node = obj;
+  let node = /** @type {any} */ (obj);
   for (const key of keys.slice(0, -1)) {
     if (!node[key] || typeof node[key] !== 'object') node[key] = {};
     node = node[key];
@@ -16,9 +26,11 @@ export function setPath(obj, path, value) {
   return obj;
 }
 
+/** @template T @param {T} value @returns {T} */
 export const clone = (value) => JSON.parse(JSON.stringify(value));
 
 // For notices: control characters escaped (one line), at most `max` characters then "...".
+/** @param {unknown} text @param {number} [max] */
 export function clipText(text, max = 60) {
   const s = String(text).replace(/[\u0000-\u001f\u007f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n'
     : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
@@ -29,6 +41,7 @@ export function clipText(text, max = 60) {
 // A decimal number as a person writes it (no hex, no "Infinity", no empty text), refusing one
 // that a double cannot hold: too large (becomes Infinity) or too small (1e-400 becomes 0).
 const decimal = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+/** @param {string} raw @returns {{ value: number, error?: undefined } | { value?: undefined, error: string }} */
 export function parseNumber(raw) {
   if (!decimal.test(raw)) return { error: 'must be a number' };
   const value = Number(raw);
@@ -41,6 +54,7 @@ const truthy = new Set(['1', 'true', 'on', 'yes']);
 const falsy = new Set(['0', 'false', 'off', 'no']);
 
 // Parses one control's text; returns {value} or {error}.
+/** @param {Control} control @param {unknown} text @returns {Parsed} */
 export function parseControl(control, text) {
   const raw = String(text).trim();
   switch (control.kind) {
@@ -49,12 +63,13 @@ export function parseControl(control, text) {
       if (falsy.has(raw.toLowerCase())) return { value: false };
       return { error: 'must be 0 or 1' };
     case 'choice': {
-      const numeric = control.options.some((o) => typeof optionValue(o) === 'number') && decimal.test(raw)
+      const { options } = control;
+      const numeric = options.some((o) => typeof optionValue(o) === 'number') && decimal.test(raw)
         ? parseNumber(raw) : null;
-      if (numeric?.error && !control.options.some((o) => String(optionValue(o)) === raw)) return numeric;
-      const match = control.options.find((o) => String(optionValue(o)) === raw
+      if (numeric?.error && !options.some((o) => String(optionValue(o)) === raw)) return numeric;
+      const match = options.find((o) => String(optionValue(o)) === raw
         || (typeof optionValue(o) === 'number' && numeric?.value === optionValue(o)));
-      if (match === undefined) return { error: `must be one of ${control.options.map((o) => optionValue(o)).join(', ')}` };
+      if (match === undefined) return { error: `must be one of ${options.map((o) => optionValue(o)).join(', ')}` };
       return { value: optionValue(match) };
     }
     case 'integer': {
@@ -67,7 +82,7 @@ export function parseControl(control, text) {
     }
     case 'number': {
       const parsed = parseNumber(raw);
-      if (parsed.error) return parsed;
+      if (parsed.error !== undefined) return parsed;
       const { value } = parsed;
       if (value < control.min || value > control.max) return { error: `must be in [${control.min}, ${control.max}]` };
       return { value };
@@ -77,15 +92,19 @@ export function parseControl(control, text) {
   }
 }
 
-export const optionValue = (o) => (o && typeof o === 'object' ? o.value : o);
-export const optionLabel = (o) => (o && typeof o === 'object' ? o.label : String(o));
+/** @param {ControlOption} o @returns {ControlValue} */
+export const optionValue = (o) => (typeof o === 'object' ? o?.value : o);
+/** @param {ControlOption} o @returns {string} */
+export const optionLabel = (o) => (typeof o === 'object' ? o?.label : String(o));
 
+/** @param {Control} control @param {unknown} value */
 export function formatControl(control, value) {
   if (control.kind === 'toggle') return value ? '1' : '0';
   return String(value);
 }
 
 // "#speed?lr=0.3" -> {chapter: 'speed', params: [['lr', '0.3']]}
+/** @param {unknown} hash */
 export function parseHash(hash) {
   const text = String(hash || '').replace(/^#/, '');
   const cut = text.indexOf('?');  // the first '?' only: a second one belongs to a value
@@ -102,10 +121,14 @@ export function parseHash(hash) {
 
 // Values for a chapter's controls from hash params; `defaults` are the preset's values.
 // A key given twice is an error: neither value is used (the default is), and the notice says so.
+/** @param {Control[]} controls @param {Array<[string, string]>} params @param {Values} defaults */
 export function readValues(controls, params, defaults) {
+  /** @type {Values} */
   const values = { ...defaults };
+  /** @type {string[]} */
   const problems = [];
   const known = new Map(controls.map((c) => [c.key, c]));
+  /** @type {Map<string, string[]>} */
   const given = new Map();
   for (const [key, text] of params) given.set(key, [...(given.get(key) || []), text]);
   for (const [key, texts] of given) {
@@ -120,12 +143,13 @@ export function readValues(controls, params, defaults) {
       continue;
     }
     const parsed = parseControl(control, texts[0]);
-    if (parsed.error) problems.push(`${control.label} "${clipText(texts[0])}" ${parsed.error}; ${using}`);
+    if (parsed.error !== undefined) problems.push(`${control.label} "${clipText(texts[0])}" ${parsed.error}; ${using}`);
     else values[key] = parsed.value;
   }
   return { values, problems };
 }
 
+/** @param {string} chapter @param {Control[]} controls @param {Values} values */
 export function writeHash(chapter, controls, values) {
   const params = new URLSearchParams();
   for (const control of controls) {
@@ -136,26 +160,29 @@ export function writeHash(chapter, controls, values) {
 }
 
 // Control defaults read from the preset spec (the C++ core owns every default).
+/** @param {Control[]} controls @param {any} preset the preset spec (parsed JSON) @returns {Values} */
 export function defaultsFrom(controls, preset) {
+  /** @type {Values} */
   const out = {};
   for (const control of controls) {
     if (control.view) {
       out[control.key] = control.fallback;
       continue;
     }
-    const v = control.read ? control.read(preset) : getPath(preset, control.path);
+    const v = control.read ? control.read(preset) : getPath(preset, /** @type {string} */ (control.path));
     out[control.key] = v === undefined ? control.fallback : v;
   }
   return out;
 }
 
+/** @param {any} preset the preset spec (parsed JSON) @param {Control[]} controls @param {Values} values */
 export function specFrom(preset, controls, values) {
   const spec = clone(preset);
   for (const control of controls) {
     const value = values[control.key];
     if (value === undefined || control.view) continue;
     if (control.write) control.write(spec, value);
-    else setPath(spec, control.path, value);
+    else setPath(spec, /** @type {string} */ (control.path), value);
   }
   return spec;
 }

@@ -150,8 +150,8 @@ export function fieldChart(el, opts) {
     const sy = createScale(yd, [margin.top + inner, margin.top]);
     geometry = { sx, sy, size, inner, height };
     svg.setAttribute('viewBox', `0 0 ${size} ${height}`);
-    svg.setAttribute('width', size);
-    svg.setAttribute('height', height);
+    svg.setAttribute('width', String(size));
+    svg.setAttribute('height', String(height));
     clear(content);
     s('rect', { x: 0, y: 0, width: size, height, fill: '#ffffff' }, content);
     const classes = classNames.length;

@@ -180,8 +180,8 @@ export function lineChart(el, opts) {
     geometry = { sx, sy, width, innerW, innerH };
 
     svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    svg.setAttribute('width', width);
-    svg.setAttribute('height', height);
+    svg.setAttribute('width', String(width));
+    svg.setAttribute('height', String(height));
     clear(content);
     s('rect', { x: 0, y: 0, width, height, fill: '#ffffff' }, content);
     const defs = s('defs', {}, content);

@@ -116,8 +116,8 @@ export function scatterChart(el, opts) {
     const sy = createScale(d, [margin.top + inner, margin.top]);
     geometry = { sx, sy, width: size };
     svg.setAttribute('viewBox', `0 0 ${size} ${height}`);
-    svg.setAttribute('width', size);
-    svg.setAttribute('height', height);
+    svg.setAttribute('width', String(size));
+    svg.setAttribute('height', String(height));
     clear(content);
     s('rect', { x: 0, y: 0, width: size, height, fill: '#ffffff' }, content);
     // Four ticks, or more when a nice step of four leaves fewer than three (a lone 0 is no scale).

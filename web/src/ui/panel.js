@@ -398,7 +398,8 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     applyPrevious();
     if (refocus) {
       const figure = areas.flatMap((a) => [...a.querySelectorAll('[data-chart]')]).find((f) => f.getAttribute('data-chart') === refocus.name);
-      const all = figure ? [...figure.querySelectorAll('svg[tabindex], button, summary, [tabindex="0"]')] : [];
+      // What matches is an HTML or SVG element (both focusable), never a bare Element.
+      const all = figure ? /** @type {Array<HTMLElement | SVGElement>} */ ([...figure.querySelectorAll('svg[tabindex], button, summary, [tabindex="0"]')]) : [];
       (all[refocus.index] || all[0])?.focus({ preventScroll: true });
     }
     if (chapter.precomputed && !lastResult) draw(null);

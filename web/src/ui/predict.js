@@ -34,6 +34,7 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
 
   const error = h('p', { class: 'predict-error', id: errorId, role: 'alert', hidden: true });
   let readAnswer;
+  /** @type {HTMLElement} */
   let inputs;
   if (q.kind === 'choice') {
     const radios = q.choices.map((c, i) => h('input', { type: 'radio', name: `predict-${id}`, id: `predict-${id}-${i}`, value: String(c.value) }));
