@@ -266,3 +266,12 @@ export type ChartUpdate = LineUpdate | ScatterUpdate | FieldUpdate | ImageGridUp
 
 /** Any chart the panel builds: each kind's handle has update and destroy; line charts keep ghosts. */
 export type Chart = LineChart | ScatterChart | FieldChart | ImageGrid;
+
+/** A linear or log scale from data to pixels (scale.js createScale), with its inverse. */
+export interface Scale {
+  (v: number): number;
+  invert(p: number): number;
+  domain: number[];
+  range: number[];
+  log: boolean;
+}
