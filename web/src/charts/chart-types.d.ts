@@ -11,7 +11,8 @@ export type MarkerShape = 'circle' | 'square' | 'triangle' | 'diamond' | 'cross'
 /** One line of a legend (frame.js legendItem). */
 export interface LegendItem {
   label: string;
-  color: string;
+  /** Left out: the browser's default (black). */
+  color?: string;
   /** SVG stroke-dasharray, '' for a solid line. */
   dash?: string;
   marker?: MarkerShape | null;
@@ -73,7 +74,8 @@ export interface LineYAxis extends Axis {
 /** How one series key is drawn (a line chart's `series` declaration). */
 export interface SeriesStyle {
   key: string;
-  label?: string;
+  /** Names the series in the legend, the read-out and the data table. */
+  label: string;
   color?: string;
   dash?: string;
   marker?: MarkerShape | null;
