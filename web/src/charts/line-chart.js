@@ -129,11 +129,11 @@ export function lineChart(el, opts) {
   updateLegend();
 
   // Built once; render() redraws `content` in place and keeps `hover` (the cursor) on top.
-  const svg = /** @type {SVGSVGElement} */ (s('svg', {
+  const svg = s('svg', {
     class: 'chart-svg', role: 'img', tabindex: 0,
     'aria-label': `${opts.title}. Use the left and right arrow keys to read values.`,
     'font-family': 'system-ui, sans-serif', 'font-size': 12,
-  }));
+  });
   const content = s('g', {}, svg);
   const hover = s('g', { class: 'hover' }, svg);
   /** @param {PointerEvent} event */
