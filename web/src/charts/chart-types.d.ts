@@ -183,7 +183,7 @@ export interface Ellipse {
 
 export interface ScatterUpdate {
   points?: XY;
-  trail?: XY;
+  trail?: XY | null;
   ellipse?: Ellipse | null;
   target?: { x: number; y: number } | null;
   summary?: string;
