@@ -1,18 +1,22 @@
 // Small DOM helpers: no innerHTML with data, no inline styles.
 const svgNs = 'http://www.w3.org/2000/svg';
 
-// An attribute's value: text or a number (written as text), true (present, empty), false / null /
-// undefined (left out), or for an `on...` key a listener. `text` sets the node's text instead.
-/** @typedef {string | number | boolean | null | undefined | ((event: Event) => void)} AttrValue */
-/** @typedef {Record<string, AttrValue>} Attrs */
-// A child: a node, a string (a text node), or nothing (null / undefined / false are skipped).
-/** @typedef {Node | string | null | undefined | false} Child */
-/** @typedef {Child | Child[]} Children */
+/**
+ * An event handler given as an `on...` attribute. Written as a method so a handler typed for a
+ * narrower event (a KeyboardEvent for onkeydown) is accepted, as addEventListener accepts it.
+ * @typedef {{ handle(event: Event): void }['handle']} Listener
+ */
+/**
+ * Attributes by name: `text` sets the text content, `on...` with a function adds a listener;
+ * undefined, null and false leave the attribute out, true sets it empty, anything else is its text.
+ * @typedef {Record<string, string | number | boolean | null | undefined | Listener>} Attrs
+ */
+/** A child to append: a node, or text; null, undefined and false are skipped. @typedef {Node | string | null | undefined | false} Child */
 
 /**
  * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag @param {Attrs} [attrs] @param {Children} [children]
- * @returns {HTMLElementTagNameMap[K]}
+ * @param {K} tag @param {Attrs} [attrs] @param {Child | Child[]} [children]
+ * @returns {HTMLElementTagNameMap[K]} the new element of that tag (h('input') is an HTMLInputElement)
  */
 export function h(tag, attrs = {}, children = []) {
   const node = document.createElement(tag);
@@ -22,15 +26,16 @@ export function h(tag, attrs = {}, children = []) {
 }
 
 /**
- * @template {keyof SVGElementTagNameMap} K
- * @param {K} tag @param {Attrs} [attrs] @param {Node | null} [parent] appended to it when given
- * @returns {SVGElementTagNameMap[K]}
+ * @template {string} K
+ * @param {K} tag @param {Attrs} [attrs] @param {Element | null} [parent] appended to it when given
+ * @returns {K extends keyof SVGElementTagNameMap ? SVGElementTagNameMap[K] : SVGElement}
  */
 export function s(tag, attrs = {}, parent = null) {
   const node = document.createElementNS(svgNs, tag);
   setAttrs(node, attrs);
   if (parent) parent.appendChild(node);
-  return node;
+  // createElementNS with the SVG namespace makes the element of that tag; tsc types it Element.
+  return /** @type {K extends keyof SVGElementTagNameMap ? SVGElementTagNameMap[K] : SVGElement} */ (/** @type {unknown} */ (node));
 }
 
 /** @param {Element} node @param {Attrs} attrs */
@@ -44,7 +49,7 @@ function setAttrs(node, attrs) {
   }
 }
 
-/** @template {Node} N @param {N} node @param {Children} children @returns {N} */
+/** @template {Node} N @param {N} node @param {Child | Child[]} children @returns {N} */
 export function append(node, children) {
   for (const child of /** @type {Child[]} */ ([]).concat(children)) {
     if (child === null || child === undefined || child === false) continue;

@@ -8,7 +8,7 @@ declare global {
   var createBnlab: import('./bnlab-module').BnlabFactory | undefined;
   interface Window {
     /** The embedding API of a page that hosts the lab in a frame (embed-demo.js). */
-    bnlabHost?: any;
+    bnlabHost?: { heights: number[] };
     /** The lab's console handle (main.js). */
     bnlab?: any;
     /** The SCORM 1.2 session when the lab runs in an LMS (scorm.js), else null. */

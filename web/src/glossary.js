@@ -2,6 +2,8 @@
 // A chapter text marks the first use of one with [[id]] or [[id|shown words]] (ui/rich-text.js turns
 // the marker into the words plus a button that opens the definition in place); the page's Glossary
 // section lists every entry. New entries go at the END of the object (several branches add to it).
+/** @typedef {{ term: string, definition: string }} GlossaryEntry */
+/** @type {Record<string, GlossaryEntry>} */
 export const glossary = {
   'kurtosis': {
     term: 'kurtosis',
@@ -105,7 +107,10 @@ export const termMarker = /\[\[([a-z0-9-]+)(?:\|([^\]]+))?\]\]/g;
 
 // The pieces of a text: plain strings and {id, words, entry} for each marker (entry undefined when
 // the id is unknown). Used by the page and by the tests that check the chapters' markers.
+/** @typedef {{ id: string, words: string, entry: GlossaryEntry | undefined }} TermPiece */
+/** @param {string} text @returns {Array<string | TermPiece>} */
 export function splitTerms(text) {
+  /** @type {Array<string | TermPiece>} */
   const pieces = [];
   let last = 0;
   for (const match of String(text).matchAll(termMarker)) {
@@ -120,4 +125,5 @@ export function splitTerms(text) {
 }
 
 // The text as a reader sees it (markers replaced by their words): for announcements and exports.
+/** @param {string | null | undefined} text */
 export const plainText = (text) => splitTerms(text ?? '').map((p) => (typeof p === 'string' ? p : p.words)).join('');

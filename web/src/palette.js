@@ -16,4 +16,5 @@ export const styles = Object.freeze([
   { color: colors.black, dash: '4 2', marker: 'cross' },
 ]);
 
+/** @param {number} index */
 export const styleAt = (index) => styles[index % styles.length];

@@ -28,7 +28,7 @@ export const momentumControl = (path = 'train.momentum') => ({
 });
 
 // Two fixed looks, so "with BN" and "without BN" read the same in every chapter.
-/** @type {Record<'plain' | 'bn', {label: string, color: string, dash: string, marker: string}>} */
+/** @type {Record<string, {label: string, color: string, dash: string, marker: string}>} keys plain, bn */
 export const netStyles = {
   plain: { label: 'without BN', color: colors.vermillion, dash: '7 4', marker: 'square' },
   bn: { label: 'with BN', color: colors.blue, dash: '', marker: 'circle' },

@@ -11,7 +11,8 @@ export type MarkerShape = 'circle' | 'square' | 'triangle' | 'diamond' | 'cross'
 /** One line of a legend (frame.js legendItem). */
 export interface LegendItem {
   label: string;
-  color: string;
+  /** Left out: the browser's default (black). */
+  color?: string;
   /** SVG stroke-dasharray, '' for a solid line. */
   dash?: string;
   marker?: MarkerShape | null;
@@ -73,7 +74,8 @@ export interface LineYAxis extends Axis {
 /** How one series key is drawn (a line chart's `series` declaration). */
 export interface SeriesStyle {
   key: string;
-  label?: string;
+  /** Names the series in the legend, the read-out and the data table. */
+  label: string;
   color?: string;
   dash?: string;
   marker?: MarkerShape | null;
@@ -181,7 +183,7 @@ export interface Ellipse {
 
 export interface ScatterUpdate {
   points?: XY;
-  trail?: XY;
+  trail?: XY | null;
   ellipse?: Ellipse | null;
   target?: { x: number; y: number } | null;
   summary?: string;
@@ -266,3 +268,12 @@ export type ChartUpdate = LineUpdate | ScatterUpdate | FieldUpdate | ImageGridUp
 
 /** Any chart the panel builds: each kind's handle has update and destroy; line charts keep ghosts. */
 export type Chart = LineChart | ScatterChart | FieldChart | ImageGrid;
+
+/** A linear or log scale from data to pixels (scale.js createScale), with its inverse. */
+export interface Scale {
+  (v: number): number;
+  invert(p: number): number;
+  domain: number[];
+  range: number[];
+  log: boolean;
+}

@@ -14,16 +14,20 @@ export const claims = [
 // Seconds from the engine being ready to a chapter's first finished result (its opening run, or
 // 3b's live pair), measured once per chapter in headless Chromium at 1000 px on the 2-core build
 // machine under load (load average about 18, five builds at once), so an idle laptop is faster.
+/** @type {Record<string, number>} */
 export const openingSeconds = {
   speed: 8, distribution: 6, shift: 5, noise: 5, regularization: 4, inference: 6, ics: 6, images: 24,
 };
 
+/** @param {number | undefined} seconds */
 const about = (seconds) => (seconds === undefined ? '' : seconds < 60 ? `${Math.max(5, Math.round(seconds / 5) * 5)} s` : `${Math.round(seconds / 60)} min`);
 
 export const heartChapter = 'regularization';
 
+/** @param {import('../chapters/chapter-types').ChapterModule[]} chapters */
 export function overviewSection(chapters) {
   const byId = new Map(chapters.map((c) => [c.id, c]));
+  /** @param {string} id */
   const link = (id) => {
     const c = byId.get(id);
     if (!c) return null;

@@ -8,8 +8,10 @@ export { plainText };
 
 const warned = new Set();
 
+/** @param {string} id */
 export const glossaryAnchor = (id) => `glossary-${id}`;
 
+/** @param {import("../glossary.js").TermPiece} piece @returns {HTMLElement | string} */
 function term({ id, words, entry }) {
   if (!entry) {
     if (!warned.has(id)) {
@@ -26,6 +28,7 @@ function term({ id, words, entry }) {
     ' ',
     h('a', { href: `#${glossaryAnchor(id)}`, class: 'term-link', 'data-glossary-link': id, text: 'Glossary' }),
   ]);
+  /** @param {boolean} open */
   const toggle = (open) => {
     button.setAttribute('aria-expanded', String(open));
     definition.hidden = !open;
@@ -47,6 +50,7 @@ function term({ id, words, entry }) {
 }
 
 // The nodes of a text (strings and term elements), to append to a <p>, <li> or <span>.
+/** @param {unknown} text @returns {Array<HTMLElement | string>} */
 export function richText(text) {
   if (text === null || text === undefined) return [];
   return splitTerms(String(text)).map((piece) => (typeof piece === 'string' ? piece : term(piece)));
