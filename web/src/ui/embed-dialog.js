@@ -10,12 +10,15 @@ import { copyText } from '../export.js';
 // 3298; regularization re-measured after the noise-free arm and its lead chart: 5527 before a run,
 // with predict=off). The dialog suggests it; the lab also posts its height (bnlab:resize) to hosts that listen.
 // tests/browser/story.test.js checks that each chapter still fits its figure.
+/** @type {Record<string, number>} */
 export const chapterHeights = {
   speed: 2250, distribution: 3050, shift: 3150, noise: 2700, regularization: 5850, inference: 2900, ics: 2600, images: 3350,
 };
+/** @param {string} chapter @returns {number} */
 export const suggestedHeight = (chapter) => chapterHeights[chapter] ?? 1400;
 
 // Where the hosted lab serves its embedding steps (web/embedding.html, next to index.html).
+/** @param {string} base @returns {string} */
 export const stepsUrl = (base) => {
   try {
     return new URL('embedding.html', base).href;
@@ -24,9 +27,14 @@ export const stepsUrl = (base) => {
   }
 };
 
+/** @param {unknown} text */
 const escapeAttr = (text) => String(text).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
 // The address of the lab for a chapter, its settings query (e.g. "lr=0.3&seed=1") and options.
+/**
+ * @param {{ base: string, chapter: string, query?: string, nav?: string, controls?: string, predict?: string }} where
+ * @returns {string}
+ */
 export function embedUrl({ base, chapter, query = '', nav = '1', controls = 'show', predict = 'ask' }) {
   const params = new URLSearchParams(query);
   if (nav === '0') params.set('nav', '0');
@@ -37,12 +45,19 @@ export function embedUrl({ base, chapter, query = '', nav = '1', controls = 'sho
 }
 
 // <iframe> for a course page: no host script needed (the frame scrolls if the page is shorter).
+/** @param {{ url: string, title: string, height?: number, downloads?: boolean }} frame @returns {string} */
 export function embedSnippet({ url, title, height = 1400, downloads = true }) {
   const sandbox = downloads ? 'allow-scripts allow-downloads' : 'allow-scripts';
   return `<iframe src="${escapeAttr(url)}" title="${escapeAttr(title)}" width="100%" height="${Math.round(height)}" `
     + `style="width: 100%; max-width: 72rem; border: 1px solid #c9c9c9;" sandbox="${sandbox}" loading="lazy"></iframe>`;
 }
 
+/**
+ * What the dialog embeds: the page's address (base), the chapter on screen, its settings query and
+ * a frame title; fromFile when the page is a file:// one (its address works on this computer only).
+ * @typedef {{ base: string, chapter: string, query: string, title: string, fromFile: boolean }} EmbedState
+ */
+/** @param {{ getState: () => EmbedState }} options */
 export function createEmbedDialog({ getState }) {
   const titleId = 'embed-dialog-title';
   const only = h('input', { type: 'checkbox', id: 'embed-only', checked: true });
@@ -68,7 +83,9 @@ export function createEmbedDialog({ getState }) {
   const copySnippet = h('button', { type: 'button', class: 'primary', text: 'Copy snippet' });
   const copyLink = h('button', { type: 'button', text: 'Copy link' });
   const close = h('button', { type: 'button', text: 'Close' });
+  /** @param {HTMLElement} input @param {string} label @param {string} [hint] */
   const field = (input, label, hint) => h('div', { class: 'control' }, [h('label', { for: input.id, text: label }), input, hint ? h('span', { class: 'hint', text: hint }) : null]);
+  /** @param {HTMLElement} input @param {string} label */
   const check = (input, label) => h('div', { class: 'control toggle' }, [input, h('label', { for: input.id, text: label })]);
 
   const dialog = h('dialog', { class: 'embed-dialog', 'aria-labelledby': titleId }, [
