@@ -1,21 +1,28 @@
 // Export of a chart's data (CSV, JSON) and of the chart itself (SVG, PNG). The PNG is drawn by
 // walking the SVG onto a canvas, so it needs no blob: or data: images (a strict CSP forbids them).
+/** @typedef {import('./charts/chart-types').ExportTable} ExportTable */
+
+/** @param {ExportTable} table */
 export function toCsv({ columns, rows }) {
+  /** @param {unknown} v */
   const cell = (v) => {
     if (typeof v === 'number') return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
     const text = v === null || v === undefined ? '' : String(v);
     return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
-  return [columns, ...rows].map((row) => row.map(cell).join(',')).join('\n') + '\n';
+  return [columns, ...rows].map((/** @type {unknown[]} */ row) => row.map(cell).join(',')).join('\n') + '\n';
 }
 
+/** @param {ExportTable} table */
 export function toJson({ columns, rows }) {
+  /** @param {unknown} v */
   const safe = (v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v);
   return JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((c, i) => [c, safe(row[i])]))), null, 1);
 }
 
+/** @param {SVGSVGElement} svg */
 export function serializeSvg(svg) {
-  const copy = svg.cloneNode(true);
+  const copy = /** @type {SVGSVGElement} */ (svg.cloneNode(true));
   copy.setAttribute('xmlns', 'http://www.w3.org/2000/svg');
   copy.removeAttribute('tabindex');
   copy.removeAttribute('aria-describedby');
@@ -40,6 +47,7 @@ export function downloadsMayBeBlocked() {
 }
 
 // Copies text: the Clipboard API where the frame may use it, else a selected textarea + execCommand.
+/** @param {string} text @param {HTMLTextAreaElement | null} textarea @returns {Promise<boolean>} */
 export async function copyText(text, textarea) {
   try {
     await navigator.clipboard.writeText(text);
@@ -57,6 +65,7 @@ export async function copyText(text, textarea) {
 }
 
 // Opens the data in a new tab (needs allow-popups in a sandboxed frame); false when refused.
+/** @param {Blob} blob */
 export function openInTab(blob) {
   const url = URL.createObjectURL(blob);
   const win = window.open(url, '_blank', 'noopener');
@@ -64,6 +73,7 @@ export function openInTab(blob) {
   return !!win;
 }
 
+/** @param {Blob} blob @param {string} filename */
 export function download(blob, filename) {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
@@ -77,17 +87,27 @@ export function download(blob, filename) {
   return blob;
 }
 
+/** @param {ExportTable} data @param {string} filename */
 export const downloadCsv = (data, filename) => download(new Blob([toCsv(data)], { type: 'text/csv' }), filename);
+/** @param {ExportTable} data @param {string} filename */
 export const downloadJson = (data, filename) => download(new Blob([toJson(data)], { type: 'application/json' }), filename);
+/** @param {SVGSVGElement} svg @param {string} filename */
 export const downloadSvg = (svg, filename) => download(new Blob([serializeSvg(svg)], { type: 'image/svg+xml' }), filename);
+/** @param {string} text @param {string} type a MIME type @param {string} filename */
 export const downloadText = (text, type, filename) => download(new Blob([text], { type }), filename);
 
+/** @param {SVGSVGElement} svg @param {string} filename @param {number} [scale] */
 export function downloadPng(svg, filename, scale = 2) {
   const canvas = svgToCanvas(svg, scale);
   canvas.toBlob((blob) => blob && download(blob, filename), 'image/png');
 }
 
 // --- a small SVG painter for the elements the charts use ---
+// Presentation attributes as the painter inherits them down the tree (name -> attribute text).
+/** @typedef {Record<string, string>} Style */
+/** @typedef {{ x: number, y: number, width: number, height: number }} ClipRect */
+
+/** @param {CanvasRenderingContext2D} ctx @param {string | null} text */
 function parseTransform(ctx, text) {
   if (!text) return;
   const re = /(translate|rotate|scale)\(([^)]*)\)/g;
@@ -104,14 +124,18 @@ function parseTransform(ctx, text) {
   }
 }
 
+/** @param {Element} node @param {string} name @param {Style} inherited */
 function attr(node, name, inherited) {
   return node.getAttribute(name) ?? inherited[name];
 }
 
-function paint(ctx, node, inherited, clips) {
-  if (node.nodeType !== 1) return;
+/** @param {CanvasRenderingContext2D} ctx @param {Node} child @param {Style} inherited @param {Map<string, ClipRect>} clips */
+function paint(ctx, child, inherited, clips) {
+  if (child.nodeType !== 1) return;
+  const node = /** @type {Element} */ (child);  // nodeType 1: an element
   const tag = node.tagName.toLowerCase();
   if (tag === 'defs' || tag === 'clippath' || tag === 'title') return;
+  /** @type {Style} */
   const style = { ...inherited };
   for (const name of ['fill', 'stroke', 'stroke-width', 'stroke-dasharray', 'fill-opacity', 'stroke-opacity', 'font-size', 'font-family', 'font-weight', 'text-anchor', 'opacity']) {
     const v = node.getAttribute(name);
@@ -128,7 +152,9 @@ function paint(ctx, node, inherited, clips) {
       ctx.clip();
     }
   }
+  /** @param {string} n */
   const num = (n) => Number(node.getAttribute(n) || 0);
+  /** @type {Path2D | null} */
   let path = null;
   if (tag === 'path') path = new Path2D(node.getAttribute('d') || '');
   else if (tag === 'line') {
@@ -168,29 +194,32 @@ function paint(ctx, node, inherited, clips) {
     ctx.font = `${style['font-weight'] || 'normal'} ${style['font-size'] || 12}px ${style['font-family'] || 'sans-serif'}`;
     const anchor = style['text-anchor'];
     ctx.textAlign = anchor === 'middle' ? 'center' : anchor === 'end' ? 'right' : 'left';
-    ctx.fillText(node.textContent, num('x'), num('y'));
+    ctx.fillText(node.textContent ?? '', num('x'), num('y'));
   }
   if (tag === 'g' || tag === 'svg') {
     const inner = { ...style };
     delete inner.opacity;
-    for (const child of node.childNodes) paint(ctx, child, inner, clips);
+    for (const grandchild of node.childNodes) paint(ctx, grandchild, inner, clips);
   }
   ctx.restore();
 }
 
+/** @param {SVGSVGElement} svg @param {number} [scale] */
 export function svgToCanvas(svg, scale = 2) {
   const [, , width, height] = (svg.getAttribute('viewBox') || '0 0 300 150').split(/[\s,]+/).map(Number);
   const canvas = document.createElement('canvas');
   canvas.width = Math.round(width * scale);
   canvas.height = Math.round(height * scale);
   const ctx = canvas.getContext('2d');
+  if (!ctx) throw new Error('PNG export: this browser gives no 2D canvas');
   ctx.scale(scale, scale);
   ctx.fillStyle = '#ffffff';
   ctx.fillRect(0, 0, width, height);
+  /** @type {Map<string, ClipRect>} */
   const clips = new Map();
   for (const clip of svg.querySelectorAll('clipPath')) {
     const rect = clip.querySelector('rect');
-    if (rect) clips.set(clip.id, { x: +rect.getAttribute('x'), y: +rect.getAttribute('y'), width: +rect.getAttribute('width'), height: +rect.getAttribute('height') });
+    if (rect) clips.set(clip.id, { x: Number(rect.getAttribute('x')), y: Number(rect.getAttribute('y')), width: Number(rect.getAttribute('width')), height: Number(rect.getAttribute('height')) });
   }
   for (const child of svg.childNodes) paint(ctx, child, {}, clips);
   return canvas;

@@ -12,8 +12,8 @@ declare global {
     /** The lab's console handle (main.js). */
     bnlab?: any;
     /** The SCORM 1.2 session when the lab runs in an LMS (scorm.js), else null. */
-    bnlabScorm?: any;
+    bnlabScorm?: ReturnType<typeof import('./scorm.js').startScorm>;
     /** A SCORM 1.2 runtime provided by an LMS (found on a parent or opener, scorm.js). */
-    API?: any;
+    API?: import('./scorm.js').ScormApi;
   }
 }

@@ -121,6 +121,7 @@ export function evaluate(q, answer, result, context = {}) {
 
 // The session's predictions: one entry per chapter question answered (or skipped), in order.
 // Listeners hear {type: 'prediction' | 'score', entry}.
+/** @typedef {ReturnType<typeof createPredictionLog>} PredictionLog */
 export function createPredictionLog() {
   /** @type {PredictionEntry[]} */
   const entries = [];

@@ -8,6 +8,18 @@
 // console line (a warning), and the lab keeps working.
 const maxDepth = 10;
 
+// The SCORM 1.2 runtime's calls take text and answer text ("true" / "false", a value, an error code).
+/** @typedef {(...args: string[]) => unknown} ScormFunction */
+/**
+ * @typedef {{ LMSInitialize: ScormFunction, LMSFinish: ScormFunction, LMSGetValue: ScormFunction,
+ *   LMSSetValue: ScormFunction, LMSCommit: ScormFunction, LMSGetLastError: ScormFunction,
+ *   LMSGetErrorString?: ScormFunction }} ScormApi
+ */
+/** @typedef {'LMSInitialize' | 'LMSFinish' | 'LMSGetValue' | 'LMSSetValue' | 'LMSCommit'} ScormCall */
+/** @typedef {import('./predict.js').PredictionLog} PredictionLog */
+/** @typedef {import('./predict.js').PredictionEntry} PredictionEntry */
+
+/** @param {Window | null} win @returns {ScormApi | null} */
 function apiOn(win) {
   try {
     const api = win?.API;
@@ -18,12 +30,15 @@ function apiOn(win) {
 }
 
 // The usual search: parents up to maxDepth, then the opener's chain. null when there is none.
+/** @param {Window} [win] @returns {ScormApi | null} */
 export function findScormApi(win = window) {
+  /** @param {Window} start */
   const climb = (start) => {
     let w = start;
     for (let depth = 0; w && depth <= maxDepth; depth += 1) {
       const api = apiOn(w);
       if (api) return api;
+      /** @type {Window | null} */
       let parent = null;
       try {
         parent = w.parent;
@@ -35,6 +50,7 @@ export function findScormApi(win = window) {
     }
     return null;
   };
+  /** @type {Window | null} */
   let opener = null;
   try {
     opener = win.opener;
@@ -45,6 +61,7 @@ export function findScormApi(win = window) {
 }
 
 // CMITimespan of SCORM 1.2: HHHH:MM:SS.SS
+/** @param {number} ms */
 export function timespan(ms) {
   const total = Math.max(0, ms) / 1000;
   const hours = Math.floor(total / 3600);
@@ -54,24 +71,33 @@ export function timespan(ms) {
 }
 
 // CMITime: HH:MM:SS
+/** @param {Date} date */
 const clock = (date) => date.toTimeString().slice(0, 8);
 
 // SCORM 1.2 choice responses are short identifiers; a number is written as a decimal.
+/** @param {unknown} value */
 const response = (value) => (typeof value === 'number' ? String(Math.round(value * 1000) / 1000) : String(value ?? '').replace(/[^A-Za-z0-9_-]/g, '').slice(0, 255));
 
 // The lesson's chapters: <meta name="bnlab-lesson" content="noise,regularization"> written by the
 // package script (all chapters when absent or empty).
+/** @param {Document | null | undefined} doc @param {string[]} all @returns {string[]} */
 export function lessonChapters(doc, all) {
   const text = doc?.querySelector?.('meta[name="bnlab-lesson"]')?.getAttribute('content') || '';
   const wanted = text.split(',').map((s) => s.trim()).filter(Boolean);
   return wanted.length ? wanted.filter((id) => all.includes(id)) : [...all];
 }
 
+/**
+ * @param {{ log: Pick<PredictionLog, 'entries' | 'subscribe'>, lesson: string[], win?: Window,
+ *   warn?: (line: string) => void }} options
+ * @returns {{ api: ScormApi, finish: () => void } | null} null without a runtime (or one that refuses to start)
+ */
 export function startScorm({ log, lesson, win = window, warn = (line) => console.warn(line) }) {
   const api = findScormApi(win);
   if (!api) return null;
   let dead = false;
   // One call to the runtime; false (and one warning line) when it refuses or throws.
+  /** @param {ScormCall} name @param {...string} args @returns {unknown} the runtime's answer, false when refused */
   const call = (name, ...args) => {
     if (dead && name !== 'LMSFinish') return false;
     try {
@@ -89,7 +115,8 @@ export function startScorm({ log, lesson, win = window, warn = (line) => console
       }
       return out;
     } catch (error) {
-      warn(`SCORM: ${name} threw (${error?.message || error}); the lab keeps working without the LMS`);
+      const message = error && typeof error === 'object' && 'message' in error ? error.message : undefined;
+      warn(`SCORM: ${name} threw (${message || error}); the lab keeps working without the LMS`);
       return false;
     }
   };
@@ -103,8 +130,10 @@ export function startScorm({ log, lesson, win = window, warn = (line) => console
   call('LMSSetValue', 'cmi.core.score.max', '100');
   call('LMSCommit', '');
 
+  /** @type {Set<string>} */
   const recorded = new Set();  // interactions are written once per question (SCORM 1.2 appends)
   let next = 0;
+  /** @param {PredictionEntry} entry */
   function record(entry) {
     const key = `${entry.chapter}|${entry.id}`;
     if (recorded.has(key) || entry.skipped) return;
