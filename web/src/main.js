@@ -13,16 +13,34 @@ import { glossaryAnchor, glossarySection, richText } from './ui/rich-text.js';
 import { predictionLog } from './predict.js';
 import { lessonChapters, startScorm } from './scorm.js';
 
-const statusLine = document.getElementById('status');
-const noticeList = document.getElementById('notices');
-const nav = document.getElementById('chapter-nav');
-const main = document.getElementById('chapters');
-const activity = document.getElementById('activity');
-const pager = document.getElementById('pager');
+/** @typedef {import('./chapters/chapter-types').ChapterModule} ChapterModule */
+/** @typedef {import('./chapters/chapter-types').Control} Control */
+/** @typedef {import('./chapters/chapter-types').Values} Values */
+/**
+ * What the page uses of a chapter's panel (ui/panel.js); a chapter without an engine gets a stand-in
+ * with the first five fields only, hence the optional calls.
+ * @typedef {{ chapter: ChapterModule, section: HTMLElement, defaults: Values, values: Values,
+ *   setValues(values: Values, options?: { silent?: boolean }): void, pause(): void, state?: string,
+ *   run?(): void, open?(): void, setPredictMode?(mode: string): void, lockSettings?(locked: boolean): void }} PagePanel
+ */
 
+// The page's landmarks, all in index.html.
+/** @param {string} id */
+const landmark = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
+const statusLine = landmark('status');
+const noticeList = landmark('notices');
+const nav = landmark('chapter-nav');
+const main = landmark('chapters');
+const activity = landmark('activity');
+const pager = landmark('pager');
+
+/** @type {Map<string, PagePanel>} */
 const panels = new Map();
+/** @type {string | null} */
 let current = null;  // the chapter on screen; null: the overview (the bare address, or #start)
+/** @type {HTMLElement | null} */
 let overview = null;
+/** @type {import('./runner.js').Runner | null} */
 let runner = null;
 let applyingHash = false;
 let poolPromise = null;
@@ -42,13 +60,16 @@ function getPool() {
   return poolPromise;
 }
 let pageOptions = readPageOptions([]).options;
+/** @type {import('./embed.js').Embed | null} */
 let embed = null;
 
+/** @param {string} message @param {'info' | 'error'} [level] */
 function announce(message, level = 'info') {
   statusLine.textContent = message;
   statusLine.dataset.level = level;
 }
 
+/** @param {string} message */
 function notice(message) {
   const item = h('li', {}, [h('span', { text: message })]);
   const close = h('button', { type: 'button', class: 'small', 'aria-label': `Dismiss: ${message}`, text: 'Dismiss' });
@@ -84,6 +105,7 @@ function updatePager() {
   );
 }
 
+/** @param {string | null} id @param {{ focus?: boolean }} [options] */
 function showChapter(id, { focus = false } = {}) {
   if (current && current !== id) panels.get(current)?.pause();
   current = id;
@@ -103,13 +125,15 @@ function showChapter(id, { focus = false } = {}) {
     if (focus) overview?.querySelector('h2')?.focus({ preventScroll: false });
     return;
   }
-  const chapter = chapters.find((c) => c.id === id);
+  // id is one of the chapters (applyHash falls back to the first for an unknown one)
+  const chapter = /** @type {ChapterModule} */ (chapters.find((c) => c.id === id));
   document.title = `${chapter.number}. ${chapter.short} · BN Lab`;
   if (focus) panels.get(id)?.section.querySelector('h2')?.focus({ preventScroll: false });
   if (autoOpen) panels.get(id)?.open?.();
 }
 
 // A glossary entry is shown where it is (the page keeps the chapter on screen and its address).
+/** @param {string} id */
 function showGlossaryEntry(id) {
   const list = /** @type {HTMLDetailsElement | null} */ (document.querySelector('[data-glossary-list]'));
   if (list) list.open = true;
@@ -118,18 +142,20 @@ function showGlossaryEntry(id) {
   target?.scrollIntoView({ block: 'start' });
 }
 
+/** @param {{ focus?: boolean }} [options] */
 function applyHash({ focus = false } = {}) {
   const { chapter, params } = parseHash(window.location.hash);
   // "#chapters" is the skip link's target (the <main>), not a chapter: stay on the one shown.
-  if (chapter === 'chapters' && current) {
-    replaceHash(current, panels.get(current).chapter.controls, panels.get(current).values);
+  const shown = current ? panels.get(current) : undefined;
+  if (chapter === 'chapters' && current && shown) {
+    replaceHash(current, shown.chapter.controls, shown.values);
     panels.get(current)?.section.querySelector('h2')?.focus();
     return;
   }
   // "#glossary" or "#glossary-kurtosis" (a pasted or followed link): the entry, over the chapter on
   // screen (or the overview), and the address goes back to that chapter's.
   if (chapter === 'glossary' || chapter?.startsWith('glossary-')) {
-    if (current) replaceHash(current, panels.get(current).chapter.controls, panels.get(current).values);
+    if (current && shown) replaceHash(current, shown.chapter.controls, shown.values);
     else {
       history.replaceState(null, '', window.location.pathname + window.location.search);
       showChapter(null);
@@ -169,6 +195,7 @@ function applyHash({ focus = false } = {}) {
   showChapter(id, { focus });
 }
 
+/** @param {string} id @param {Control[]} controls @param {Values} values */
 function replaceHash(id, controls, values) {
   const options = writePageOptions(pageOptions);
   const base = writeHash(id, controls, values);
@@ -180,10 +207,12 @@ function replaceHash(id, controls, values) {
   }
 }
 
+/** @param {ChapterModule} chapter @param {Values} values */
 function onValuesChange(chapter, values) {
   if (chapter.id === current) replaceHash(chapter.id, chapter.controls, values);
 }
 
+/** @param {ChapterModule} chapter @param {string} state */
 function onRunState(chapter, state) {
   const running = [...panels.values()].find((p) => p.state === 'running');
   activity.textContent = running ? `Training: chapter ${running.chapter.number}, ${running.chapter.short}` : '';
@@ -193,6 +222,7 @@ function onRunState(chapter, state) {
   if (state === 'done') embed?.result(chapter.id, panels.get(chapter.id)?.section.querySelector('.takeaway')?.textContent || '');
 }
 
+/** @param {ChapterModule} chapter @param {string} state @param {number} fraction */
 function onProgress(chapter, state, fraction) {
   embed?.progress(chapter.id, state, fraction);
 }
@@ -201,7 +231,8 @@ function onProgress(chapter, state, fraction) {
 function setUpEmbedDialog() {
   const dialog = createEmbedDialog({
     getState: () => {
-      const panel = panels.get(current) || panels.get('regularization') || panels.values().next().value;
+      // the dialog opens from a page that has its panels
+      const panel = /** @type {PagePanel} */ ((current ? panels.get(current) : undefined) || panels.get('regularization') || panels.values().next().value);
       const chapter = panel.chapter;
       const hash = writeHash(chapter.id, chapter.controls, panel.values);
       const base = `${window.location.origin === 'null' ? window.location.href.split('#')[0] : `${window.location.origin}${window.location.pathname}`}`;
@@ -248,7 +279,7 @@ async function boot() {
   try {
     runner = await createRunner({ prefer: enginePreference });
   } catch (error) {
-    announce(`The training engine could not load: ${error.message}. The explanations still work; the plots need the engine.`, 'error');
+    announce(`The training engine could not load: ${error instanceof Error ? error.message : error}. The explanations still work; the plots need the engine.`, 'error');
     for (const chapter of chapters) {
       const section = h('section', { class: 'chapter', 'data-chapter': chapter.id, hidden: true }, [
         h('h2', { text: chapter.title }), h('blockquote', { class: 'claim' }, [h('p', {}, richText(chapter.claim))]),
@@ -290,11 +321,11 @@ async function boot() {
   embed = startEmbed({
     chapters: chapters.map((c) => c.id),
     current: () => current || '',
-    onPlay: () => panels.get(current)?.run(),
-    onPause: () => panels.get(current)?.pause(),
+    onPlay: () => (current ? panels.get(current) : undefined)?.run?.(),
+    onPause: () => (current ? panels.get(current) : undefined)?.pause(),
     onResume: () => {
-      const panel = panels.get(current);
-      if (panel?.state === 'paused') panel.run();
+      const panel = current ? panels.get(current) : undefined;
+      if (panel?.state === 'paused') panel.run?.();
     },
     onLoad: (chapter, settings) => {
       if (!chapters.some((c) => c.id === chapter)) return `unknown chapter "${chapter}" (one of ${chapters.map((c) => c.id).join(', ')})`;
@@ -310,7 +341,7 @@ async function boot() {
     },
   });
   // The class's view: each prediction and score goes to a listening host (bnlab:prediction, bnlab:score).
-  predictionLog.subscribe(({ type, entry }) => embed?.[type]?.(entry));
+  predictionLog.subscribe(({ type, entry }) => embed?.[type](entry));
   // In an LMS (the SCORM package), predictions are recorded as interactions (scorm.js).
   window.bnlabScorm = startScorm({ log: predictionLog, lesson: lessonChapters(document, chapters.map((c) => c.id)) });
   window.bnlab = { panels, runner, chapters, getPool, predictions: predictionLog };
@@ -318,6 +349,6 @@ async function boot() {
 }
 
 boot().catch((error) => {
-  announce(`The page could not start: ${error.message}`, 'error');
+  announce(`The page could not start: ${error instanceof Error ? error.message : error}`, 'error');
   console.warn(error);
 });
