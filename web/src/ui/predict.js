@@ -12,6 +12,7 @@ import { pct } from '../format.js';
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 // Every answer of the session, as a file (the class's view: docs/teaching.md says how to read it).
+/** @param {'csv' | 'json'} format @param {import('../predict.js').PredictionLog} [log] */
 export function exportPredictions(format, log = predictionLog) {
   const table = log.table();
   const stamp = new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
@@ -19,32 +20,45 @@ export function exportPredictions(format, log = predictionLog) {
   return download(new Blob([toCsv(table)], { type: 'text/csv' }), `bnlab-predictions-${stamp}.csv`);
 }
 
-/** @param {any} chapter @param {{announce?: (message: string, level?: string) => void, log?: ReturnType<typeof import('../predict.js').createPredictionLog>}} [options] */
+/** @typedef {import('../chapters/chapter-types').PredictQuestion} PredictQuestion */
+/** @typedef {import('../chapters/chapter-types').Answer} Answer */
+/** @typedef {import('../chapters/chapter-types').Values} Values */
+/**
+ * Made only for a chapter that declares a question (predict is there).
+ * @param {import('../chapters/chapter-types').ChapterModule & { predict: PredictQuestion }} chapter
+ * @param {{announce?: (message: string, level?: string) => void, log?: import('../predict.js').PredictionLog}} [options]
+ */
 export function createPredictionView(chapter, { announce = () => {}, log = predictionLog } = {}) {
   const q = chapter.predict;
   const id = chapter.id;
   const titleId = `predict-title-${id}`;
   const errorId = `predict-error-${id}`;
   let mode = 'ask';
+  /** @type {HTMLElement | null} */
   let section = null;
+  /** @type {{ value: Answer | null, skipped: boolean } | null} */
   let answer = null;  // {value, skipped}
   let shownAt = now();
+  /** @type {unknown} the last finished run's result (engine JSON) */
   let lastResult = null;
+  /** @type {{ values?: Values, precomputed?: boolean }} */
   let lastContext = {};
 
   const error = h('p', { class: 'predict-error', id: errorId, role: 'alert', hidden: true });
+  /** @type {() => string} */
   let readAnswer;
   /** @type {HTMLElement} */
   let inputs;
   if (q.kind === 'choice') {
-    const radios = q.choices.map((c, i) => h('input', { type: 'radio', name: `predict-${id}`, id: `predict-${id}-${i}`, value: String(c.value) }));
+    const choices = /** @type {NonNullable<PredictQuestion['choices']>} */ (q.choices);  // a choice question has them
+    const radios = choices.map((c, i) => h('input', { type: 'radio', name: `predict-${id}`, id: `predict-${id}-${i}`, value: String(c.value) }));
     inputs = h('fieldset', { class: 'predict-choices' }, [
       h('legend', { text: q.question }),
-      ...q.choices.map((c, i) => h('div', { class: 'predict-choice' }, [radios[i], h('label', { for: radios[i].id, text: c.label })])),
+      ...choices.map((c, i) => h('div', { class: 'predict-choice' }, [radios[i], h('label', { for: radios[i].id, text: c.label })])),
     ]);
     readAnswer = () => radios.find((r) => r.checked)?.value ?? '';
   } else {
-    const { min, max, unit, step } = q.range;
+    const { min, max, unit, step } = /** @type {NonNullable<PredictQuestion['range']>} */ (q.range);  // a number question has one
     const field = h('input', { type: 'text', inputmode: 'decimal', id: `predict-${id}-number`, autocomplete: 'off', 'aria-describedby': `predict-${id}-range`, size: 8, 'data-step': step ?? '' });
     inputs = h('div', { class: 'predict-number' }, [
       h('p', { class: 'predict-question', text: q.question }),
@@ -81,6 +95,7 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
     if (section) section.dataset.reveal = waiting() ? 'waiting' : 'shown';
   }
 
+  /** @param {string} text */
   function showError(text) {
     error.textContent = text;
     error.hidden = false;
@@ -89,7 +104,7 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
   function showOutcome() {
     clear(outcome);
     if (!answer || answer.skipped) return;
-    const out = lastResult ? evaluate(q, answer.value, lastResult, lastContext) : null;
+    const out = lastResult ? evaluate(q, /** @type {Answer} */ (answer.value), lastResult, lastContext) : null;  // not skipped: an answer
     if (!out) {
       outcome.appendChild(h('p', { class: 'predict-pending', text: lastResult
         ? `Not scored yet: this run does not measure it. ${q.missing || ''}`.trim()
@@ -109,7 +124,7 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
 
   function commitAnswer() {
     const parsed = parseAnswer(q, readAnswer());
-    if (parsed.error) {
+    if (parsed.error !== undefined) {
       showError(parsed.error);
       return;
     }
@@ -153,10 +168,12 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
   return {
     node,
     // The chapter's section, whose data-reveal hides the answer-bearing parts while waiting.
+    /** @param {HTMLElement} chapterSection */
     attach(chapterSection) {
       section = chapterSection;
       applyReveal();
     },
+    /** @param {string} next */
     setMode(next) {
       mode = ['ask', 'require', 'off'].includes(next) ? next : 'ask';
       applyReveal();
@@ -174,6 +191,7 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
     },
     seen: false,
     // A run finished: the answer (if any) is scored against it.
+    /** @param {unknown} result @param {{ values?: Values, precomputed?: boolean }} [context] */
     onResult(result, context = {}) {
       lastResult = result;
       lastContext = context;
