@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { labInFrame, launch, startServer, wasmBuilt, watchPage } from './browser.js';
+import { closeServer, labInFrame, launch, startServer, wasmBuilt, watchPage } from './browser.js';
 
 let lab;
 let host;
@@ -37,7 +37,7 @@ test.before(async () => {
 test.after(async () => {
   await browser?.close();
   await lab?.close();
-  await new Promise((resolve) => host?.close(resolve));
+  if (host) await closeServer(host);
 });
 
 // Opens a host page; records the lab's messages, CSP violations in every frame and requests.

@@ -8,7 +8,7 @@ import http from 'node:http';
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import AxeBuilder from '@axe-core/playwright';
-import { launch, openPage, startServer, wasmBuilt, watchPage } from './browser.js';
+import { closeServer, launch, openPage, startServer, wasmBuilt, watchPage } from './browser.js';
 
 const visible = 'section.chapter:not([hidden])';
 const imagesData = fs.existsSync(new URL('../../web/generated/fashion-mnist-subset.bin', import.meta.url));
@@ -39,7 +39,7 @@ test.before(async () => {
 test.after(async () => {
   await browser?.close();
   await lab?.close();
-  await new Promise((resolve) => host?.close(resolve));
+  if (host) await closeServer(host);
 });
 
 const waitDone = (page, timeout = runTimeoutMs) => page.waitForFunction((sel) => document.querySelector(sel)?.dataset.state === 'done', visible, { timeout, polling: 200 });

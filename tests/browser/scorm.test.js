@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, repoRoot, wasmBuilt, watchPage } from './browser.js';
+import { closeServer, launch, repoRoot, wasmBuilt, watchPage } from './browser.js';
 import { unzip } from '../../scripts/package-scorm.mjs';
 
 const outDir = path.join(repoRoot, 'test-output');
@@ -52,7 +52,7 @@ for (const name of ['LMSInitialize', 'LMSCommit', 'LMSFinish']) { const f = wind
 
 test.after(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  if (server) await closeServer(server);
 });
 
 test('the zip holds imsmanifest.xml at its root, well-formed, naming the launch file the zip holds', async () => {

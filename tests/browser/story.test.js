@@ -7,7 +7,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import AxeBuilder from '@axe-core/playwright';
-import { openPage, useLab, watchPage } from './browser.js';
+import { closeServer, openPage, useLab, watchPage } from './browser.js';
 import { chapterHeights } from '../../web/src/ui/embed-dialog.js';
 
 const lab = useLab();
@@ -208,7 +208,7 @@ test('in a sandboxed frame the engine starts without a CSP violation report (no 
     assert.deepEqual(problems, []);
   } finally {
     await page.close();
-    await new Promise((resolve) => host.close(resolve));
+    await closeServer(host);
   }
 });
 
