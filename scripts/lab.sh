@@ -24,7 +24,10 @@
 # Side by side: `test` starts scripts/instrumented.sh (the ASan/UBSan/libFuzzer tree that
 # test:sanitize and test:fuzz share) in the background at the lowest CPU priority right after
 # setup, so it compiles while the other parts leave a core idle; test:sanitize waits for it. Its
-# output is kept in build/lab-logs/instrumented.log and shown before test:sanitize.
+# output is kept in build/lab-logs/instrumented.log and shown before test:sanitize. After the
+# builds the test parts run in two lanes: the second (BNLAB_LANE2, default "test:browser
+# test:bench") beside the first (every other part, in order); see "The second lane" below. The
+# summary gives each part's lane and wall seconds, and the tail of every failed part's log.
 #
 # Environment:
 #   BNLAB_PORT (5173) BNLAB_HOST (127.0.0.1)   where `start` serves (web/serve.mjs reads the same two)
@@ -32,6 +35,7 @@
 #   BNLAB_SKIP_SLOW=1     the fast variant of each part (native: ctest --preset native-fast)
 #   BNLAB_NO_SETUP=1      do not run scripts/setup.sh first (tools already installed)
 #   BNLAB_JOBS (2)        parallel build jobs
+#   BNLAB_LANE2 ("test:browser test:bench")   the parts run in the second lane ('' : all in one lane)
 #   BNLAB_NO_SANITIZE=1   skip scripts/sanitize.sh (ASan/UBSan suite) and scripts/fuzz.sh (BNLAB_FUZZ_SECONDS, 60)
 set -euo pipefail
 
@@ -83,28 +87,36 @@ count_tests() {
 
 # ------------------------------------------------------------------------------------------------
 # Parts and their results. run_part NAME: `npm run -s NAME`, its output shown and kept.
-part_names=() part_results=() part_counts=() part_times=()
+part_names=() part_results=() part_counts=() part_times=() part_lanes=()
 total_passed=0 total_failed=0 total_skipped=0 parts_skipped=0
 log_dir=build/lab-logs
+lane=1  # where the part being recorded ran: 1, 2 (the second lane), bg (the instrumented build), -
 
 record() {  # NAME passed|failed|skipped COUNT SECONDS
-  part_names+=("$1"); part_results+=("$2"); part_counts+=("$3"); part_times+=("$4")
+  part_names+=("$1"); part_results+=("$2"); part_counts+=("$3"); part_times+=("$4"); part_lanes+=("$lane")
 }
 
 run_part() {
   local name=$1 started=$SECONDS log rc
   mkdir -p "$log_dir"
   log=$log_dir/${name//:/-}.log
-  rule "$name: $(node -p 'require("./package.json").scripts[process.argv[1]]' "$name")"
+  rule "$name: $(script_text "$name")"
   set +e
   npm run -s "$name" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   set -e
+  account_part "$name" "$log" "$rc" "$((SECONDS - started))"
+}
+script_text() { node -p 'require("./package.json").scripts[process.argv[1]]' "$1"; }
+
+# Adds a part's counts (from its log) and exit status to the totals. NAME LOG STATUS SECONDS.
+account_part() {
+  local name=$1 log=$2 rc=$3 took=$4
   local counts p=0 f=0 s=0 result=passed reason
   counts=$(count_tests "$log")
   if [[ -n $counts ]]; then read -r p f s <<<"$counts"; fi
   if ((rc == 0)) && [[ -z $counts ]] && reason=$(skip_reason "$log"); then
-    skip_part "$name" "$reason" "$((SECONDS - started))s" quiet
+    skip_part "$name" "$reason" "${took}s" quiet
     return 0
   fi
   if ((rc != 0)); then
@@ -118,12 +130,73 @@ run_part() {
   local note="$p passed, $f failed"
   ((s == 0)) || note+=", $s skipped"
   [[ $name == test:* || $rc != 0 ]] || note="built"
-  record "$name" "$result" "$note" "$((SECONDS - started))s"
+  record "$name" "$result" "$note" "${took}s"
   return "$rc"
+}
+
+# ------------------------------------------------------------------------------------------------
+# The second lane. `test` runs the parts named in BNLAB_LANE2 (default: test:browser test:bench)
+# one after another in a background lane, beside the other test parts, which keep their order in
+# the first lane: on 2 cores the browser suite (Chromium mostly waiting on its page and workers)
+# and the native, sanitizer and fuzzing parts each leave CPU the other uses. A lane-2 part's
+# output goes to its log (build/lab-logs/NAME.log) and is shown in one piece, under its own rule,
+# as soon as the first lane finishes a part after it ended (or at the end); its counts and status
+# join the totals exactly as a first-lane part's do. BNLAB_LANE2='' runs every part in order.
+lane2_pid='' lane2_dir='' lane2_shown=()
+lane2_parts() { local p; for p in ${BNLAB_LANE2-test:browser test:bench}; do printf '%s\n' "$p"; done; }
+in_lane2() { [[ " $(lane2_parts | tr '\n' ' ') " == *" $1 "* ]]; }
+
+# Starts the lane with the parts (names already resolved to their :fast variants) given as arguments.
+start_lane2() {
+  (($#)) || return 0
+  lane2_dir=$log_dir/lane2
+  rm -rf "$lane2_dir" && mkdir -p "$lane2_dir"
+  say "second lane, beside the parts below: $*"
+  (
+    child=''
+    trap '[[ -z $child ]] || kill "$child" 2>/dev/null; exit 143' TERM
+    trap - EXIT
+    for part in "$@"; do
+      log=$log_dir/${part//:/-}.log
+      began=$(date +%s)
+      npm run -s "$part" >"$log" 2>&1 </dev/null &
+      child=$!
+      wait "$child" && rc=0 || rc=$?
+      child=''
+      printf '%s %s %s\n' "$part" "$rc" "$(($(date +%s) - began))" >>"$lane2_dir/done"
+    done
+  ) &
+  lane2_pid=$!
+}
+
+# Shows and counts every lane-2 part that has ended and is not shown yet; with "wait", first waits
+# for the whole lane.
+join_lane2() {
+  [[ -n $lane2_dir ]] || return 0
+  if [[ ${1:-} == wait && -n $lane2_pid ]]; then
+    say "waiting for the second lane"
+    wait "$lane2_pid" || true
+    lane2_pid=''
+  fi
+  [[ -f $lane2_dir/done ]] || return 0
+  local part rc took seen
+  while read -r part rc took; do
+    seen=0
+    for shown in "${lane2_shown[@]}"; do [[ $shown == "$part" ]] && seen=1; done
+    ((seen == 0)) || continue
+    lane2_shown+=("$part")
+    rule "$part (second lane, ended): $(script_text "$part")"
+    cat "$log_dir/${part//:/-}.log"
+    lane=2
+    account_part "$part" "$log_dir/${part//:/-}.log" "$rc" "$took" || true
+    lane=1
+  done <"$lane2_dir/done"
 }
 
 skip_part() {  # NAME REASON [SECONDS] [quiet]
   [[ ${4:-} == quiet ]] || say "skipping $1: $2"
+  local lane=$lane
+  [[ ${4:-} == quiet ]] || lane=-
   record "$1" skipped "$2" "${3:-0s}"
   parts_skipped=$((parts_skipped + 1))
 }
@@ -138,11 +211,21 @@ skip_reason() {
   printf '%s\n' "${BASH_REMATCH[2]:-skipped by the part itself}"
 }
 
+# The summary: one line per part (lane, result, wall seconds, counts), the tail of every failed
+# part's log (wherever it ran, so a second-lane failure is not lost above), then the totals.
 summary() {
-  rule "summary"
-  local i
+  local i name log
   for i in "${!part_names[@]}"; do
-    printf '[lab]   %-16s %-8s %6s  %s\n' "${part_names[$i]}" "${part_results[$i]}" "${part_times[$i]}" "${part_counts[$i]}"
+    [[ ${part_results[$i]} == failed ]] || continue
+    name=${part_names[$i]}
+    log=$log_dir/${name//:/-}.log
+    [[ $name == instrumented ]] && log=$instrumented_log
+    rule "FAILED: $name (lane ${part_lanes[$i]}); the last 30 lines of $log"
+    tail -n 30 "$log" 2>/dev/null || true
+  done
+  rule "summary (lane 1: in order; lane 2: beside it; bg: the instrumented build; wall seconds)"
+  for i in "${!part_names[@]}"; do
+    printf '[lab]   %-16s %-4s %-8s %6s  %s\n' "${part_names[$i]}" "${part_lanes[$i]}" "${part_results[$i]}" "${part_times[$i]}" "${part_counts[$i]}"
   done
   local line="$total_passed passed, $total_failed failed"
   ((total_skipped == 0)) || line+=", $total_skipped skipped"
@@ -171,7 +254,13 @@ start_instrumented() {
   mkdir -p "$log_dir"
   say "building the instrumented tree in the background (scripts/instrumented.sh > $instrumented_log)"
   instrumented_started=$SECONDS
-  nice -n 19 bash scripts/instrumented.sh >"$instrumented_log" 2>&1 &
+  rm -f "$instrumented_log.took"
+  (
+    began=$(date +%s)
+    nice -n 19 bash scripts/instrumented.sh >"$instrumented_log" 2>&1 && rc=0 || rc=$?
+    echo "$(($(date +%s) - began))" >"$instrumented_log.took"
+    exit "$rc"
+  ) &
   instrumented_pid=$!
 }
 # Waits for it and shows its output; a failed build is not counted here: the part that needs the
@@ -183,7 +272,10 @@ wait_instrumented() {
   wait "$instrumented_pid" || rc=$?
   instrumented_pid=''
   cat "$instrumented_log"
-  record "instrumented" "$( ((rc == 0)) && echo built || echo failed)" "beside the parts above" "$((SECONDS - instrumented_started))s"
+  local took
+  took=$(cat "$instrumented_log.took" 2>/dev/null || echo "?")
+  lane=bg record "instrumented" "$( ((rc == 0)) && echo built || echo failed)" \
+    "in the background; waited for after $((SECONDS - instrumented_started)) s" "${took}s"
 }
 
 # ------------------------------------------------------------------------------------------------
@@ -194,10 +286,11 @@ cmd_build() {
 }
 
 cmd_test() {
-  local started=$SECONDS name part
+  local started=$SECONDS name part lane2=() lane1=()
   setup
   start_instrumented
   run_builds
+  # Which parts run, and where; a part that cannot run is recorded as skipped here.
   while read -r name; do
     part=$name
     if [[ "${BNLAB_SKIP_SLOW:-0}" == 1 ]] && has_script "$name:fast"; then part=$name:fast; fi
@@ -213,12 +306,24 @@ cmd_test() {
           skip_part "$name" "chromium not installed or BNLAB_NO_BROWSER=1"; continue
         fi
         if build_failed wasm; then skip_part "$name" "the wasm build failed"; continue; fi ;;
-      test:sanitize|test:fuzz) wait_instrumented ;;
+    esac
+    if in_lane2 "$name"; then lane2+=("$part"); else lane1+=("$part"); fi
+  done < <(scripts_named test:)
+  trap '[[ -z $lane2_pid ]] || kill "$lane2_pid" 2>/dev/null || true' EXIT
+  local lanes_started=$SECONDS lane1_took lane2_took=0
+  start_lane2 "${lane2[@]}"
+  for part in "${lane1[@]}"; do
+    case "$part" in
+      test:sanitize*|test:fuzz*) wait_instrumented ;;
     esac
     run_part "$part" || true
-  done < <(scripts_named test:)
+    join_lane2
+  done
+  lane1_took=$((SECONDS - lanes_started))
   wait_instrumented  # (when no part needed it after all)
-  say "finished in $((SECONDS - started)) s"
+  join_lane2 wait
+  [[ -z $lane2_dir ]] || lane2_took=$(awk '{ s += $3 } END { print s + 0 }' "$lane2_dir/done" 2>/dev/null || echo 0)
+  say "finished in $((SECONDS - started)) s: setup and builds $((lanes_started - started)) s, then lane 1 $lane1_took s$( ((${#lane2[@]} == 0)) || echo ", lane 2 $lane2_took s (beside it; ended $((lane2_took > lane1_took ? lane2_took - lane1_took : 0)) s after lane 1)")"
   summary
   ((total_failed == 0))
 }
