@@ -92,31 +92,48 @@ total_passed=0 total_failed=0 total_skipped=0 parts_skipped=0
 log_dir=build/lab-logs
 lane=1  # where the part being recorded ran: 1, 2 (the second lane), bg (the instrumented build), -
 
-record() {  # NAME passed|failed|skipped COUNT SECONDS
+record() {  # NAME passed|failed|skipped COUNT SECONDS [CPU-SECONDS]
   part_names+=("$1"); part_results+=("$2"); part_counts+=("$3"); part_times+=("$4"); part_lanes+=("$lane")
+  part_cpus+=("${5:--}")
+}
+part_cpus=()
+
+# CPU seconds (user + system) used so far by this shell's finished children, in cpu_used: the
+# difference around a part is the CPU its processes took, which the machine's load does not
+# inflate the way it does wall seconds. (`times` writes to a file: in a pipeline or $(...) it
+# would run in a subshell and see none of this shell's children.)
+cpu_used=0
+cpu_mark() {
+  local file=$log_dir/.times-$BASHPID
+  mkdir -p "$log_dir"
+  times >"$file"
+  cpu_used=$(awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); printf "%.0f", u[1] * 60 + u[2] + s[1] * 60 + s[2] }' "$file")
+  rm -f "$file"
 }
 
 run_part() {
-  local name=$1 started=$SECONDS log rc
+  local name=$1 started=$SECONDS log rc cpu_before
   mkdir -p "$log_dir"
   log=$log_dir/${name//:/-}.log
   rule "$name: $(script_text "$name")"
+  cpu_mark; cpu_before=$cpu_used
   set +e
   npm run -s "$name" 2>&1 | tee "$log"
   rc=${PIPESTATUS[0]}
   set -e
-  account_part "$name" "$log" "$rc" "$((SECONDS - started))"
+  cpu_mark
+  account_part "$name" "$log" "$rc" "$((SECONDS - started))" "$((cpu_used - cpu_before))"
 }
 script_text() { node -p 'require("./package.json").scripts[process.argv[1]]' "$1"; }
 
-# Adds a part's counts (from its log) and exit status to the totals. NAME LOG STATUS SECONDS.
+# Adds a part's counts (from its log) and exit status to the totals. NAME LOG STATUS SECONDS [CPU].
 account_part() {
-  local name=$1 log=$2 rc=$3 took=$4
+  local name=$1 log=$2 rc=$3 took=$4 cpu=${5:-}
   local counts p=0 f=0 s=0 result=passed reason
   counts=$(count_tests "$log")
   if [[ -n $counts ]]; then read -r p f s <<<"$counts"; fi
   if ((rc == 0)) && [[ -z $counts ]] && reason=$(skip_reason "$log"); then
-    skip_part "$name" "$reason" "${took}s" quiet
+    skip_part "$name" "$reason" "${took}s" quiet "$cpu"
     return 0
   fi
   if ((rc != 0)); then
@@ -130,7 +147,7 @@ account_part() {
   local note="$p passed, $f failed"
   ((s == 0)) || note+=", $s skipped"
   [[ $name == test:* || $rc != 0 ]] || note="built"
-  record "$name" "$result" "$note" "${took}s"
+  record "$name" "$result" "$note" "${took}s" "$cpu"
   return "$rc"
 }
 
@@ -159,11 +176,13 @@ start_lane2() {
     for part in "$@"; do
       log=$log_dir/${part//:/-}.log
       began=$(date +%s)
+      cpu_mark; cpu_before=$cpu_used
       npm run -s "$part" >"$log" 2>&1 </dev/null &
       child=$!
       wait "$child" && rc=0 || rc=$?
       child=''
-      printf '%s %s %s\n' "$part" "$rc" "$(($(date +%s) - began))" >>"$lane2_dir/done"
+      cpu_mark
+      printf '%s %s %s %s\n' "$part" "$rc" "$(($(date +%s) - began))" "$((cpu_used - cpu_before))" >>"$lane2_dir/done"
     done
   ) &
   lane2_pid=$!
@@ -179,8 +198,8 @@ join_lane2() {
     lane2_pid=''
   fi
   [[ -f $lane2_dir/done ]] || return 0
-  local part rc took seen
-  while read -r part rc took; do
+  local part rc took cpu seen
+  while read -r part rc took cpu; do
     seen=0
     for shown in "${lane2_shown[@]}"; do [[ $shown == "$part" ]] && seen=1; done
     ((seen == 0)) || continue
@@ -188,16 +207,16 @@ join_lane2() {
     rule "$part (second lane, ended): $(script_text "$part")"
     cat "$log_dir/${part//:/-}.log"
     lane=2
-    account_part "$part" "$log_dir/${part//:/-}.log" "$rc" "$took" || true
+    account_part "$part" "$log_dir/${part//:/-}.log" "$rc" "$took" "$cpu" || true
     lane=1
   done <"$lane2_dir/done"
 }
 
-skip_part() {  # NAME REASON [SECONDS] [quiet]
+skip_part() {  # NAME REASON [SECONDS] [quiet [CPU]]
   [[ ${4:-} == quiet ]] || say "skipping $1: $2"
   local lane=$lane
   [[ ${4:-} == quiet ]] || lane=-
-  record "$1" skipped "$2" "${3:-0s}"
+  record "$1" skipped "$2" "${3:-0s}" "${5:-}"
   parts_skipped=$((parts_skipped + 1))
 }
 
@@ -223,10 +242,14 @@ summary() {
     rule "FAILED: $name (lane ${part_lanes[$i]}); the last 30 lines of $log"
     tail -n 30 "$log" 2>/dev/null || true
   done
-  rule "summary (lane 1: in order; lane 2: beside it; bg: the instrumented build; wall seconds)"
+  rule "summary (lane 1: in order; lane 2: beside it; bg: the instrumented build; wall and CPU seconds)"
+  local cpu_total=0
   for i in "${!part_names[@]}"; do
-    printf '[lab]   %-16s %-4s %-8s %6s  %s\n' "${part_names[$i]}" "${part_lanes[$i]}" "${part_results[$i]}" "${part_times[$i]}" "${part_counts[$i]}"
+    printf '[lab]   %-16s %-4s %-8s %6s %7s  %s\n' "${part_names[$i]}" "${part_lanes[$i]}" "${part_results[$i]}" "${part_times[$i]}" \
+      "$([[ ${part_cpus[$i]} == - || -z ${part_cpus[$i]} ]] && echo - || echo "${part_cpus[$i]}cpu")" "${part_counts[$i]}"
+    [[ ! ${part_cpus[$i]} =~ ^[0-9]+$ ]] || cpu_total=$((cpu_total + part_cpus[$i]))
   done
+  say "CPU seconds of the parts: $cpu_total (their processes' user + system time)"
   local line="$total_passed passed, $total_failed failed"
   ((total_skipped == 0)) || line+=", $total_skipped skipped"
   ((parts_skipped == 0)) || line+=", $parts_skipped skipped ($( ((parts_skipped == 1)) && echo part || echo parts))"
@@ -258,7 +281,8 @@ start_instrumented() {
   (
     began=$(date +%s)
     nice -n 19 bash scripts/instrumented.sh >"$instrumented_log" 2>&1 && rc=0 || rc=$?
-    echo "$(($(date +%s) - began))" >"$instrumented_log.took"
+    cpu_mark
+    echo "$(($(date +%s) - began)) $cpu_used" >"$instrumented_log.took"
     exit "$rc"
   ) &
   instrumented_pid=$!
@@ -272,10 +296,10 @@ wait_instrumented() {
   wait "$instrumented_pid" || rc=$?
   instrumented_pid=''
   cat "$instrumented_log"
-  local took
-  took=$(cat "$instrumented_log.took" 2>/dev/null || echo "?")
+  local took=? cpu=''
+  [[ ! -f $instrumented_log.took ]] || read -r took cpu <"$instrumented_log.took"
   lane=bg record "instrumented" "$( ((rc == 0)) && echo built || echo failed)" \
-    "in the background; waited for after $((SECONDS - instrumented_started)) s" "${took}s"
+    "in the background; waited for after $((SECONDS - instrumented_started)) s" "${took}s" "$cpu"
 }
 
 # ------------------------------------------------------------------------------------------------
