@@ -25,9 +25,10 @@
 # test:sanitize and test:fuzz share) in the background at the lowest CPU priority right after
 # setup, so it compiles while the other parts leave a core idle; test:sanitize waits for it. Its
 # output is kept in build/lab-logs/instrumented.log and shown before test:sanitize. After the
-# builds the test parts run in two lanes: the second (BNLAB_LANE2, default "test:browser
-# test:bench") beside the first (every other part, in order); see "The second lane" below. The
-# summary gives each part's lane and wall seconds, and the tail of every failed part's log.
+# builds the test parts run in two lanes: the second (BNLAB_LANE2, default test:browser) beside
+# the first (every other part, in order), the quick bench last in whichever is free first; see
+# "The second lane" below. The summary gives each part's lane, wall and CPU seconds, and the tail
+# of every failed part's log.
 #
 # Environment:
 #   BNLAB_PORT (5173) BNLAB_HOST (127.0.0.1)   where `start` serves (web/serve.mjs reads the same two)
@@ -35,7 +36,8 @@
 #   BNLAB_SKIP_SLOW=1     the fast variant of each part (native: ctest --preset native-fast)
 #   BNLAB_NO_SETUP=1      do not run scripts/setup.sh first (tools already installed)
 #   BNLAB_JOBS (2)        parallel build jobs
-#   BNLAB_LANE2 ("test:browser test:bench")   the parts run in the second lane ('' : all in one lane)
+#   BNLAB_LANE2 (test:browser)        the parts run in the second lane, beside the others
+#   BNLAB_LANE_EITHER (test:bench)    the parts run last, by whichever lane is free first
 #   BNLAB_NO_SANITIZE=1   skip scripts/sanitize.sh (ASan/UBSan suite) and scripts/fuzz.sh (BNLAB_FUZZ_SECONDS, 60)
 set -euo pipefail
 
@@ -152,28 +154,37 @@ account_part() {
 }
 
 # ------------------------------------------------------------------------------------------------
-# The second lane. `test` runs the parts named in BNLAB_LANE2 (default: test:browser test:bench)
-# one after another in a background lane, beside the other test parts, which keep their order in
-# the first lane: on 2 cores the browser suite (Chromium mostly waiting on its page and workers)
-# and the native, sanitizer and fuzzing parts each leave CPU the other uses. A lane-2 part's
-# output goes to its log (build/lab-logs/NAME.log) and is shown in one piece, under its own rule,
-# as soon as the first lane finishes a part after it ended (or at the end); its counts and status
-# join the totals exactly as a first-lane part's do. BNLAB_LANE2='' runs every part in order.
+# The second lane. `test` runs the parts named in BNLAB_LANE2 (default: test:browser) one after
+# another in a background lane, beside the other test parts, which keep their order in the first
+# lane: the browser suite, the longest part, then no longer waits for the native, sanitizer and
+# fuzzing parts nor they for it, and on 2 cores each uses the CPU the other leaves. The parts
+# named in BNLAB_LANE_EITHER (default: test:bench) come last, each run once by whichever lane is
+# free first (a lane claims a part by creating build/lab-logs/lane2/claim-NAME; mkdir is atomic).
+# A lane-2 part's output goes to its log (build/lab-logs/NAME.log) and is shown in one piece,
+# under its own rule, as soon as the first lane finishes a part after it ended (or at the end);
+# its counts and status join the totals exactly as a first-lane part's do.
+# BNLAB_LANE2='' BNLAB_LANE_EITHER='' runs every part in the first lane, in order.
 lane2_pid='' lane2_dir='' lane2_shown=()
-lane2_parts() { local p; for p in ${BNLAB_LANE2-test:browser test:bench}; do printf '%s\n' "$p"; done; }
-in_lane2() { [[ " $(lane2_parts | tr '\n' ' ') " == *" $1 "* ]]; }
+in_list() { [[ " $1 " == *" $2 "* ]]; }  # LIST NAME
+in_lane2() { in_list "${BNLAB_LANE2-test:browser}" "$1"; }
+in_either() { in_list "${BNLAB_LANE_EITHER-test:bench}" "$1"; }
+claim() { mkdir "$lane2_dir/claim-${1//:/-}" 2>/dev/null; }  # PART: succeeds for the first lane only
 
-# Starts the lane with the parts (names already resolved to their :fast variants) given as arguments.
+# Starts the lane with the parts (names already resolved to their :fast variants) given as
+# arguments; then it takes every part of the array `either` the first lane has not claimed.
 start_lane2() {
+  lane2_dir=$log_dir/lane2
+  rm -rf "$lane2_dir" && mkdir -p "$lane2_dir"
   (($#)) || return 0
   lane2_dir=$log_dir/lane2
   rm -rf "$lane2_dir" && mkdir -p "$lane2_dir"
-  say "second lane, beside the parts below: $*"
+  say "second lane, beside the parts below: $*$( ((${#either[@]} == 0)) || echo "; then, unless the first lane is free first: ${either[*]}")"
   (
     child=''
     trap '[[ -z $child ]] || kill "$child" 2>/dev/null; exit 143' TERM
     trap - EXIT
-    for part in "$@"; do
+    for part in "$@" "${either[@]}"; do
+      if in_list "${either[*]}" "$part"; then claim "$part" || continue; fi
       log=$log_dir/${part//:/-}.log
       began=$(date +%s)
       cpu_mark; cpu_before=$cpu_used
@@ -326,7 +337,7 @@ cmd_build() {
 }
 
 cmd_test() {
-  local started=$SECONDS name part lane2=() lane1=()
+  local started=$SECONDS name part lane2=() lane1=() either=()
   setup
   start_instrumented
   run_builds
@@ -347,7 +358,9 @@ cmd_test() {
         fi
         if build_failed wasm; then skip_part "$name" "the wasm build failed"; continue; fi ;;
     esac
-    if in_lane2 "$name"; then lane2+=("$part"); else lane1+=("$part"); fi
+    if in_lane2 "$name"; then lane2+=("$part")
+    elif in_either "$name" && [[ -n ${BNLAB_LANE2-test:browser} ]]; then either+=("$part")
+    else lane1+=("$part"); fi
   done < <(scripts_named test:)
   trap '[[ -z $lane2_pid ]] || kill "$lane2_pid" 2>/dev/null || true' EXIT
   local lanes_started=$SECONDS lane1_took lane2_took=0
@@ -359,6 +372,13 @@ cmd_test() {
     esac
     run_part "$part" || true
     join_lane2
+  done
+  for part in "${either[@]}"; do
+    if claim "$part"; then
+      ((${#lane2[@]} == 0)) || say "the first lane is free first: it runs $part"
+      run_part "$part" || true
+      join_lane2
+    fi
   done
   lane1_took=$((SECONDS - lanes_started))
   wait_instrumented  # (when no part needed it after all)
