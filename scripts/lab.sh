@@ -185,6 +185,9 @@ start_lane2() {
     trap - EXIT
     for part in "$@" "${either[@]}"; do
       if in_list "${either[*]}" "$part"; then claim "$part" || continue; fi
+      case "$part" in  # (moved here by BNLAB_LANE2: they too wait for the background build)
+        test:sanitize*|test:fuzz*) while [[ -n $instrumented_pid && ! -f $instrumented_log.took ]]; do sleep 2; done ;;
+      esac
       log=$log_dir/${part//:/-}.log
       began=$(date +%s)
       cpu_mark; cpu_before=$cpu_used
