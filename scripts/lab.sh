@@ -326,9 +326,9 @@ wait_instrumented() {
   wait "$instrumented_pid" || rc=$?
   instrumented_pid=''
   cat "$instrumented_log"
-  local took=? cpu=''
+  local took='?' cpu=''
   [[ ! -f $instrumented_log.took ]] || read -r took cpu <"$instrumented_log.took"
-  lane=bg record "instrumented" "$( ((rc == 0)) && echo built || echo failed)" \
+  lane='bg' record "instrumented" "$( ((rc == 0)) && echo built || echo failed)" \
     "in the background; waited for after $((SECONDS - instrumented_started)) s" "${took}s" "$cpu"
 }
 
