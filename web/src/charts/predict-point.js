@@ -35,7 +35,10 @@ import { createScale, tickLabel, ticks } from './scale.js';
 
 const width = 480;
 const height = 230;
-const margin = { top: 16, right: 20, bottom: 44, left: 56 };
+const baseMargin = { top: 16, right: 20, bottom: 46, left: 58 };
+// The labels ("you: …", "measured: …") sit right of the point: a point in the right part of the
+// domain gets room for them outside the plot.
+const labelRoom = 150;
 
 /** The number of decimals of a step (0.01 → 2), so values print as the field shows them. */
 const decimals = (/** @type {number} */ step) => Math.max(0, Math.min(6, Math.ceil(-Math.log10(step) - 1e-9)));
@@ -55,6 +58,9 @@ export function createPredictPoint({ id, question, range, spec, onInput = () => 
   const clamp = (/** @type {number} */ v) => Math.min(max, Math.max(min, v));
   const xText = spec.xText || `${spec.xLabel} ${spec.x}`;
 
+  const f = spec.xLog ? Math.log10 : (/** @type {number} */ v) => v;
+  const share = (f(spec.x) - f(spec.xDomain[0])) / (f(spec.xDomain[1]) - f(spec.xDomain[0]));
+  const margin = { ...baseMargin, right: share > 0.6 ? labelRoom : baseMargin.right };
   const sx = createScale(spec.xDomain, [margin.left, width - margin.right], { log: !!spec.xLog });
   const sy = createScale([min, max], [height - margin.bottom, margin.top]);
   const px = sx(spec.x);
@@ -89,7 +95,7 @@ export function createPredictPoint({ id, question, range, spec, onInput = () => 
   s('line', { x1: margin.left, x2: width - margin.right, y1: height - margin.bottom, y2: height - margin.bottom, stroke: '#555' }, axes);
   s('line', { x1: margin.left, x2: margin.left, y1: margin.top, y2: height - margin.bottom, stroke: '#555' }, axes);
   s('text', { x: (margin.left + width - margin.right) / 2, y: height - 8, 'text-anchor': 'middle', class: 'axis-label', text: spec.xLabel }, axes);
-  s('text', { x: 14, y: (margin.top + height - margin.bottom) / 2, 'text-anchor': 'middle', class: 'axis-label', transform: `rotate(-90 14 ${(margin.top + height - margin.bottom) / 2})`, text: spec.yLabel }, axes);
+  s('text', { x: 15, y: (margin.top + height - margin.bottom) / 2, 'text-anchor': 'middle', class: 'axis-label', transform: `rotate(-90 15 ${(margin.top + height - margin.bottom) / 2})`, text: spec.yLabel }, axes);
   if (spec.reference) {
     const y = sy(spec.reference.y);
     s('line', { x1: margin.left, x2: width - margin.right, y1: y, y2: y, stroke: '#555', 'stroke-dasharray': '6 4' }, axes);
@@ -108,7 +114,7 @@ export function createPredictPoint({ id, question, range, spec, onInput = () => 
   s('circle', { r: 22, fill: 'transparent', class: 'predict-point-target' }, handle);
   const ring = s('circle', { r: 8, fill: '#ffffff', stroke: colors.blue, 'stroke-width': 3 }, handle);
   const focusRing = s('circle', { r: 13, fill: 'none', stroke: colors.black, 'stroke-width': 2, class: 'predict-point-focus' }, handle);
-  const label = s('text', { x: px - 14, class: 'predict-point-label', 'text-anchor': 'end', 'aria-hidden': 'true' }, svg);
+  const label = s('text', { x: px + 14, class: 'predict-point-label', 'aria-hidden': 'true' }, svg);
 
   const hint = h('p', { class: 'hint predict-point-hint', id: `predict-point-hint-${id}`, text: `Drag or tap the point on the chart, or use the arrow keys on it (Page Up/Down: larger steps), or type the number below.` });
   handle.setAttribute('aria-describedby', hint.id);
@@ -236,7 +242,10 @@ export function createPredictPoint({ id, question, range, spec, onInput = () => 
       for (const p of curve) s('path', { d: markerPath('diamond', sx(p.x), sy(p.y), 3.5), fill: colors.vermillion, stroke: '#ffffff', 'stroke-width': 1 }, drawn);
       const y = sy(clamp(measured.value));
       s('path', { d: markerPath('diamond', px, y, 7), fill: colors.vermillion, stroke: '#ffffff', 'stroke-width': 1.5, class: 'predict-point-measured' }, drawn);
-      s('text', { x: px + 12, y: y + 4, class: 'predict-point-label measured', text: `measured: ${num(measured.value, 3)}${unit}` }, drawn);
+      // Beside the student's label, never on it: moved 16 units away when the two are close.
+      const mine = value === null ? Infinity : sy(value);
+      const ly = Math.abs(y - mine) < 16 ? (y >= mine ? mine + 16 : mine - 16) : y;
+      s('text', { x: px + 14, y: ly + 4, class: 'predict-point-label measured', text: `measured: ${num(measured.value, 3)}${unit}` }, drawn);
       svg.querySelector('title')?.replaceChildren(`Your prediction ${value === null ? '(none)' : `${num(value, 3)}${unit}`} and this run's measurement ${num(measured.value, 3)}${unit}: ${spec.yLabel} at ${xText}`);
     },
   };
