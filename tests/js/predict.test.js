@@ -112,6 +112,10 @@ test('3b on the shape of h-3b\'s result (noise_effect with a full batch at 512):
   assert.equal(byId.regularization.predict.measure(real).value, 0.25);
   assert.equal(evaluate(byId.regularization.predict, 0.5, real).correct, true);
   assert.equal(evaluate(byId.regularization.predict, 0.51, real).correct, false);
+  // scored against the page's precomputed sweep (before the student's own run): it says so
+  const pre = evaluate(byId.regularization.predict, 0, { ...results.regularization, seeds_done: 5 }, { precomputed: true });
+  assert.match(pre.explanation, /^In the precomputed sweep \(5 seeds\) the regularization from BN's noise /);
+  assert.match(out.explanation, /^In this run the regularization/);
   // no positive regularization at 64: nothing to take a multiple of, so not measured
   assert.equal(byId.regularization.predict.measure({ batch_size: [64, 512], noise_effect: { mean: [-0.002, 0.001], full_batch: [false, false] } }), null);
 });

@@ -352,7 +352,7 @@ export default {
     range: { min: -0.5, max: 1.5, unit: '×', step: 0.05 },
     point: { x: 512, xText: 'a mini-batch of 512', xLabel: 'mini-batch size (log scale)', yLabel: 'regularization (× at 64)', xDomain: [45, 720], xLog: true, xTicks: [64, 128, 256, 512], given: [{ x: 64, y: 1, label: '1 at 64' }], keyStep: 0.05 },
     missing: 'This run gives no positive regularization from BN\'s noise at a batch of 64 (or lacks 64 or 512), so there is nothing to compare 512 with: more seeds or epochs help.',
-    measure(result) {
+    measure(result, context = {}) {
       const effect = result?.noise_effect;
       const b = Array.from(arr(result?.batch_size));
       const i64 = b.indexOf(64);
@@ -366,9 +366,11 @@ export default {
       if (!isNum(at64) || !(at64 > 0) || !isNum(at512)) return null;
       const value = Math.round((at512 / at64) * 1000) / 1000;
       const curve = b.map((size, i) => ({ x: size, y: full[i] ? 0 : mean[i] / at64 })).filter((p) => isNum(p.y));
-      return { value, text: `${num(value)}× (${num(at64)} at 64, ${fullAt512 ? '0 at 512, the full batch' : `${num(at512)} at 512`})`, at64, at512, full: fullAt512, curve };
+      // Before the student's own run the measurement is the page's precomputed sweep: said so.
+      const source = context.precomputed ? `In the precomputed sweep (${result.seeds_done ?? '?'} seeds)` : 'In this run';
+      return { value, text: `${num(value)}× (${num(at64)} at 64, ${fullAt512 ? '0 at 512, the full batch' : `${num(at512)} at 512`})`, at64, at512, full: fullAt512, curve, source };
     },
     score: numberScore(0.25),
-    explain: (answer, m) => `In this run the regularization from BN's noise (the loss gap with whole-set statistics minus the gap with mini-batch statistics) was ${num(m.at64)} at batch 64 and ${m.full ? '0 at 512, where the batch is the whole training set' : `${num(m.at512)} at 512`}: ${num(m.value)}× as much, against your ${num(answer)}×. A bigger mini-batch estimates the mean and variance more precisely, so there is less noise and less regularization; dropout's noise does not depend on the batch size.`,
+    explain: (answer, m) => `${m.source || 'In this run'} the regularization from BN's noise (the loss gap with whole-set statistics minus the gap with mini-batch statistics) was ${num(m.at64)} at batch 64 and ${m.full ? '0 at 512, where the batch is the whole training set' : `${num(m.at512)} at 512`}: ${num(m.value)}× as much, against your ${num(answer)}×. A bigger mini-batch estimates the mean and variance more precisely, so there is less noise and less regularization; dropout's noise does not depend on the batch size.`,
   },
 };

@@ -124,7 +124,7 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
     const verdict = out.correct ? 'right' : out.score > 0 ? (q.kind === 'number' ? 'close, not within the tolerance' : 'partly right') : 'not right';
     outcome.appendChild(h('dl', { class: 'predict-compare' }, [
       h('div', {}, [h('dt', { text: 'Your prediction' }), h('dd', { text: formatAnswer(q, answer.value) })]),
-      h('div', {}, [h('dt', { text: 'Measured in this run' }), h('dd', { text: out.measured.text })]),
+      h('div', {}, [h('dt', { text: lastContext.precomputed ? 'Measured (precomputed sweep)' : 'Measured in this run' }), h('dd', { text: out.measured.text })]),
       h('div', {}, [h('dt', { text: 'Score' }), h('dd', { 'data-predict-score': id, text: `${pct(out.score, 0)} (${verdict})` })]),
     ]));
     outcome.appendChild(h('p', { class: 'predict-explain', text: out.explanation }));
