@@ -79,6 +79,12 @@ for (const [chapter, settings] of Object.entries(quick)) {
     await answerByKeyboard(page, chapter === 'inference' ? 50 : 0.4);
     assert.equal(await revealed(page), 'shown');
     assert.equal(await takeawayShown(page), true);
+    if (chapter === 'images') {
+      // drawn while hidden (before the prediction), the image grid is laid out again for the width it is shown at
+      await page.waitForFunction((sel) => Number(document.querySelector(`${sel} svg.image-grid`)?.getAttribute('width')) > 600, visible, { timeout: 5000 }).catch(() => {});
+      const grid = await page.$eval(`${visible} svg.image-grid`, (svg) => ({ width: Number(svg.getAttribute('width')), plot: svg.parentElement.clientWidth }));
+      assert.ok(grid.width > grid.plot - 170 && grid.width <= grid.plot, `image grid ${grid.width} px wide in a ${grid.plot} px plot`);
+    }
     // The score the page shows is the chapter's own measure and score of this run's result.
     const check = await page.evaluate((id) => {
       const panel = window.bnlab.panels.get(id);

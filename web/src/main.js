@@ -144,6 +144,7 @@ function applyHash({ focus = false } = {}) {
     pageOptions = options;
     applyPageOptions(options);
     for (const p of panels.values()) p.setPredictMode?.(options.predict);
+    releaseHeldResults();
     showChapter(null, { focus });
     return;
   }
@@ -158,6 +159,7 @@ function applyHash({ focus = false } = {}) {
   pageOptions = options;
   applyPageOptions(options);
   for (const p of panels.values()) p.setPredictMode?.(options.predict);
+  releaseHeldResults();
   for (const p of panels.values()) p.lockSettings?.(options.controls === 'lock');
   if (panel) {
     const { values, problems } = readValues(panel.chapter.controls, rest, panel.defaults);
@@ -190,7 +192,22 @@ function onRunState(chapter, state) {
   activity.hidden = !running;
   document.documentElement.dataset.busy = running ? 'true' : 'false';
   if (state === 'failed') activity.hidden = !running;
-  if (state === 'done') embed?.result(chapter.id, panels.get(chapter.id)?.section.querySelector('.takeaway')?.textContent || '');
+  if (state !== 'done') return;
+  // A result is the answer to a pending prediction: while the chapter waits for one (predict=ask
+  // or require, nothing committed or skipped), the host hears the result only after the reveal.
+  if (panels.get(chapter.id)?.prediction?.waiting) heldResults.add(chapter.id);
+  else postResult(chapter.id);
+}
+
+// Chapters whose finished run's bnlab:result waits for the student's prediction (or skip).
+const heldResults = new Set();
+function postResult(id) {
+  heldResults.delete(id);
+  embed?.result(id, panels.get(id)?.section.querySelector('.takeaway')?.textContent || '');
+}
+// After a prediction, a skip or predict=off, the held results of chapters no longer waiting go out.
+function releaseHeldResults() {
+  for (const id of [...heldResults]) if (!panels.get(id)?.prediction?.waiting) postResult(id);
 }
 
 function onProgress(chapter, state, fraction) {
@@ -310,7 +327,11 @@ async function boot() {
     },
   });
   // The class's view: each prediction and score goes to a listening host (bnlab:prediction, bnlab:score).
-  predictionLog.subscribe(({ type, entry }) => embed?.[type]?.(entry));
+  // A held bnlab:result follows the bnlab:prediction that reveals it (and precedes its bnlab:score).
+  predictionLog.subscribe(({ type, entry }) => {
+    embed?.[type]?.(entry);
+    if (type === 'prediction') releaseHeldResults();
+  });
   // In an LMS (the SCORM package), predictions are recorded as interactions (scorm.js).
   window.bnlabScorm = startScorm({ log: predictionLog, lesson: lessonChapters(document, chapters.map((c) => c.id)) });
   window.bnlab = { panels, runner, chapters, getPool, predictions: predictionLog };
