@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "bnlab/gemm.h"
+#include "bnlab/linear.h"
 #include "bnlab/rng.h"
 
 using namespace bnlab;
@@ -74,6 +75,19 @@ TEST_CASE("gemm: strided operands (a block of a larger matrix) give the same bit
   Mat<float> C(13, 6);
   kernel::gemm_nn(13, 6, 9, big.data() + 3 + 5 * 40, 40, B.data(), 9, C.data(), 13);
   CHECK(same_bits(C, expected));
+}
+
+TEST_CASE("gemm: the float layer's products are the kernel's (forward, dW, dX)", "[gemm][linear]") {
+  Rng rng(3);
+  Linear<float> lin(13, 9, true);
+  lin.init(InitKind::He, rng);
+  const Mat<float> x = random_matrix(13, 6, rng), dy = random_matrix(9, 6, rng);
+  Mat<float> z = in_order(lin.W, x);
+  z.colwise() += lin.b.col(0);
+  CHECK(same_bits(lin.forward(x), z));
+  const Mat<float>& dx = lin.backward(x, dy);
+  CHECK(same_bits(dx, in_order(lin.W.transpose(), dy)));
+  CHECK(same_bits(lin.dW, in_order(dy, x.transpose())));
 }
 
 TEST_CASE("gemm: bad sizes are a clear error, not a crash", "[gemm]") {
