@@ -136,9 +136,8 @@ async function main() {
         `lab wasm (Node) is ${x(o?.samples_per_second / f.samples_per_second)} it; SIMD ${results.tfjs.simd}, 1 thread, Node, wall time`);
     }
   } else if (results.tfjs?.error) row('TF.js wasm', 'failed', results.tfjs.error);
-  for (const [label, r] of [['native', results.native], ['wasm Node', results.node], ['wasm Chromium', results.chromium]]) {
-    for (const g of r?.gemm || []) row(`GEMM ${label} ${g.m}x${g.k}*${g.k}x${g.n}`, `${g.gflops.toFixed(1)} GFLOP/s`, `${Math.round((100 * g.gflops) / ceiling)}% of the ${ceiling} GFLOP/s ceiling`);
-  }
+  // GEMM by Eigen and by the core's kernel, beside issue 19's figures and targets (scripts/bench/kernel.mjs).
+  rows.push(...(await import('./bench/kernel.mjs')).kernelRows(results, ceiling));
   for (const [label, r] of [['native', results.native], ['wasm Node', results.node]]) {
     for (const f of r?.training || []) row(`step split ${label} ${key(f)}`, splitText(f), 'forward+loss / backward / update');
   }

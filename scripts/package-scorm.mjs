@@ -2,7 +2,7 @@
 // zip for an LMS (Moodle, Canvas, Open edX): imsmanifest.xml at the root and the lab as its one
 // launch page, which finds the LMS's runtime and records each prediction (web/src/scorm.js).
 //
-//   npm run package:scorm -- [--chapters noise,regularization] [--title "BN Lab"] [--out dist/bnlab-scorm.zip]
+//   npm run package:scorm -- [--chapters noise,regularization] [--title "BN Lab"] [--out dist/bnlab-scorm.zip] [--data web/generated/fashion-mnist-subset.bin]
 //
 // --chapters: the chapters that make up the lesson (all when omitted): the lesson is completed once
 // each has a prediction scored or skipped, and the score is their mean. The zip is written with
@@ -17,11 +17,11 @@ export const chapterIds = ['speed', 'distribution', 'shift', 'noise', 'regulariz
 
 // --key value pairs; {options} or {error: one line naming the option}.
 export function parseArgs(argv) {
-  const options = { chapters: [...chapterIds], title: 'BN Lab: why does batch normalization work?', out: path.join(root, 'dist', 'bnlab-scorm.zip'), lab: path.join(root, 'dist', 'bnlab-lab.html') };
+  const options = { chapters: [...chapterIds], title: 'BN Lab: why does batch normalization work?', out: path.join(root, 'dist', 'bnlab-scorm.zip'), lab: path.join(root, 'dist', 'bnlab-lab.html'), data: path.join(root, 'web', 'generated', 'fashion-mnist-subset.bin') };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i];
     const value = argv[i + 1];
-    if (!['--chapters', '--title', '--out', '--lab'].includes(key)) return { error: `unknown option "${key}" (one of --chapters, --title, --out, --lab)` };
+    if (!['--chapters', '--title', '--out', '--lab', '--data'].includes(key)) return { error: `unknown option "${key}" (one of --chapters, --title, --out, --lab, --data)` };
     if (value === undefined || value.startsWith('--')) return { error: `option ${key} needs a value` };
     if (key === '--chapters') {
       const list = value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -38,7 +38,7 @@ export function parseArgs(argv) {
 
 const xml = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-export function manifest({ title, launch, chapters }) {
+export function manifest({ title, launch, chapters, files = [] }) {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <manifest identifier="bnlab-${chapters.join('-')}" version="1.0"
   xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2"
@@ -60,7 +60,7 @@ export function manifest({ title, launch, chapters }) {
   <resources>
     <resource identifier="bnlab-lab" type="webcontent" adlcp:scormtype="sco" href="${xml(launch)}">
       <file href="${xml(launch)}"/>
-    </resource>
+${files.map((f) => `      <file href="${xml(f)}"/>\n`).join('')}    </resource>
   </resources>
 </manifest>
 `;
@@ -71,6 +71,14 @@ export function withLesson(html, chapters) {
   const meta = `<meta name="bnlab-lesson" content="${xml(chapters.join(','))}">`;
   if (!/<head[^>]*>/i.test(html)) throw new Error('the lab page has no <head>');
   return html.replace(/<meta name="bnlab-lesson"[^>]*>\n?/i, '').replace(/<head[^>]*>/i, (head) => `${head}\n${meta}`);
+}
+
+// The images chapter fetches its Fashion-MNIST subset from beside the launch page (same origin on
+// the LMS): the package's copy of the lab may connect to its own origin ('self'), nothing else.
+export function allowOwnData(html) {
+  const csp = /(<meta http-equiv="Content-Security-Policy" content="[^"]*?connect-src )'none'/;
+  if (!csp.test(html)) throw new Error('the lab page has no CSP with connect-src \'none\'');
+  return html.replace(csp, "$1'self'");
 }
 
 // ---- a small zip writer (stored names in UTF-8, deflated data, one central directory) ----
@@ -181,10 +189,19 @@ function main() {
     process.exit(1);
   }
   const launch = 'bnlab-lab.html';
-  const html = withLesson(fs.readFileSync(options.lab, 'utf8'), options.chapters);
+  let html = withLesson(fs.readFileSync(options.lab, 'utf8'), options.chapters);
+  // The images chapter's data beside the launch page, when the lesson has that chapter.
+  const extra = [];
+  if (options.chapters.includes('images')) {
+    if (fs.existsSync(options.data)) {
+      extra.push({ name: 'fashion-mnist-subset.bin', data: fs.readFileSync(options.data) });
+      html = allowOwnData(html);
+    } else console.warn(`[package-scorm] warning: ${path.relative(root, options.data)} is missing (node scripts/build-data.mjs): the images chapter will say its data are missing`);
+  }
   const body = zip([
-    { name: 'imsmanifest.xml', data: manifest({ title: options.title, launch, chapters: options.chapters }) },
+    { name: 'imsmanifest.xml', data: manifest({ title: options.title, launch, chapters: options.chapters, files: extra.map((f) => f.name) }) },
     { name: launch, data: html },
+    ...extra,
   ]);
   fs.mkdirSync(path.dirname(options.out), { recursive: true });
   fs.writeFileSync(options.out, body);

@@ -236,8 +236,8 @@ int main(int argc, char** argv) {
                     f.name.c_str(), f.samples_per_second, f.steps, f.seconds, f.forward_s * 1e6, f.backward_s * 1e6,
                     f.update_s * 1e6);
       for (const bnlab::GemmFigure& g : report.gemm)
-        std::printf("GEMM float %dx%d * %dx%d %25.1f GFLOP/s (%ld products in %.3f s)\n", g.m, g.k, g.k, g.n, g.gflops, g.reps,
-                    g.seconds);
+        std::printf("GEMM float %dx%d * %dx%d %-6s %18.1f GFLOP/s (%ld products in %.3f s)\n", g.m, g.k, g.k, g.n,
+                    g.kernel.c_str(), g.gflops, g.reps, g.seconds);
       return 0;
     }
     std::string text, error;

@@ -6,6 +6,7 @@
 
 #include "bnlab/dataset.h"
 #include "bnlab/error.h"
+#include "bnlab/gemm.h"
 #include "bnlab/loss.h"
 #include "bnlab/trainer.h"
 
@@ -43,14 +44,20 @@ void time_phases(Trainer<float>& trainer, const Dataset& train, int batch, long 
   f.update_s = upd / static_cast<double>(steps);
 }
 
-GemmFigure time_gemm(int m, int k, int n, long reps, const std::function<double()>& now) {
+// own = false: Eigen's product (what the core used before issue 19); true: bnlab/gemm.h's kernel.
+GemmFigure time_gemm(int m, int k, int n, long reps, bool own, const std::function<double()>& now) {
   Mat<float> a(m, k), b(k, n), c(m, n);
   for (Eigen::Index i = 0; i < a.size(); ++i) a.data()[i] = static_cast<float>((i % 17) - 8) / 8.0f;
   for (Eigen::Index i = 0; i < b.size(); ++i) b.data()[i] = static_cast<float>((i % 13) - 6) / 6.0f;
-  for (long r = 0; r < std::max(1L, reps / 5); ++r) c.noalias() = a * b;
+  const auto product = [&] {
+    if (own) kernel::matmul(a, b, c);
+    else c.noalias() = a * b;
+  };
+  for (long r = 0; r < std::max(1L, reps / 5); ++r) product();
   const double t0 = now();
-  for (long r = 0; r < reps; ++r) c.noalias() = a * b;
+  for (long r = 0; r < reps; ++r) product();
   GemmFigure g;
+  g.kernel = own ? "bnlab" : "Eigen";
   g.m = m;
   g.k = k;
   g.n = n;
@@ -95,7 +102,9 @@ BenchReport bench(long steps, const std::function<double()>& now) {
     }
   }
   // The hidden layer's forward product at both batches (W: 64 x 64 times X: 64 x B).
-  for (int batch : {64, 512}) report.gemm.push_back(time_gemm(64, 64, batch, steps * 4 * 64 / batch, now));
+  // Eigen's and the core's own kernel, one after the other.
+  for (bool own : {false, true})
+    for (int batch : {64, 512}) report.gemm.push_back(time_gemm(64, 64, batch, steps * 4 * 64 / batch, own, now));
   return report;
 }
 
@@ -107,7 +116,7 @@ std::string bench_json(const BenchReport& report) {
                         {"forward_s", f.forward_s}, {"backward_s", f.backward_s}, {"update_s", f.update_s}});
   nlohmann::json gemm = nlohmann::json::array();
   for (const GemmFigure& g : report.gemm)
-    gemm.push_back({{"m", g.m}, {"k", g.k}, {"n", g.n}, {"reps", g.reps}, {"seconds", g.seconds}, {"gflops", g.gflops}});
+    gemm.push_back({{"kernel", g.kernel}, {"m", g.m}, {"k", g.k}, {"n", g.n}, {"reps", g.reps}, {"seconds", g.seconds}, {"gflops", g.gflops}});
   return nlohmann::json{{"training", training}, {"gemm", gemm}}.dump();
 }
 

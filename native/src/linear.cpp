@@ -1,8 +1,10 @@
 #include "bnlab/linear.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "bnlab/error.h"
+#include "bnlab/gemm.h"
 
 namespace bnlab {
 
@@ -32,16 +34,23 @@ void Linear<T>::init_normal(double stddev, Rng& rng) {
 template <typename T>
 const Mat<T>& Linear<T>::forward(const Mat<T>& x) {
   require(x.rows() == W.cols(), "linear input rows", x.rows(), "must equal the layer's input width");
-  y_.noalias() = W * x;
+  // float: the core's own kernel (bnlab/gemm.h: one order of summation in every build, faster
+  // than Eigen's in wasm); double (gradient checks) keeps Eigen's product.
+  if constexpr (std::is_same_v<T, float>) kernel::matmul(W, x, y_);
+  else y_.noalias() = W * x;
   if (bias_) y_.colwise() += b.col(0);
   return y_;
 }
 
 template <typename T>
 const Mat<T>& Linear<T>::backward(const Mat<T>& x, const Mat<T>& dy, bool skip_dx) {
-  dW.noalias() = dy * x.transpose();
+  if constexpr (std::is_same_v<T, float>) kernel::matmul_bt(dy, x, dW);
+  else dW.noalias() = dy * x.transpose();
   if (bias_) db = dy.rowwise().sum();
-  if (!skip_dx) dx_.noalias() = W.transpose() * dy;
+  if (!skip_dx) {
+    if constexpr (std::is_same_v<T, float>) kernel::matmul_at(W, dy, dx_, scratch_);
+    else dx_.noalias() = W.transpose() * dy;
+  }
   return dx_;
 }
 

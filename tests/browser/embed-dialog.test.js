@@ -5,7 +5,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import AxeBuilder from '@axe-core/playwright';
-import { launch, openPage, screenshotPath, startServer, wasmBuilt } from './browser.js';
+import { closeServer, launch, openPage, screenshotPath, startServer, wasmBuilt } from './browser.js';
 import { suggestedHeight } from '../../web/src/ui/embed-dialog.js';
 
 // The dialog suggests the chapter's own height (measured in the embedded layout).
@@ -68,7 +68,7 @@ test('the snippet from the Embed dialog works pasted into a plain page on anothe
     assert.deepEqual(problems, []);
     await course.close();
   } finally {
-    await new Promise((resolve) => host.close(resolve));
+    await closeServer(host);
   }
 });
 

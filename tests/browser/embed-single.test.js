@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { labInFrame, launch, repoRoot, screenshotPath, watchPage } from './browser.js';
+import { closeServer, labInFrame, launch, repoRoot, screenshotPath, watchPage } from './browser.js';
 
 const single = path.join(repoRoot, 'dist', 'bnlab-lab.html');
 let browser;
@@ -70,7 +70,7 @@ test('uploaded as a file and shown in a sandboxed frame (allow-scripts only), it
     assert.deepEqual(problems, []);
     await page.close();
   } finally {
-    await new Promise((resolve) => server.close(resolve));
+    await closeServer(server);
   }
 });
 

@@ -5,7 +5,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { labInFrame, launch, startServer, wasmBuilt, watchPage } from './browser.js';
+import { closeServer, labInFrame, launch, startServer, wasmBuilt, watchPage } from './browser.js';
 
 let lab;
 let host;
@@ -37,7 +37,7 @@ test.before(async () => {
 test.after(async () => {
   await browser?.close();
   await lab?.close();
-  await new Promise((resolve) => host?.close(resolve));
+  if (host) await closeServer(host);
 });
 
 // Opens a host page; records the lab's messages, CSP violations in every frame and requests.
@@ -73,7 +73,14 @@ test('a sandboxed cross-origin frame trains in a worker, reports ready/progress/
   assert.equal(await labFrame.evaluate(() => getComputedStyle(document.querySelector('.chapter-links')).display), 'none');
   await send(page, { type: 'bnlab:play' });
   await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });
+  // predict=ask (the default): the result is the answer to the pending prediction, so the host
+  // hears it only after the student's prediction or skip, right after bnlab:prediction.
+  await page.waitForTimeout(500);
+  assert.deepEqual(await messages(page, 'bnlab:result'), [], 'no bnlab:result while the prediction is pending');
+  await labFrame.click('section.chapter:not([hidden]) [data-action="skip"]');
   await page.waitForFunction(() => window.__messages.some((m) => m.type === 'bnlab:result'));
+  const order = (await page.evaluate(() => window.__messages.map((m) => m.type))).filter((m) => m === 'bnlab:prediction' || m === 'bnlab:result');
+  assert.deepEqual(order, ['bnlab:prediction', 'bnlab:result']);
   const progress = await messages(page, 'bnlab:progress');
   assert.ok(progress.length >= 2 && progress.length <= 30, `progress messages: ${progress.length}`);
   assert.ok(progress.some((m) => m.state === 'running' && m.progress > 0 && m.progress < 1));

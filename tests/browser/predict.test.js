@@ -8,7 +8,7 @@ import http from 'node:http';
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import AxeBuilder from '@axe-core/playwright';
-import { launch, openPage, startServer, wasmBuilt, watchPage } from './browser.js';
+import { closeServer, launch, openPage, startServer, wasmBuilt, watchPage } from './browser.js';
 
 const visible = 'section.chapter:not([hidden])';
 const imagesData = fs.existsSync(new URL('../../web/generated/fashion-mnist-subset.bin', import.meta.url));
@@ -39,7 +39,7 @@ test.before(async () => {
 test.after(async () => {
   await browser?.close();
   await lab?.close();
-  await new Promise((resolve) => host?.close(resolve));
+  if (host) await closeServer(host);
 });
 
 const waitDone = (page, timeout = runTimeoutMs) => page.waitForFunction((sel) => document.querySelector(sel)?.dataset.state === 'done', visible, { timeout, polling: 200 });
@@ -79,6 +79,12 @@ for (const [chapter, settings] of Object.entries(quick)) {
     await answerByKeyboard(page, chapter === 'inference' ? 50 : 0.4);
     assert.equal(await revealed(page), 'shown');
     assert.equal(await takeawayShown(page), true);
+    if (chapter === 'images') {
+      // drawn while hidden (before the prediction), the image grid is laid out again for the width it is shown at
+      await page.waitForFunction((sel) => Number(document.querySelector(`${sel} svg.image-grid`)?.getAttribute('width')) > 600, visible, { timeout: 5000 }).catch(() => {});
+      const grid = await page.$eval(`${visible} svg.image-grid`, (svg) => ({ width: Number(svg.getAttribute('width')), plot: svg.parentElement.clientWidth }));
+      assert.ok(grid.width > grid.plot - 170 && grid.width <= grid.plot, `image grid ${grid.width} px wide in a ${grid.plot} px plot`);
+    }
     // The score the page shows is the chapter's own measure and score of this run's result.
     const check = await page.evaluate((id) => {
       const panel = window.bnlab.panels.get(id);

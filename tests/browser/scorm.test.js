@@ -8,7 +8,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, repoRoot, wasmBuilt, watchPage } from './browser.js';
+import { closeServer, launch, repoRoot, wasmBuilt, watchPage } from './browser.js';
 import { unzip } from '../../scripts/package-scorm.mjs';
 
 const outDir = path.join(repoRoot, 'test-output');
@@ -52,7 +52,7 @@ for (const name of ['LMSInitialize', 'LMSCommit', 'LMSFinish']) { const f = wind
 
 test.after(async () => {
   await browser?.close();
-  await new Promise((resolve) => server?.close(resolve));
+  if (server) await closeServer(server);
 });
 
 test('the zip holds imsmanifest.xml at its root, well-formed, naming the launch file the zip holds', async () => {
@@ -141,4 +141,40 @@ test('without a runtime the packaged lab works and logs nothing as an error; a t
   assert.deepEqual(lines.filter((l) => /SCORM/.test(l)), ['warning: SCORM: LMSInitialize threw (the LMS session expired); the lab keeps working without the LMS']);
   assert.deepEqual(problems, []);
   await page.close();
+});
+
+test('a package with the images chapter ships its Fashion-MNIST subset beside the launch page, and the chapter trains from it', async (t) => {
+  const data = path.join(repoRoot, 'web', 'generated', 'fashion-mnist-subset.bin');
+  if (!fs.existsSync(data)) {
+    t.skip('web/generated/fashion-mnist-subset.bin is missing: install dataset-fashion-mnist (bash scripts/setup.sh) and run node scripts/build-data.mjs');
+    return;
+  }
+  const imagesZip = path.join(outDir, 'bnlab-scorm-images-test.zip');
+  execFileSync(process.execPath, [path.join(repoRoot, 'scripts', 'package-scorm.mjs'), '--chapters', 'images', '--out', imagesZip]);
+  const packed = new Map(unzip(fs.readFileSync(imagesZip)).map((f) => [f.name, f.data]));
+  assert.deepEqual([...packed.keys()].sort(), ['bnlab-lab.html', 'fashion-mnist-subset.bin', 'imsmanifest.xml']);
+  assert.ok(packed.get('fashion-mnist-subset.bin').equals(fs.readFileSync(data)));
+  assert.match(packed.get('imsmanifest.xml').toString(), /<file href="fashion-mnist-subset.bin"\/>/);
+  assert.match(packed.get('bnlab-lab.html').toString(), /connect-src 'self'/);
+  // Served as an LMS would (the zip's files under one folder, same origin), no runtime.
+  const folder = http.createServer((req, res) => {
+    const name = new URL(req.url, 'http://x').pathname.slice(1);
+    const body = packed.get(name);
+    res.writeHead(body ? 200 : 404, { 'Content-Type': name.endsWith('.html') ? 'text/html; charset=utf-8' : 'application/octet-stream' }).end(body || 'not found');
+  });
+  await new Promise((resolve) => folder.listen(0, '127.0.0.1', resolve));
+  const page = await browser.context.newPage();
+  const { problems } = await watchPage(page);
+  try {
+    await page.goto(`http://127.0.0.1:${folder.address().port}/bnlab-lab.html#images?steps=250&predict=off`);
+    await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 60000 });
+    if (await page.$eval(visible, (s) => s.dataset.state) !== 'running') await page.click(`${visible} [data-action="run"]`);
+    await page.waitForFunction((sel) => ['done', 'failed'].includes(document.querySelector(sel)?.dataset.state), visible, { timeout: 300000, polling: 500 });
+    assert.equal(await page.$eval(visible, (s) => s.dataset.state), 'done', await page.$eval(visible, (s) => s.textContent.slice(0, 300)));
+    assert.match(await page.textContent(`${visible} [data-takeaway="images"]`), /on Fashion-MNIST: test accuracy \d/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await page.close();
+    await new Promise((resolve) => folder.close(resolve));
+  }
 });

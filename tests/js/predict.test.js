@@ -71,7 +71,7 @@ const results = {
   distribution: { band_drift: { plain: 1.2, bn: 0.3 } },
   images: { nets: { plain: { test_accuracy: [0.7, 0.8] }, bn: { test_accuracy: [0.75, 0.84] } } },
 };
-const expected = { speed: 'plain', noise: 0.354, inference: 50.2, regularization: 'shrinks', shift: 'no', ics: 'same', distribution: 'less', images: 'bn' };
+const expected = { speed: 'plain', noise: 0.354, inference: 50.2, regularization: 0, shift: 'no', ics: 'same', distribution: 'less', images: 'bn' };
 
 test('each chapter measures its answer from the run\'s own numbers and explains in two sentences quoting them', () => {
   for (const c of chapters) {
@@ -101,14 +101,27 @@ test('shift: AdaBN back to the unshifted accuracy is yes, near chance is no, in 
   assert.equal(at(0.3), 'no');
 });
 
-test('3b on the shape of h-3b\'s result (noise_effect with a full batch at 512): shrinks, said once', () => {
-  const out = evaluate(byId.regularization.predict, 'shrinks', results.regularization);
+test('3b on the shape of h-3b\'s result (noise_effect with a full batch at 512): 0× of the regularization at 64, said once', () => {
+  const out = evaluate(byId.regularization.predict, 0, results.regularization);
   assert.equal(out.correct, true);
-  assert.match(out.explanation, /was 0\.03 at batch 64 and 0 at 512, where the batch is the whole training set\. /);
+  assert.match(out.explanation, /was 0\.03 at batch 64 and 0 at 512, where the batch is the whole training set: 0× as much, against your 0×\. /);
+  assert.deepEqual(out.measured.curve.map((p) => p.x), [64, 128, 256, 512]);
+  assert.equal(out.measured.curve[0].y, 1);
+  // 512 a real mini-batch (a larger training set): the ratio of the two means; within 0.25 is right
+  const real = { batch_size: [64, 512], noise_effect: { mean: [0.04, 0.01], full_batch: [false, false] } };
+  assert.equal(byId.regularization.predict.measure(real).value, 0.25);
+  assert.equal(evaluate(byId.regularization.predict, 0.5, real).correct, true);
+  assert.equal(evaluate(byId.regularization.predict, 0.51, real).correct, false);
+  // scored against the page's precomputed sweep (before the student's own run): it says so
+  const pre = evaluate(byId.regularization.predict, 0, { ...results.regularization, seeds_done: 5 }, { precomputed: true });
+  assert.match(pre.explanation, /^In the precomputed sweep \(5 seeds\) the regularization from BN's noise /);
+  assert.match(out.explanation, /^In this run the regularization/);
+  // no positive regularization at 64: nothing to take a multiple of, so not measured
+  assert.equal(byId.regularization.predict.measure({ batch_size: [64, 512], noise_effect: { mean: [-0.002, 0.001], full_batch: [false, false] } }), null);
 });
 
 test('a result without the field is "not measured" (null), not a crash: 3b before noise_effect exists, speed at another learning rate', () => {
-  assert.equal(evaluate(byId.regularization.predict, 'shrinks', { batch_size: [64, 512], configs: {} }), null);
+  assert.equal(evaluate(byId.regularization.predict, 0, { batch_size: [64, 512], configs: {} }), null);
   assert.equal(evaluate(byId.speed.predict, 'plain', { ...results.speed, spec: { train: { lr: 0.01 } } }), null);
   for (const c of chapters) assert.equal(evaluate(c.predict, 'x', {}), null, c.id);
   assert.equal(evaluate(byId.noise.predict, 0.3, null), null);

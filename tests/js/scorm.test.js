@@ -4,7 +4,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { findScormApi, lessonChapters, startScorm, timespan } from '../../web/src/scorm.js';
 import { createPredictionLog } from '../../web/src/predict.js';
-import { crc32, manifest, parseArgs, unzip, withLesson, zip } from '../../scripts/package-scorm.mjs';
+import { allowOwnData, crc32, manifest, parseArgs, unzip, withLesson, zip } from '../../scripts/package-scorm.mjs';
 
 const fakeWindow = (props = {}) => ({ addEventListener() {}, ...props });
 
@@ -72,7 +72,7 @@ test('a runtime that throws or refuses: one warning line each, the lab goes on',
 test('package options: chapters checked by name, one line each', () => {
   assert.deepEqual(parseArgs(['--chapters', 'noise,regularization']).options.chapters, ['noise', 'regularization']);
   assert.equal(parseArgs(['--chapters', 'noise,bogus']).error, '--chapters "noise,bogus": unknown chapter "bogus" (chapters: speed, distribution, shift, noise, regularization, inference, ics, images)');
-  assert.equal(parseArgs(['--chapter', 'noise']).error, 'unknown option "--chapter" (one of --chapters, --title, --out, --lab)');
+  assert.equal(parseArgs(['--chapter', 'noise']).error, 'unknown option "--chapter" (one of --chapters, --title, --out, --lab, --data)');
   assert.equal(parseArgs(['--title']).error, 'option --title needs a value');
 });
 
@@ -86,4 +86,13 @@ test('the zip round-trips (CRC-32 checked) and the manifest names its launch fil
   assert.match(xml, /adlcp:scormtype="sco" href="bnlab-lab\.html"/);
   assert.match(xml, /<title>BN &lt;Lab&gt;<\/title>/);
   assert.match(back[1].data.toString(), /^<html><head>\n<meta name="bnlab-lesson" content="noise,inference"><title>/);
+});
+
+test('the images chapter\'s data: listed in the manifest beside the launch file; the lab may fetch its own origin only', () => {
+  const xml = manifest({ title: 'T', launch: 'bnlab-lab.html', chapters: ['images'], files: ['fashion-mnist-subset.bin'] });
+  assert.match(xml, /<file href="bnlab-lab.html"\/>\n {6}<file href="fashion-mnist-subset.bin"\/>\n/);
+  const page = '<head><meta http-equiv="Content-Security-Policy" content="default-src \'none\'; connect-src \'none\'; img-src \'none\'"></head>';
+  assert.equal(allowOwnData(page), '<head><meta http-equiv="Content-Security-Policy" content="default-src \'none\'; connect-src \'self\'; img-src \'none\'"></head>');
+  assert.throws(() => allowOwnData('<head></head>'), /no CSP with connect-src 'none'/);
+  assert.equal(parseArgs(['--data', 'x.bin']).options.data.endsWith('x.bin'), true);
 });

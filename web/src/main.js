@@ -21,7 +21,8 @@ import { lessonChapters, startScorm } from './scorm.js';
  * with the first five fields only, hence the optional calls.
  * @typedef {{ chapter: ChapterModule, section: HTMLElement, defaults: Values, values: Values,
  *   setValues(values: Values, options?: { silent?: boolean }): void, pause(): void, state?: string,
- *   run?(): void, open?(): void, setPredictMode?(mode: string): void, lockSettings?(locked: boolean): void }} PagePanel
+ *   run?(): void, open?(): void, setPredictMode?(mode: string): void, lockSettings?(locked: boolean): void,
+ *   prediction?: { waiting: boolean } | null }} PagePanel
  */
 
 // The page's landmarks, all in index.html.
@@ -170,6 +171,7 @@ function applyHash({ focus = false } = {}) {
     pageOptions = options;
     applyPageOptions(options);
     for (const p of panels.values()) p.setPredictMode?.(options.predict);
+    releaseHeldResults();
     showChapter(null, { focus });
     return;
   }
@@ -184,6 +186,7 @@ function applyHash({ focus = false } = {}) {
   pageOptions = options;
   applyPageOptions(options);
   for (const p of panels.values()) p.setPredictMode?.(options.predict);
+  releaseHeldResults();
   for (const p of panels.values()) p.lockSettings?.(options.controls === 'lock');
   if (panel) {
     const { values, problems } = readValues(panel.chapter.controls, rest, panel.defaults);
@@ -219,7 +222,24 @@ function onRunState(chapter, state) {
   activity.hidden = !running;
   document.documentElement.dataset.busy = running ? 'true' : 'false';
   if (state === 'failed') activity.hidden = !running;
-  if (state === 'done') embed?.result(chapter.id, panels.get(chapter.id)?.section.querySelector('.takeaway')?.textContent || '');
+  if (state !== 'done') return;
+  // A result is the answer to a pending prediction: while the chapter waits for one (predict=ask
+  // or require, nothing committed or skipped), the host hears the result only after the reveal.
+  if (panels.get(chapter.id)?.prediction?.waiting) heldResults.add(chapter.id);
+  else postResult(chapter.id);
+}
+
+// Chapters whose finished run's bnlab:result waits for the student's prediction (or skip).
+/** @type {Set<string>} */
+const heldResults = new Set();
+/** @param {string} id */
+function postResult(id) {
+  heldResults.delete(id);
+  embed?.result(id, panels.get(id)?.section.querySelector('.takeaway')?.textContent || '');
+}
+// After a prediction, a skip or predict=off, the held results of chapters no longer waiting go out.
+function releaseHeldResults() {
+  for (const id of [...heldResults]) if (!panels.get(id)?.prediction?.waiting) postResult(id);
 }
 
 /** @param {ChapterModule} chapter @param {string} state @param {number} fraction */
@@ -341,7 +361,11 @@ async function boot() {
     },
   });
   // The class's view: each prediction and score goes to a listening host (bnlab:prediction, bnlab:score).
-  predictionLog.subscribe(({ type, entry }) => embed?.[type](entry));
+  // A held bnlab:result follows the bnlab:prediction that reveals it (and precedes its bnlab:score).
+  predictionLog.subscribe(({ type, entry }) => {
+    embed?.[type]?.(entry);
+    if (type === 'prediction') releaseHeldResults();
+  });
   // In an LMS (the SCORM package), predictions are recorded as interactions (scorm.js).
   window.bnlabScorm = startScorm({ log: predictionLog, lesson: lessonChapters(document, chapters.map((c) => c.id)) });
   window.bnlab = { panels, runner, chapters, getPool, predictions: predictionLog };

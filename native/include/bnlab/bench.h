@@ -1,8 +1,9 @@
 // Throughput benchmark of the training step, the figure DESIGN section 5 compares across builds:
 // a 2-64-64-64-2 MLP, float, SGD with momentum, batch 64 and 512, with and without BN; the same
 // step timed by phase (forward + loss, backward, update); and a float GEMM of the net's hidden
-// layer size. The caller supplies the clock (the core does no I/O and reads no clock itself):
-// the native CLI (`bnlab bench`) and the wasm module (`bench` binding) both call this.
+// layer size, by Eigen and by the core's own kernel (bnlab/gemm.h). The caller supplies the
+// clock (the core does no I/O and reads no clock itself): the native CLI (`bnlab bench`) and the
+// wasm module (`bench` binding) both call this.
 #pragma once
 
 #include <functional>
@@ -26,6 +27,7 @@ struct BenchFigure {
 };
 
 struct GemmFigure {
+  std::string kernel;       // "Eigen" (Eigen's product) or "bnlab" (bnlab/gemm.h, the core's own kernel)
   int m = 0, k = 0, n = 0;  // C (m x n) = A (m x k) * B (k x n), float
   long reps = 0;
   double seconds = 0.0;

@@ -42,6 +42,7 @@ class Linear {
  private:
   bool bias_;
   Mat<T> y_, dx_;
+  std::vector<T> scratch_;  // W^T packed for the backward product (float kernel)
 };
 
 }  // namespace bnlab

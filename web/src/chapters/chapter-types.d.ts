@@ -188,10 +188,13 @@ export interface PredictQuestion {
   range?: { min: number; max: number; unit?: string; step?: number };
   /** Why the run may not measure it (shown when measure returns null). */
   missing?: string;
-  measure(result: EngineJson, context?: { values?: Values }): Measured | null;
+  /** context.precomputed: the result is the page's precomputed one, not the student's run. */
+  measure(result: EngineJson, context?: { values?: Values; precomputed?: boolean }): Measured | null;
   score(answer: any, measured: Measured): { correct: boolean; score: number };
   /** Two sentences quoting the run's own numbers. */
   explain(answer: any, measured: Measured): string;
+  /** A number question also answered on a chart (charts/predict-point.js, issue 17). */
+  point?: import('../charts/predict-point.js').PointSpec;
 }
 
 /** What a runner or pool offers a chapter's `prepare` (the data a chapter trains on). */

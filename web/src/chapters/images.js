@@ -9,7 +9,12 @@ import { arr, isNum, lastFinite, netStyles, seedControl, sentences, takeaway } f
 
 const nets = ['plain', 'bn'];
 const dataName = 'fashion-mnist';
-export const dataUrl = new URL('../../generated/fashion-mnist-subset.bin', import.meta.url).href;
+// The one-file build (build-single.mjs gives import.meta.url a placeholder) looks beside its page,
+// where the SCORM package puts the file (same origin as the launch page on the LMS).
+const oneFile = import.meta.url.startsWith('file:///bnlab-classic/');
+export const dataUrl = oneFile && typeof document !== 'undefined'
+  ? new URL('fashion-mnist-subset.bin', document.baseURI).href
+  : new URL('../../generated/fashion-mnist-subset.bin', import.meta.url).href;
 const howTo = 'install dataset-fashion-mnist (bash scripts/setup.sh) and rebuild (npm start builds web/generated/fashion-mnist-subset.bin)';
 
 // One fetch per page, kept for the next runner or pool; a failure is not kept, so a later Run tries again.

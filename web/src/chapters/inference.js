@@ -152,13 +152,16 @@ export default {
     question: 'After 2,000 steps, BN is evaluated with each test batch\'s own statistics and the test batches hold ONE example each. What test accuracy do you expect (in %; chance is 50%)?',
     kind: 'number',
     range: { min: 0, max: 100, unit: '%', step: 1 },
+    // Answered on a chart (charts/predict-point.js): test accuracy against the test batch size.
+    point: { x: 1, xText: 'a test batch of 1', xLabel: 'test batch size (log scale)', yLabel: 'test accuracy (%)', xDomain: [0.7, 360], xLog: true, xTicks: sizes, reference: { y: 50, label: 'chance 50%' }, keyStep: 5 },
     measure(result) {
       const list = arr(result?.checkpoints);
       const cp = list.find((c) => c.step === 2000) || list[list.length - 1];
       const one = arr(cp?.batch).find((b) => b.size === 1);
       if (!one || !isNum(one.accuracy)) return null;
       const value = Math.round(one.accuracy * 1000) / 10;
-      return { value, text: `${pct(one.accuracy)} after ${int(cp.step)} steps`, step: cp.step, population: cp.population?.accuracy };
+      const curve = arr(cp.batch).map((b) => ({ x: b.size, y: b.accuracy * 100 }));
+      return { value, text: `${pct(one.accuracy)} after ${int(cp.step)} steps`, step: cp.step, population: cp.population?.accuracy, curve };
     },
     score: numberScore(10),
     explain: (answer, m) => `This run's test accuracy with batches of one was ${num(Number(m.value))}% after ${int(m.step)} steps (your prediction: ${num(answer)}%), against ${pct(m.population)} with the exact statistics. A single example has no variance, so every BN unit outputs its β whatever the input and the net gives one answer for everything, which is why BN uses running averages at test time.`,

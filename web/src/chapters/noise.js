@@ -204,6 +204,8 @@ export default {
     question: 'The batch mean\'s noise at a mini-batch of 64 is 1. How big is it at 512 (as a multiple of the noise at 64)?',
     kind: 'number',
     range: { min: 0, max: 2, unit: '×', step: 0.01 },
+    // Answered on a chart (charts/predict-point.js): the noise against m, relative to m = 64.
+    point: { x: 512, xText: 'm = 512', xLabel: 'mini-batch size m (log scale)', yLabel: 'noise (× its value at m = 64)', xDomain: [12, 700], xLog: true, xTicks: sizes, given: [{ x: 64, y: 1, label: '1 at m = 64' }], keyStep: 0.05 },
     measure(result) {
       const m = Array.from(arr(result?.batch_size));
       const i64 = m.indexOf(64);
@@ -213,7 +215,9 @@ export default {
       const at512 = arr(result?.full_batch)[i512] ? 0 : noise[i512];
       if (!isNum(at512)) return null;
       const value = Math.round((at512 / noise[i64]) * 1000) / 1000;
-      return { value, text: `${num(value)}× (${num(noise[i64])} σ at 64, ${num(at512)} σ at 512)`, at64: noise[i64], at512 };
+      const full = arr(result?.full_batch);
+      const curve = m.map((size, i) => ({ x: size, y: full[i] ? 0 : noise[i] / noise[i64] })).filter((p) => isNum(p.y));
+      return { value, text: `${num(value)}× (${num(noise[i64])} σ at 64, ${num(at512)} σ at 512)`, at64: noise[i64], at512, curve };
     },
     score: numberScore(0.1),
     explain: (answer, m) => `This run measured the batch mean's noise at ${num(m.at64)} σ for 64 examples and ${num(m.at512)} σ for 512: ${num(Number(m.value))}× as much, against your ${num(answer)}×. Sampling theory says the noise shrinks like 1/√m, so 8 times the batch gives 1/√8 ≈ 0.35× the noise (a little less when the batch is a large share of the training set).`,

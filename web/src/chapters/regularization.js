@@ -3,6 +3,7 @@
 // whole-training-set statistics ("bn_population"), same seed, data and batch order;
 // the regularization from BN's noise = gap(bn_population) − gap(bn) (the result's noise_effect),
 // beside dropout's effect = gap(none) − gap(dropout), which does not depend on the batch size.
+import { numberScore } from '../predict.js';
 import { int, num, pct } from '../format.js';
 import { colors } from '../palette.js';
 import { arr, isNum, seedControl } from './common.js';
@@ -344,32 +345,34 @@ export default {
     return { headline: headline || `${source}.`, details, ...(callout ? { callout } : {}) };
   },
   // Predict, then run (web/src/predict.js): the result's noise_effect (gap with whole-set statistics
-  // minus gap with mini-batch statistics), at 64 and at 512; null until the result carries it.
+  // minus gap with mini-batch statistics) at 512 as a multiple of that at 64, placed on a chart
+  // (charts/predict-point.js); null until the result carries it with a positive value at 64.
   predict: {
     id: 'regularization-64-to-512',
-    question: 'From a mini-batch of 64 to 512, what happens to the regularization that comes from BN\'s noise?',
-    kind: 'choice',
-    choices: [
-      { value: 'grows', label: 'it grows' },
-      { value: 'stays', label: 'it stays about the same' },
-      { value: 'shrinks', label: 'it shrinks to about nothing' },
-    ],
-    missing: 'This build\'s result does not report the regularization from BN\'s noise (noise_effect), so the prediction cannot be scored here yet.',
-    measure(result) {
+    question: 'The regularization that comes from BN\'s noise at a mini-batch of 64 is 1. How big is it at 512 (as a multiple of that at 64)?',
+    kind: 'number',
+    range: { min: -0.5, max: 1.5, unit: '×', step: 0.05 },
+    point: { x: 512, xText: 'a mini-batch of 512', xLabel: 'mini-batch size (log scale)', yLabel: 'regularization (× at 64)', xDomain: [45, 720], xLog: true, xTicks: [64, 128, 256, 512], given: [{ x: 64, y: 1, label: '1 at 64' }], keyStep: 0.05 },
+    missing: 'This run gives no positive regularization from BN\'s noise at a batch of 64 (or lacks 64 or 512), so there is nothing to compare 512 with: more seeds or epochs help.',
+    measure(result, context = {}) {
       const effect = result?.noise_effect;
       const b = Array.from(arr(result?.batch_size));
       const i64 = b.indexOf(64);
       const i512 = b.indexOf(512);
       if (!effect || i64 < 0 || i512 < 0) return null;
-      const at64 = arr(effect.mean)[i64];
-      const full = !!arr(effect.full_batch)[i512];
-      const at512 = full ? 0 : arr(effect.mean)[i512];
-      if (!isNum(at64) || !isNum(at512)) return null;
-      // shrinks: to under a third of its size at 64; grows: by more than half; else stays
-      const value = at64 > 0 && at512 < at64 / 3 ? 'shrinks' : at512 > 1.5 * Math.max(at64, 0) ? 'grows' : 'stays';
-      return { value, text: `${num(at64)} at 64, ${full ? '0 (full batch: no noise)' : num(at512)} at 512`, at64, at512, full };
+      const mean = arr(effect.mean);
+      const full = arr(effect.full_batch);
+      const at64 = mean[i64];
+      const fullAt512 = !!full[i512];
+      const at512 = fullAt512 ? 0 : mean[i512];
+      if (!isNum(at64) || !(at64 > 0) || !isNum(at512)) return null;
+      const value = Math.round((at512 / at64) * 1000) / 1000;
+      const curve = b.map((size, i) => ({ x: size, y: full[i] ? 0 : mean[i] / at64 })).filter((p) => isNum(p.y));
+      // Before the student's own run the measurement is the page's precomputed sweep: said so.
+      const source = context.precomputed ? `In the precomputed sweep (${result.seeds_done ?? '?'} seeds)` : 'In this run';
+      return { value, text: `${num(value)}× (${num(at64)} at 64, ${fullAt512 ? '0 at 512, the full batch' : `${num(at512)} at 512`})`, at64, at512, full: fullAt512, curve, source };
     },
-    score: (answer, measured) => ({ correct: answer === measured.value, score: answer === measured.value ? 1 : 0 }),
-    explain: (answer, m) => `In this run the regularization from BN's noise (the loss gap with whole-set statistics minus the gap with mini-batch statistics) was ${num(m.at64)} at batch 64 and ${m.full ? '0 at 512, where the batch is the whole training set' : `${num(m.at512)} at 512`}. A bigger mini-batch estimates the mean and variance more precisely, so there is less noise and less regularization; dropout's noise does not depend on the batch size.`,
+    score: numberScore(0.25),
+    explain: (answer, m) => `${m.source || 'In this run'} the regularization from BN's noise (the loss gap with whole-set statistics minus the gap with mini-batch statistics) was ${num(m.at64)} at batch 64 and ${m.full ? '0 at 512, where the batch is the whole training set' : `${num(m.at512)} at 512`}: ${num(Number(m.value))}× as much, against your ${num(answer)}×. A bigger mini-batch estimates the mean and variance more precisely, so there is less noise and less regularization; dropout's noise does not depend on the batch size.`,
   },
 };

@@ -27,13 +27,19 @@ export function imageGrid(el, opts) {
   let captions = [];
   /** @type {SVGSVGElement | null} */
   let svg = null;
+  let shown = null;  // {images, rows, cols, lines, perRow}: what the grid was last built from
+
+  // Images per row for the plot's width now (a grid built while its chapter is hidden, e.g. before
+  // the student's prediction, has the minimum width: it is rebuilt when the plot is shown).
+  const perRowFor = (cols) => Math.max(1, Math.floor((frame.width() + gap) / (Math.max(cols * scale + 40, 150) + gap)));
 
   /** @param {import('./chart-types').GridImage[]} images @param {number} rows @param {number} cols @param {number} lines */
   function build(images, rows, cols, lines) {
     const cellW = cols * scale;
     const cellH = rows * scale + lines * lineHeight + 6;
-    const colW = Math.max(cellW + 40, 150);  // room for the widest caption ("no BN: ✗ Ankle boot 12%")
-    const perRow = Math.max(1, Math.floor((frame.width() + gap) / (colW + gap)));
+    const colW = Math.max(cellW + 40, 150);  // room for the widest caption ("no BN: ✗ Ankle boot 12%"); as in perRowFor
+    const perRow = perRowFor(cols);
+    shown = { images, rows, cols, lines, perRow };
     const gridRows = Math.ceil(images.length / perRow);
     const width = perRow * (colW + gap);
     const height = gridRows * (cellH + gap);
@@ -60,6 +66,26 @@ export function imageGrid(el, opts) {
     frame.setSvg(grid);
   }
 
+  function writeCaptions(images) {
+    images.forEach((img, i) => img.lines.forEach((line, k) => {
+      const node = captions[i]?.[k];
+      if (!node) return;
+      node.textContent = line.text;
+      node.setAttribute('fill', line.color || '#111111');
+    }));
+  }
+
+  let resizeFrame = 0;
+  const observer = typeof ResizeObserver === 'function' ? new ResizeObserver(() => {
+    cancelAnimationFrame(resizeFrame);
+    resizeFrame = requestAnimationFrame(() => {
+      if (!shown || perRowFor(shown.cols) === shown.perRow) return;
+      build(shown.images, shown.rows, shown.cols, shown.lines);
+      writeCaptions(shown.images);
+    });
+  }) : null;
+  observer?.observe(frame.plot);
+
   return {
     // data: {images: [{pixels, label: text, lines: [{text, color}]}], rows, cols, summary, exportRows}
     update(data) {
@@ -72,16 +98,12 @@ export function imageGrid(el, opts) {
         key = nextKey;
         build(images, rows, cols, lines);
       }
-      images.forEach((img, i) => img.lines.forEach((line, k) => {
-        const node = captions[i]?.[k];
-        if (!node) return;
-        node.textContent = line.text;
-        node.setAttribute('fill', line.color || '#111111');
-      }));
+      writeCaptions(images);
       frame.setSummary(data?.summary || '');
       frame.setExport(() => ({ columns: data?.columns || [], rows: data?.exportRows || [] }));
     },
     destroy() {
+      observer?.disconnect();
       frame.destroy();
     },
   };

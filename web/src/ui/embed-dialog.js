@@ -4,15 +4,18 @@
 import { h } from '../dom.js';
 import { copyText } from '../export.js';
 
-// Each chapter's height in the embedded layout (nav=0, a 1000 px wide frame) after its opening run,
-// rounded up to 50 px with about 100 px to spare (measured 2026-12-07 at 1000 px: speed 2168,
-// distribution 2978, shift 3079, noise 2628, regularization 4198, inference 2831, ics 2504, images
-// 3298; regularization re-measured after the noise-free arm and its lead chart: 5527 before a run,
-// with predict=off). The dialog suggests it; the lab also posts its height (bnlab:resize) to hosts that listen.
-// tests/browser/story.test.js checks that each chapter still fits its figure.
+// Each chapter's height in the embedded layout (nav=0, a 1000 px wide frame), rounded up to 50 px with
+// about 100 px to spare, for the tallest of: after its opening run with predict=off, and with
+// predict=ask (the default) after a prediction is committed (the box keeps its outcome and, for a
+// point question, its chart). Measured 2026-12-07 by `node scripts/embed-heights.mjs`
+// (predict=off / ask before the answer / ask after): speed 2234 / 1230 / 2349, distribution
+// 2991 / 1124 / 3234, shift 3262 / 1277 / 3503, noise 2663 / 1618 / 3174, regularization (not run,
+// its precomputed sweep) 5691 / 2012 / 6249, inference 2848 / 1488 / 3359, ics 2660 / 1349 / 2934,
+// images 3364 / 1218 / 3637. The dialog suggests it; the lab also posts its height (bnlab:resize)
+// to hosts that listen. tests/browser/story.test.js checks that each chapter still fits its figure.
 /** @type {Record<string, number>} */
 export const chapterHeights = {
-  speed: 2250, distribution: 3050, shift: 3150, noise: 2700, regularization: 5850, inference: 2900, ics: 2600, images: 3350,
+  speed: 2450, distribution: 3350, shift: 3650, noise: 3300, regularization: 6350, inference: 3500, ics: 3050, images: 3750,
 };
 /** @param {string} chapter @returns {number} */
 export const suggestedHeight = (chapter) => chapterHeights[chapter] ?? 1400;

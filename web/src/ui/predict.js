@@ -8,6 +8,7 @@ import { h, clear } from '../dom.js';
 import { download, toCsv, toJson } from '../export.js';
 import { evaluate, formatAnswer, parseAnswer, predictionLog } from '../predict.js';
 import { pct } from '../format.js';
+import { createPredictPoint } from '../charts/predict-point.js';
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
@@ -49,6 +50,8 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
   let readAnswer;
   /** @type {HTMLElement} */
   let inputs;
+  /** @type {import('../charts/predict-point.js').PredictPoint | null} */
+  let point = null;
   if (q.kind === 'choice') {
     const choices = /** @type {NonNullable<PredictQuestion['choices']>} */ (q.choices);  // a choice question has them
     const radios = choices.map((c, i) => h('input', { type: 'radio', name: `predict-${id}`, id: `predict-${id}-${i}`, value: String(c.value) }));
@@ -60,8 +63,30 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
   } else {
     const { min, max, unit, step } = /** @type {NonNullable<PredictQuestion['range']>} */ (q.range);  // a number question has one
     const field = h('input', { type: 'text', inputmode: 'decimal', id: `predict-${id}-number`, autocomplete: 'off', 'aria-describedby': `predict-${id}-range`, size: 8, 'data-step': step ?? '' });
+    // A point question (predict.point) is also answered on a chart in the chapter's own terms
+    // (charts/predict-point.js): dragged, tapped or moved by the arrow keys, in sync with the field.
+    if (q.point) {
+      point = createPredictPoint({
+        id, question: q.question, range: /** @type {NonNullable<PredictQuestion['range']>} */ (q.range), spec: q.point,
+        onInput(value) {
+          field.value = String(value);
+          error.hidden = true;
+        },
+        onProblem: (text) => showError(text),
+        onCommit: () => commitAnswer(),
+      });
+      field.addEventListener('input', () => {
+        const text = field.value.trim();
+        if (!text) return point?.set(null);
+        const parsed = parseAnswer(q, text);
+        if (parsed.error) return showError(parsed.error);
+        error.hidden = true;
+        point?.set(/** @type {number} */ (parsed.value));  // a point question is a number question
+      });
+    }
     inputs = h('div', { class: 'predict-number' }, [
       h('p', { class: 'predict-question', text: q.question }),
+      point ? point.node : null,
       h('label', { for: field.id, text: `Your prediction (${unit || 'number'})` }),
       ' ', field,
       h('span', { class: 'hint', id: `predict-${id}-range`, text: ` between ${min} and ${max}${unit ? ` ${unit}` : ''}` }),
@@ -105,6 +130,7 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
     clear(outcome);
     if (!answer || answer.skipped) return;
     const out = lastResult ? evaluate(q, /** @type {Answer} */ (answer.value), lastResult, lastContext) : null;  // not skipped: an answer
+    point?.showMeasured(out ? /** @type {import('../charts/predict-point.js').PointMeasured} */ (out.measured) : null);  // measures a number
     if (!out) {
       outcome.appendChild(h('p', { class: 'predict-pending', text: lastResult
         ? `Not scored yet: this run does not measure it. ${q.missing || ''}`.trim()
@@ -114,7 +140,7 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
     const verdict = out.correct ? 'right' : out.score > 0 ? (q.kind === 'number' ? 'close, not within the tolerance' : 'partly right') : 'not right';
     outcome.appendChild(h('dl', { class: 'predict-compare' }, [
       h('div', {}, [h('dt', { text: 'Your prediction' }), h('dd', { text: formatAnswer(q, answer.value) })]),
-      h('div', {}, [h('dt', { text: 'Measured in this run' }), h('dd', { text: out.measured.text })]),
+      h('div', {}, [h('dt', { text: lastContext.precomputed ? 'Measured (precomputed sweep)' : 'Measured in this run' }), h('dd', { text: out.measured.text })]),
       h('div', {}, [h('dt', { text: 'Score' }), h('dd', { 'data-predict-score': id, text: `${pct(out.score, 0)} (${verdict})` })]),
     ]));
     outcome.appendChild(h('p', { class: 'predict-explain', text: out.explanation }));
@@ -130,6 +156,12 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
     }
     error.hidden = true;
     answer = { value: parsed.value, skipped: false };
+    // The placed point stays on its chart after the reveal, where the measurement joins it.
+    if (point) {
+      point.set(/** @type {number} */ (parsed.value));  // a point question is a number question
+      point.lock();
+      node.insertBefore(point.node, outcome);
+    }
     form.hidden = true;
     mine.hidden = false;
     mine.textContent = `Your prediction: ${formatAnswer(q, parsed.value)}.`;
