@@ -11,6 +11,9 @@ const clouds = [
   { key: 'bn_z_tilde', title: 'With BN, after normalizing: z̃[2]', color: colors.blue, marker: 'circle', target: true },
 ];
 
+/** @typedef {import('./chapter-types').EngineJson} EngineJson */
+
+/** The last index whose step is at most `step`, or -1. @param {unknown} steps @param {number} step */
 function indexOfStep(steps, step) {
   const a = arr(steps);
   for (let i = a.length - 1; i >= 0; i -= 1) if (a[i] <= step) return i;
@@ -18,6 +21,7 @@ function indexOfStep(steps, step) {
 }
 
 // The trail up to index `end`, thinned to at most `keep` points by averaging windows.
+/** @param {EngineJson} trail the result's {mean0, mean1} arrays @param {number} end @returns {import('../charts/chart-types').XY} */
 function thinTrail(trail, end, keep = 160) {
   const m0 = arr(trail.mean0);
   const m1 = arr(trail.mean1);
@@ -44,6 +48,7 @@ function thinTrail(trail, end, keep = 160) {
   return { x, y };
 }
 
+/** @type {import('./chapter-types').ChapterModule} */
 export default {
   id: 'distribution',
   number: '2',
@@ -70,7 +75,7 @@ export default {
   ],
   stepFraction: 0.02,
   charts: [
-    ...clouds.map((c) => ({
+    ...clouds.map(/** @returns {import('./chapter-types').ChartDef} */ (c) => ({
       id: c.key, kind: 'scatter', group: 'clouds', title: c.title, color: c.color, marker: c.marker,
       x: { label: 'unit 1' }, y: { label: 'unit 2' }, maxSize: 360,
       // The green cross is named in the intro and the summary, not in a fourth legend row, so the
@@ -122,7 +127,7 @@ export default {
       });
     }
     const pc = result?.percentiles || {};
-    const band = (key) => {
+    const band = (/** @type {string} */ key) => {
       const p = pc[key] || {};
       return { key, x: arr(p.step), y: arr(p.p50), lo: arr(p.p15), hi: arr(p.p85) };
     };

@@ -5,12 +5,18 @@ import { arr, batchControl, isNum, lrControl, netStyles, seedControl, sentences,
 
 const nets = ['plain', 'bn'];
 
+/**
+ * One net's per-layer measure against the step.
+ * @param {import('./chapter-types').EngineJson} result @param {string} key the net @param {string} field @param {number} layer
+ * @returns {import('../charts/chart-types').LineSeries}
+ */
 function layerSeries(result, key, field, layer) {
   const net = result?.nets?.[key];
   const entry = arr(net?.per_layer).find((l) => l.layer === layer);
   return { key, x: arr(net?.step), y: arr(entry?.[field]), diverged: isNum(net?.diverged_at) };
 }
 
+/** @type {import('./chapter-types').ChapterModule} */
 export default {
   id: 'ics',
   number: '+',
@@ -59,7 +65,7 @@ export default {
   ],
   render(result, charts, { values }) {
     const layer = values.layer;
-    const summary = (k) => result?.nets?.[k]?.summary || {};
+    const summary = (/** @type {string} */ k) => result?.nets?.[k]?.summary || {};
     charts.get('relative').update({
       series: nets.map((k) => layerSeries(result, k, 'relative', layer)),
       // Both of Santurkar et al.'s sizes, named: the absolute change and the change relative to ‖G‖.
@@ -83,7 +89,7 @@ export default {
     // The question: does BN reduce the shift a layer feels? By both sizes the relative chart shows.
     const abs = b.l2_diff < p.l2_diff ? 'smaller' : 'larger';
     const rel = b.relative < p.relative ? 'smaller' : 'larger';
-    const pair = (f) => `${num(b[f])} with BN vs ${num(p[f])} without`;
+    const pair = (/** @type {string} */ f) => `${num(b[f])} with BN vs ${num(p[f])} without`;
     const what = 'the change in the layer\'s gradient when the earlier layers update';
     const verdict = abs === rel ? (abs === 'smaller' ? 'BN reduced the shift' : 'BN did not reduce the shift') : 'BN did not clearly reduce the shift';
     const headline = abs === rel

@@ -18,24 +18,28 @@ export const dataUrl = oneFile && typeof document !== 'undefined'
 const howTo = 'install dataset-fashion-mnist (bash scripts/setup.sh) and rebuild (npm start builds web/generated/fashion-mnist-subset.bin)';
 
 // One fetch per page, kept for the next runner or pool; a failure is not kept, so a later Run tries again.
+/** @type {ReturnType<typeof fetchBytes> | null} */
 let fetched = null;
+/** @returns {Promise<{ problem: string, bytes?: undefined } | { problem?: undefined, bytes: Uint8Array }>} */
 async function fetchBytes() {
   let response;
   try {
     response = await fetch(dataUrl);
   } catch (error) {
-    return { problem: `the Fashion-MNIST images could not be fetched (${error?.message || error}): ${howTo}.` };
+    return { problem: `the Fashion-MNIST images could not be fetched (${(error instanceof Error && error.message) || error}): ${howTo}.` };
   }
   if (!response.ok) return { problem: `the Fashion-MNIST images are not on this server (generated/fashion-mnist-subset.bin: HTTP ${response.status}): ${howTo}.` };
   return { bytes: new Uint8Array(await response.arrayBuffer()) };
 }
 
 // Handed over once per runner or pool (each copies the bytes into its workers).
+/** @type {WeakMap<import('./chapter-types').DataTarget, Promise<string | null>>} */
 const provided = new WeakMap();
+/** @param {import('./chapter-types').DataTarget} target @returns {Promise<string | null>} the problem, or null */
 async function fetchAndProvide(target) {
   fetched ??= fetchBytes();
   const got = await fetched;
-  if (got.problem) {
+  if (got.problem !== undefined) {
     fetched = null;
     return got.problem;
   }
@@ -43,8 +47,9 @@ async function fetchAndProvide(target) {
   return outcome?.ok ? null : `the Fashion-MNIST images were refused: ${outcome?.error || 'no answer from the engine'}.`;
 }
 
-const sizeAxis = { label: 'test batch size (log scale)', log: true, ticks: [1, 2, 8, 60], tickFormat: (v) => String(v) };
+const sizeAxis = { label: 'test batch size (log scale)', log: true, ticks: [1, 2, 8, 60], tickFormat: (/** @type {number} */ v) => String(v) };
 
+/** @type {import('./chapter-types').ChapterModule} */
 export default {
   id: 'images',
   number: 'R',
@@ -65,8 +70,9 @@ export default {
   // The two nets as two cells on the worker pool when it has two workers (else one runner, lock-step).
   pooled: { minSize: 2, live: true },
   async prepare(target) {
-    if (!provided.has(target)) provided.set(target, fetchAndProvide(target));
-    const problem = await provided.get(target);
+    let handover = provided.get(target);
+    if (!handover) provided.set(target, handover = fetchAndProvide(target));
+    const problem = await handover;
     if (problem) provided.delete(target);
     return problem;
   },
@@ -108,11 +114,11 @@ export default {
   render(result, charts) {
     const data = result?.nets || {};
     const classes = arr(result?.classes);
-    const bandOf = (key) => {
+    const bandOf = (/** @type {string} */ key) => {
       const p = data[key]?.percentiles || {};
       return { key, x: arr(p.step), y: arr(p.p50), lo: arr(p.p15), hi: arr(p.p85), diverged: isNum(data[key]?.diverged_at) };
     };
-    const acc = (k) => lastFinite(data[k]?.test_accuracy);
+    const acc = (/** @type {string} */ k) => lastFinite(data[k]?.test_accuracy);
     const evalStep = lastFinite(data.bn?.eval_step);
     charts.get('accuracy').update({
       series: nets.map((k) => ({ key: k, x: arr(data[k]?.eval_step), y: arr(data[k]?.test_accuracy), diverged: isNum(data[k]?.diverged_at) })),
@@ -143,7 +149,7 @@ export default {
     });
     const ex = result?.examples || {};
     const labels = arr(ex.label);
-    const name = (c) => classes[c] ?? String(c);
+    const name = (/** @type {number} */ c) => classes[c] ?? String(c);
     const images = arr(ex.pixels).map((pixels, i) => ({
       id: arr(ex.index)[i],
       pixels,
@@ -157,7 +163,7 @@ export default {
         }),
       ],
     }));
-    const right = (k) => labels.filter((y, i) => arr(ex[k]?.class)[i] === y).length;
+    const right = (/** @type {string} */ k) => labels.filter((y, i) => arr(ex[k]?.class)[i] === y).length;
     charts.get('examples').update({
       images, rows: result?.data?.rows, cols: result?.data?.cols,
       summary: labels.length ? `Of these ${labels.length} images, with BN ${right('bn')} are right, without BN ${right('plain')}.` : '',
@@ -191,7 +197,7 @@ export default {
       { value: 'plain', label: 'the network without BN' },
     ],
     measure(result) {
-      const acc = (k) => lastFinite(result?.nets?.[k]?.test_accuracy);
+      const acc = (/** @type {string} */ k) => lastFinite(result?.nets?.[k]?.test_accuracy);
       const plain = acc('plain');
       const bn = acc('bn');
       if (!isNum(plain) || !isNum(bn)) return null;

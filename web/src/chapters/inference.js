@@ -7,8 +7,8 @@ import { numberScore } from '../predict.js';
 
 const decays = [0, 0.5, 0.9, 0.99, 0.999];
 const sizes = [1, 2, 4, 8, 16, 32, 64, 128, 256];
-const sizeAxis = { label: 'test batch size (log scale)', log: true, ticks: sizes, tickFormat: (v) => String(v) };
-const accAxis = { label: 'test accuracy', domain: [0, 1], tickFormat: (v) => pct(v, 0) };
+const sizeAxis = { label: 'test batch size (log scale)', log: true, ticks: sizes, tickFormat: (/** @type {number} */ v) => String(v) };
+const accAxis = { label: 'test accuracy', domain: [0, 1], tickFormat: (/** @type {number} */ v) => pct(v, 0) };
 
 const modeStyles = {
   batch: { label: 'the test batch\'s own statistics', color: colors.vermillion, dash: '7 4', marker: 'square' },
@@ -16,13 +16,18 @@ const modeStyles = {
   running: { label: 'running averages (decay chosen)', color: colors.blue, dash: '' },
 };
 
+/** @typedef {import('./chapter-types').EngineJson} EngineJson */
+
+/** The checkpoint at `step`, else the latest, else null. @param {EngineJson} result @param {number} step @returns {EngineJson} */
 function checkpointAt(result, step) {
   const list = arr(result?.checkpoints);
   return list.find((c) => c.step === step) || list[list.length - 1] || null;
 }
 
+/** @type {(result: EngineJson, decay: number) => number} */
 const decayIndex = (result, decay) => Array.from(arr(result?.ema_decays)).indexOf(decay);
 
+/** @type {import('./chapter-types').ChapterModule} */
 export default {
   id: 'inference',
   number: '4',
@@ -92,6 +97,7 @@ export default {
     const list = arr(result?.checkpoints);
     const early = list[0];
     const late = list.length > 1 ? list[list.length - 1] : null;
+    /** @type {(c: EngineJson, key: string) => import('../charts/chart-types').LineSeries[]} */
     const byDecay = (c, key) => (c ? [{ key, x: arr(c.running).map((_, i) => i), y: arr(c.running).map((r) => r.accuracy) }] : []);
     charts.get('decay').update({
       series: [...byDecay(early, 'early'), ...byDecay(late, 'late')],
@@ -107,7 +113,7 @@ export default {
       summary: curve ? `Accuracy every ${result.spec?.curve_every ?? ''} steps with each decay; slow averages (0.999) lag behind the exact statistics early on.` : '',
     });
     const point = cp?.point;
-    const p1 = (probs) => arr(probs)[1];
+    const p1 = (/** @type {unknown} */ probs) => arr(probs)[1];
     const pb = arr(point?.batch);
     const pointHl = [];
     if (point && isNum(p1(point.population))) pointHl.push({ key: 'population', y: p1(point.population), label: `exact ${pct(p1(point.population))}` });

@@ -6,10 +6,15 @@ import { arr, isNum, seedControl, takeaway } from './common.js';
 import { numberScore } from '../predict.js';
 
 const sizes = [16, 32, 64, 128, 256, 512];
-const logTicks = { log: true, ticks: sizes, tickFormat: (v) => String(v) };
+const logTicks = { log: true, ticks: sizes, tickFormat: (/** @type {number} */ v) => String(v) };
 
 // The two noise charts (batch mean, batch variance): noise against the batch size, measured beside
 // its theory and one comparison line (extra lines after it), and a cross at the size inspected.
+/**
+ * @param {{ id: string, title: string, description: string, yLabel: string, theory: string,
+ *   comparison: { key: string, label: string }, extra?: import('../charts/chart-types').SeriesStyle[] }} chart
+ * @returns {import('./chapter-types').ChartDef}
+ */
 function noiseChart({ id, title, description, yLabel, theory, comparison, extra = [] }) {
   return {
     id, title, group: 'noise', description,
@@ -24,6 +29,8 @@ function noiseChart({ id, title, description, yLabel, theory, comparison, extra 
   };
 }
 
+// The values with a full batch's entries (full[i] true) made gaps.
+/** @param {unknown} values @param {unknown} full @returns {number[]} */
 function masked(values, full) {
   const v = arr(values);
   const f = arr(full);
@@ -31,6 +38,7 @@ function masked(values, full) {
 }
 
 // A histogram of the standardized batch means for one batch size, with the theory's normal curve.
+/** @param {unknown} values @param {number} sd the theory's */
 function histogram(values, sd) {
   const v = arr(values).filter(Number.isFinite);
   if (!v.length) return null;
@@ -47,6 +55,7 @@ function histogram(values, sd) {
 }
 
 // 64 (or the smallest size) and the largest size below the full batch, both measured.
+/** @param {unknown} m the batch sizes @param {number[]} measured @param {unknown} population the training set's size */
 function noiseEnds(m, measured, population) {
   const sizes = Array.from(arr(m));
   const lo = sizes.includes(64) ? sizes.indexOf(64) : 0;
@@ -56,6 +65,7 @@ function noiseEnds(m, measured, population) {
 }
 
 // Dropout's example noise over the batch sizes, as one number or a range ("0.87–0.89").
+/** @param {unknown} values */
 function dropoutRange(values) {
   const v = arr(values).filter(isNum);
   if (!v.length) return '—';
@@ -64,6 +74,7 @@ function dropoutRange(values) {
   return a === b ? a : `${a}–${b}`;
 }
 
+/** @type {import('./chapter-types').ChapterModule} */
 export default {
   id: 'noise',
   number: '3a',
@@ -125,9 +136,9 @@ export default {
     const fullSizes = Array.from(m).filter((_, i) => arr(full)[i]);
     const fullNote = fullSizes.length ? `m = ${fullSizes.join(', ')} is the whole training set (full batch): zero noise, so it has no point on log axes.` : '';
     const inspectFull = fullSizes.includes(values.inspect);
-    const inspect = (series) => (at >= 0 && isNum(series[at]) ? [{ key: 'inspect', x: [m[at]], y: [series[at]] }] : []);
+    const inspect = (/** @type {number[]} */ series) => (at >= 0 && isNum(series[at]) ? [{ key: 'inspect', x: [m[at]], y: [series[at]] }] : []);
     // Lines over the batch sizes, [key, values] each; a full batch has no point (log axes).
-    const bySize = (...lines) => lines.map(([key, values]) => ({ key, x: m, y: masked(values, full) }));
+    const bySize = (/** @type {Array<[string, unknown]>} */ ...lines) => lines.map(([key, values]) => ({ key, x: m, y: masked(values, full) }));
     const deeper = result?.deeper;
     const theory = arr(result?.mean_noise_theory);
     const ends = noiseEnds(m, measured, result?.population);

@@ -9,15 +9,20 @@ import { drawMarker } from './marker.js';
 import { createScale, tickLabel, ticks } from './scale.js';
 import { styles } from '../palette.js';
 
+/** @typedef {import('./chart-types').FieldUpdate} FieldUpdate */
+/** @typedef {import('./chart-types').Scale} Scale */
+
 const margin = { top: 10, right: 10, bottom: 40, left: 46 };
 // Class colours and shapes from the palette (shape is the second encoding).
 const classStyle = styles;
+/** @param {unknown} c a class index (a number, or its text) */
 const styleOf = (c) => classStyle[(Number(c) || 0) % classStyle.length];
 
 // The class colour mixed with white: opaque, so neighbouring cells do not show seams.
+/** @param {string} hex '#rrggbb' @param {number} amount 0 (white) .. 1 (the colour) */
 function tint(hex, amount) {
   const n = parseInt(hex.slice(1), 16);
-  const mix = (c) => Math.round(255 - (255 - c) * amount).toString(16).padStart(2, '0');
+  const mix = (/** @type {number} */ c) => Math.round(255 - (255 - c) * amount).toString(16).padStart(2, '0');
   return `#${mix((n >> 16) & 255)}${mix((n >> 8) & 255)}${mix(n & 255)}`;
 }
 
@@ -25,17 +30,22 @@ function tint(hex, amount) {
 // of paths instead of n x n rectangles, and the same picture in the SVG and PNG exports.
 const shadeSteps = 6;
 
+/** @param {Element} el @param {import('./chart-types').FieldChartOptions} opts @returns {import('./chart-types').FieldChart} */
 export function fieldChart(el, opts) {
   const frame = createFrame(el, opts);
   const classNames = opts.classes || ['class 0', 'class 1'];
-  const nameOf = (c) => classNames[c] ?? `class ${c}`;
+  const nameOf = (/** @type {number} */ c) => classNames[c] ?? `class ${c}`;
+  /** @type {FieldUpdate | null} */
   let data = null;
+  /** @type {{ sx: Scale, sy: Scale, size: number, inner: number, height: number } | null} */
   let geometry = null;
+  /** @type {{ i: number, j: number } | null} */
   let cursor = null; // {i, j}: the grid cell the keyboard or a tap reads
   // opts.pointClasses ([{label, color, marker}] by point label) separates the points' classes from
   // the regions' (e.g. flipped training labels, which no region is predicted as): the legend then
   // names each region and each kind of point on its own line.
   const pointClasses = opts.pointClasses || null;
+  /** @param {number} c */
   const pointStyle = (c) => (pointClasses ? pointClasses[Number(c) || 0] || styleOf(c) : styleOf(c));
   frame.setLegend(pointClasses ? [
     // The region's swatch carries its class's marker too, so two regions differ by more than colour.
@@ -53,6 +63,7 @@ export function fieldChart(el, opts) {
   const content = s('g', {}, svg);
   const hover = s('g', {}, svg);
 
+  /** @param {number} i row (x1) @param {number} j column (x0) */
   function cellText(i, j) {
     const g = data?.grid;
     if (!g || !g.cls) return '';
@@ -83,6 +94,7 @@ export function fieldChart(el, opts) {
     if (speak) frame.readout(text);
   }
 
+  /** @param {PointerEvent} event */
   const cellAt = (event) => {
     const g = data?.grid;
     if (!g || !geometry) return null;
@@ -115,6 +127,7 @@ export function fieldChart(el, opts) {
   });
   svg.addEventListener('keydown', (event) => {
     const g = data?.grid;
+    /** @type {Record<string, number[]>} */
     const moves = { ArrowLeft: [0, -1], ArrowRight: [0, 1], ArrowUp: [1, 0], ArrowDown: [-1, 0] };
     if (event.key === 'Escape') {
       cursor = null;
@@ -150,8 +163,8 @@ export function fieldChart(el, opts) {
     const sy = createScale(yd, [margin.top + inner, margin.top]);
     geometry = { sx, sy, size, inner, height };
     svg.setAttribute('viewBox', `0 0 ${size} ${height}`);
-    svg.setAttribute('width', size);
-    svg.setAttribute('height', height);
+    svg.setAttribute('width', String(size));
+    svg.setAttribute('height', String(height));
     clear(content);
     s('rect', { x: 0, y: 0, width: size, height, fill: '#ffffff' }, content);
     const classes = classNames.length;
@@ -208,6 +221,7 @@ export function fieldChart(el, opts) {
     else clear(hover);
   }
 
+  /** @param {unknown} c */
   const className = (c) => (Number.isFinite(Number(c)) ? nameOf(Number(c)) : '');
 
   function exportData() {

@@ -7,6 +7,11 @@ import { plainText, richText } from '../ui/rich-text.js';
 
 const maxTableRows = 60;
 
+/** @typedef {import('./chart-types').LegendItem} LegendItem */
+/** @typedef {import('./chart-types').ExportTable} ExportTable */
+/** @typedef {import('./chart-types').Frame} Frame */
+
+/** @param {LegendItem} item */
 export function legendItem({ label, color, dash = '', marker = null, band = false }) {
   const swatch = s('svg', { width: 34, height: 14, viewBox: '0 0 34 14', 'aria-hidden': 'true', focusable: 'false' });
   if (band) s('rect', { x: 1, y: 2, width: 32, height: 10, fill: color, 'fill-opacity': 0.25 }, swatch);
@@ -20,6 +25,7 @@ export function legendItem({ label, color, dash = '', marker = null, band = fals
   return h('li', {}, [swatch, h('span', { text: label })]);
 }
 
+/** @param {Element} el @param {import('./chart-types').FrameOptions} options @returns {Frame} */
 export function createFrame(el, { title, name, description = '' }) {
   const id = uid('chart');
   const legend = h('ul', { class: 'legend', 'aria-label': `Legend: ${title}` });
@@ -31,21 +37,25 @@ export function createFrame(el, { title, name, description = '' }) {
   const readout = h('p', { class: 'chart-readout', id: `${id}-readout`, 'aria-live': 'polite', 'aria-atomic': 'true' });
   // A focusable, labelled scroll region (axe: scrollable-region-focusable).
   const tableBody = h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': `Data table: ${title}` });
-  const table = h('details', { class: 'data-table' }, [h('summary', { text: 'Data table' }), tableBody]);
+  const table = /** @type {HTMLDetailsElement} */ (h('details', { class: 'data-table' }, [h('summary', { text: 'Data table' }), tableBody]));
   const note = h('p', { class: 'chart-note', hidden: true });
+  /** @type {() => ExportTable} */
   let getExport = () => ({ columns: [], rows: [] });
+  /** @type {SVGSVGElement | null} */
   let svg = null;
 
+  /** @param {string} label @param {() => void} onclick @param {string} hint */
   const button = (label, onclick, hint) => h('button', { type: 'button', class: 'small', onclick, title: hint, 'aria-label': `${hint}: ${title}` }, [label]);
   const fileBase = () => `bnlab-${name}`;
   // Where downloads may be blocked (a sandboxed frame without allow-downloads), each export also
   // says so and offers the text to copy or to open in a new tab.
   const fallbackText = h('p', { class: 'export-fallback-text' });
-  const fallbackArea = h('textarea', { readonly: true, rows: 4, class: 'export-fallback-area', 'aria-label': `Exported data: ${title}` });
+  const fallbackArea = /** @type {HTMLTextAreaElement} */ (h('textarea', { readonly: true, rows: 4, class: 'export-fallback-area', 'aria-label': `Exported data: ${title}` }));
   const copyButton = h('button', { type: 'button', class: 'small', text: 'Copy to clipboard' });
   const tabButton = h('button', { type: 'button', class: 'small', text: 'Open in a new tab' });
   const fallbackStatus = h('span', { class: 'export-fallback-status', role: 'status' });
   const fallback = h('div', { class: 'export-fallback', hidden: true }, [fallbackText, fallbackArea, h('div', { class: 'export' }, [copyButton, tabButton, fallbackStatus])]);
+  /** @type {Blob | null} */
   let fallbackBlob = null;
   copyButton.addEventListener('click', async () => {
     fallbackStatus.textContent = (await copyText(fallbackArea.value, fallbackArea)) ? 'Copied.' : 'Copying was refused here: select the text above and copy it.';
@@ -53,6 +63,7 @@ export function createFrame(el, { title, name, description = '' }) {
   tabButton.addEventListener('click', () => {
     fallbackStatus.textContent = fallbackBlob && openInTab(fallbackBlob) ? 'Opened in a new tab.' : 'This frame may not open tabs either: copy the text above.';
   });
+  /** @param {string} text @param {string} type MIME type @param {string} ext */
   const exportText = (text, type, ext) => {
     const blob = downloadText(text, type, `${fileBase()}.${ext}`);
     if (!downloadsMayBeBlocked()) return;
@@ -147,12 +158,14 @@ export function createFrame(el, { title, name, description = '' }) {
   };
 }
 
+/** @param {unknown} v */
 function formatCell(v) {
   if (typeof v === 'number') return Number.isFinite(v) ? String(Number(v.toPrecision(5))) : v > 0 ? '∞' : Number.isNaN(v) ? 'NaN' : '−∞';
   return v === null || v === undefined ? '' : String(v);
 }
 
 // Shows the tooltip at (x, y) inside the plot with one line per entry.
+/** @param {Frame} frame @param {number} x @param {number} y @param {string[]} lines */
 export function showTooltip(frame, x, y, lines) {
   const { tooltip, plot } = frame;
   clear(tooltip);
@@ -165,6 +178,7 @@ export function showTooltip(frame, x, y, lines) {
   tooltip.style.top = `${Math.max(0, y - 10)}px`;
 }
 
+/** @param {Frame} frame */
 export function hideTooltip(frame) {
   frame.tooltip.hidden = true;
 }

@@ -10,6 +10,7 @@ const gap = 10;
 const lineHeight = 15;
 
 // base64 -> Uint8Array (the result carries each image as base64 of its bytes).
+/** @param {unknown} text base64, or the bytes already @returns {Uint8Array} */
 export function decodePixels(text) {
   if (text instanceof Uint8Array) return text;
   const bin = atob(String(text || ''));
@@ -18,10 +19,13 @@ export function decodePixels(text) {
   return out;
 }
 
+/** @param {Element} el @param {import('./chart-types').FrameOptions} opts @returns {import('./chart-types').ImageGrid} */
 export function imageGrid(el, opts) {
   const frame = createFrame(el, opts);
   let key = '';
+  /** @type {Element[][]} each image's caption lines */
   let captions = [];
+  /** @type {SVGSVGElement | null} */
   let svg = null;
   let shown = null;  // {images, rows, cols, lines, perRow}: what the grid was last built from
 
@@ -29,6 +33,7 @@ export function imageGrid(el, opts) {
   // the student's prediction, has the minimum width: it is rebuilt when the plot is shown).
   const perRowFor = (cols) => Math.max(1, Math.floor((frame.width() + gap) / (Math.max(cols * scale + 40, 150) + gap)));
 
+  /** @param {import('./chart-types').GridImage[]} images @param {number} rows @param {number} cols @param {number} lines */
   function build(images, rows, cols, lines) {
     const cellW = cols * scale;
     const cellH = rows * scale + lines * lineHeight + 6;
@@ -38,11 +43,12 @@ export function imageGrid(el, opts) {
     const gridRows = Math.ceil(images.length / perRow);
     const width = perRow * (colW + gap);
     const height = gridRows * (cellH + gap);
-    svg = s('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': opts.title, class: 'chart-svg image-grid' });
+    const grid = s('svg', { viewBox: `0 0 ${width} ${height}`, width, height, role: 'img', 'aria-label': opts.title, class: 'chart-svg image-grid' });
+    svg = grid;
     captions = images.map((img, i) => {
       const x0 = (i % perRow) * (colW + gap) + (colW - cellW) / 2;
       const y0 = Math.floor(i / perRow) * (cellH + gap);
-      const g = s('g', { transform: `translate(${x0},${y0})` }, svg);
+      const g = s('g', { transform: `translate(${x0},${y0})` }, grid);
       s('rect', { x: 0, y: 0, width: cellW, height: rows * scale, fill: '#ffffff', stroke: '#767676', 'stroke-width': 1 }, g);
       const px = decodePixels(img.pixels);
       for (let r = 0; r < rows; r += 1) {
@@ -57,7 +63,7 @@ export function imageGrid(el, opts) {
         x: cellW / 2, y: rows * scale + 13 + k * lineHeight, 'text-anchor': 'middle', 'font-size': 11.5, fill: '#111111',
       }, g));
     });
-    frame.setSvg(svg);
+    frame.setSvg(grid);
   }
 
   function writeCaptions(images) {

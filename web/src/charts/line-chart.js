@@ -12,13 +12,28 @@ import { createFrame, hideTooltip, showTooltip } from './frame.js';
 import { drawMarker } from './marker.js';
 import { createScale, extent, niceDomain, tickLabel, ticks } from './scale.js';
 
+/** @typedef {import('./chart-types').Numbers} Numbers */
+/** @typedef {import('./chart-types').Scale} Scale */
+/** @typedef {import('./chart-types').LineSeries} LineSeries */
+/** @typedef {import('./chart-types').SeriesStyle} SeriesStyle */
+/** @typedef {import('./chart-types').HLine} HLine */
+/** @typedef {import('./chart-types').VMark} VMark */
+/** @typedef {import('./chart-types').Ghost} Ghost */
+/** @typedef {import('./chart-types').ExportTable} ExportTable */
+/** @typedef {{ series: LineSeries[], hlines: HLine[], vmarks: VMark[], yInclude?: number[] | null }} LineData */
+
 const margin = { top: 14, right: 18, bottom: 46, left: 60 };
 const maxDrawn = 1200;
 
+/** @param {unknown} v @returns {v is number} */
 function finite(v) {
   return typeof v === 'number' && Number.isFinite(v);
 }
 
+/**
+ * @param {Numbers} xs @param {Numbers} ys @param {(v: number) => number} sx @param {(v: number) => number} sy
+ * @param {boolean} xLog @param {boolean} yLog
+ */
 function pathFor(xs, ys, sx, sy, xLog, yLog) {
   const n = Math.min(xs.length, ys.length);
   const stride = Math.max(1, Math.ceil(n / maxDrawn));
@@ -38,6 +53,7 @@ function pathFor(xs, ys, sx, sy, xLog, yLog) {
   return d;
 }
 
+/** @param {Numbers} xs @param {Numbers} lo @param {Numbers} hi @param {(v: number) => number} sx @param {(v: number) => number} sy */
 function bandPath(xs, lo, hi, sx, sy) {
   const pts = [];
   for (let i = 0; i < xs.length; i += 1) {
@@ -49,6 +65,7 @@ function bandPath(xs, lo, hi, sx, sy) {
   return `M${top.join('L')}L${bottom.join('L')}Z`;
 }
 
+/** @param {Numbers} xs @param {Numbers} ys */
 function lastFinite(xs, ys) {
   for (let i = Math.min(xs.length, ys.length) - 1; i >= 0; i -= 1) {
     if (finite(xs[i]) && finite(ys[i])) return i;
@@ -56,6 +73,7 @@ function lastFinite(xs, ys) {
   return -1;
 }
 
+/** @param {Numbers} xs @param {number} x */
 function nearestIndex(xs, x) {
   let best = -1;
   let bestDist = Infinity;
@@ -69,24 +87,32 @@ function nearestIndex(xs, x) {
   return best;
 }
 
+/** @param {Element} el @param {import('./chart-types').LineChartOptions} opts @returns {import('./chart-types').LineChart} */
 export function lineChart(el, opts) {
   const frame = createFrame(el, opts);
   const height = opts.height || 260;
+  /** @type {Map<string, Partial<SeriesStyle>>} */
   const styleOf = new Map(opts.series.map((spec) => [spec.key, spec]));
   // Category axes (x = 0..k-1 with named ticks: shift kinds, decays) give the names in the
   // read-out, the data table and the exports, not the index.
+  /** @param {number} v @returns {number | string} */
   const xName = (v) => {
     if (!opts.x?.ticks || !opts.x?.tickFormat || !opts.x.ticks.includes(v)) return v;
     const name = opts.x.tickFormat(v);
     return name !== '' && name !== String(v) ? name : v;
   };
-  const xNumber = opts.xFormat || ((v) => num(v, 4));
-  const xFormat = (v) => (typeof xName(v) === 'string' ? xName(v) : xNumber(v));
-  const yFormat = opts.yFormat || ((v) => num(v, 3));
+  const xNumber = opts.xFormat || ((/** @type {number} */ v) => num(v, 4));
+  /** @param {number} v */
+  const xFormat = (v) => { const name = xName(v); return typeof name === 'string' ? name : xNumber(v); };
+  const yFormat = opts.yFormat || ((/** @type {number} */ v) => num(v, 3));
+  /** @type {LineData} */
   let data = { series: [], hlines: [], vmarks: [] };
+  /** @type {Ghost | null} */
   let ghost = null;
   const ghostColor = '#6b6b6b';
+  /** @type {number | null} */
   let hoverX = null;
+  /** @type {{ sx: Scale, sy: Scale, width: number, innerW: number, innerH: number } | null} */
   let geometry = null;
   const clipId = uid('clip');
 
@@ -98,7 +124,7 @@ export function lineChart(el, opts) {
     const keys = shown.map((spec) => spec.key).join('|') + (ghost ? `|ghost:${ghost.label}` : '');
     if (keys === legendKeys) return;
     legendKeys = keys;
-    frame.setLegend(shown.concat(opts.legendExtra || [], ghostItem));
+    frame.setLegend([...shown, ...(opts.legendExtra || []), ...ghostItem]);
   }
   updateLegend();
 
@@ -110,6 +136,7 @@ export function lineChart(el, opts) {
   });
   const content = s('g', {}, svg);
   const hover = s('g', { class: 'hover' }, svg);
+  /** @param {PointerEvent} event */
   const pointAt = (event) => {
     if (!geometry) return false;
     const rect = svg.getBoundingClientRect();
@@ -144,8 +171,9 @@ export function lineChart(el, opts) {
     for (const series of data.series.concat(ghost?.series || [])) {
       xs.push(...series.x);
       ys.push(...series.y);
-      if (series.lo) ys.push(...series.lo, ...series.hi);
-      if (series.errLo) ys.push(...series.errLo, ...series.errHi);
+      // lo comes with hi, errLo with errHi
+      if (series.lo) ys.push(...series.lo, .../** @type {Numbers} */ (series.hi));
+      if (series.errLo) ys.push(...series.errLo, .../** @type {Numbers} */ (series.errHi));
     }
     for (const line of (data.hlines || []).concat(ghost?.hlines || [])) ys.push(line.y);
     // yInclude: values the y-range must cover (comparable panels pass the same pair, so share a range).
@@ -180,8 +208,8 @@ export function lineChart(el, opts) {
     geometry = { sx, sy, width, innerW, innerH };
 
     svg.setAttribute('viewBox', `0 0 ${width} ${height}`);
-    svg.setAttribute('width', width);
-    svg.setAttribute('height', height);
+    svg.setAttribute('width', String(width));
+    svg.setAttribute('height', String(height));
     clear(content);
     s('rect', { x: 0, y: 0, width, height, fill: '#ffffff' }, content);
     const defs = s('defs', {}, content);
@@ -218,7 +246,7 @@ export function lineChart(el, opts) {
       ghost.series.forEach((series, index) => {
         const style = styleOf.get(series.key) || {};
         const dodge = opts.dodge ? (index - (gCount - 1) / 2) * opts.dodge : 0;
-        const px = (v) => sx(v) + dodge;
+        const px = (/** @type {number} */ v) => sx(v) + dodge;
         const color = style.color || '#000000';
         if (series.errLo && series.errHi) {
           for (let i = 0; i < series.x.length; i += 1) {
@@ -251,7 +279,7 @@ export function lineChart(el, opts) {
       const style = styleOf.get(series.key) || {};
       const color = style.color || '#000000';
       const dodge = opts.dodge ? (index - (count - 1) / 2) * opts.dodge : 0;
-      const px = (v) => sx(v) + dodge;
+      const px = (/** @type {number} */ v) => sx(v) + dodge;
       if (series.lo && series.hi) {
         s('path', { d: bandPath(series.x, series.lo, series.hi, px, sy), fill: color, 'fill-opacity': 0.16, stroke: 'none' }, plot);
       }
@@ -326,6 +354,7 @@ export function lineChart(el, opts) {
     return [...xs].sort((a, b) => a - b);
   }
 
+  /** @param {KeyboardEvent} event */
   function onKey(event) {
     if (event.key === 'Escape') {
       hoverX = null;
@@ -363,8 +392,9 @@ export function lineChart(el, opts) {
       xShown ??= series.x[i];
       const y = series.y[i];
       let text = `${style.label || series.key}: ${finite(y) ? yFormat(y) : series.diverged ? 'diverged' : '—'}`;
-      if (series.errLo && finite(series.errLo[i])) text += ` (${yFormat(series.errLo[i])} to ${yFormat(series.errHi[i])})`;
-      if (series.lo && finite(series.lo[i])) text += ` [${yFormat(series.lo[i])}, ${yFormat(series.hi[i])}]`;
+      // errLo comes with errHi, lo with hi
+      if (series.errLo && finite(series.errLo[i])) text += ` (${yFormat(series.errLo[i])} to ${yFormat(/** @type {Numbers} */ (series.errHi)[i])})`;
+      if (series.lo && finite(series.lo[i])) text += ` [${yFormat(series.lo[i])}, ${yFormat(/** @type {Numbers} */ (series.hi)[i])}]`;
       lines.push(text);
       if (finite(y) && finite(series.x[i])) {
         const cy = sy(y);
@@ -408,7 +438,7 @@ export function lineChart(el, opts) {
       rows.push([line.label || styleOf.get(line.key)?.label || line.key, 'all', line.y]);
     }
     for (const series of ghost?.series || []) {
-      const label = `${styleOf.get(series.key)?.label || series.key} (previous run, ${ghost.label})`;
+      const label = `${styleOf.get(series.key)?.label || series.key} (previous run, ${ghost?.label})`;
       for (let i = 0; i < series.x.length; i += 1) {
         const row = [label, xName(series.x[i]), series.y[i]];
         if (hasBand) row.push(series.lo?.[i] ?? '', series.hi?.[i] ?? '');
@@ -417,7 +447,7 @@ export function lineChart(el, opts) {
       }
     }
     for (const line of ghost?.hlines || []) {
-      rows.push([`${line.label || styleOf.get(line.key)?.label || line.key} (previous run, ${ghost.label})`, 'all', line.y]);
+      rows.push([`${line.label || styleOf.get(line.key)?.label || line.key} (previous run, ${ghost?.label})`, 'all', line.y]);
     }
     for (const mark of data.vmarks || []) rows.push([mark.label || 'mark', xName(mark.x), '']);
     return { columns, rows };
@@ -449,9 +479,10 @@ export function lineChart(el, opts) {
     ghostData() {
       const drawn = data.series.filter((d) => d.x?.length);
       if (!drawn.length) return null;
+      /** @param {Numbers | undefined} a */
       const copy = (a) => (a ? Array.from(a) : undefined);
       return {
-        series: drawn.map((d) => ({ key: d.key, x: copy(d.x), y: copy(d.y), lo: copy(d.lo), hi: copy(d.hi), errLo: copy(d.errLo), errHi: copy(d.errHi) })),
+        series: drawn.map((d) => ({ key: d.key, x: Array.from(d.x), y: /** @type {number[]} */ (copy(d.y)), lo: copy(d.lo), hi: copy(d.hi), errLo: copy(d.errLo), errHi: copy(d.errHi) })),
         hlines: (data.hlines || []).map((line) => ({ ...line })),
       };
     },
@@ -471,6 +502,7 @@ export function lineChart(el, opts) {
   };
 }
 
+/** @param {number[]} domain [lo, hi] @param {boolean} log @returns {number[]} */
 function padLog([lo, hi], log) {
   if (log) return [lo / 1.25, hi * 1.25];
   const pad = (hi - lo) * 0.06 || 1;

@@ -1,6 +1,7 @@
 // Point markers: shape is a second encoding besides colour.
 import { s } from '../dom.js';
 
+/** @param {string} shape @param {number} x @param {number} y @param {number} [r] */
 export function markerPath(shape, x, y, r = 4) {
   switch (shape) {
     case 'square': return `M${x - r},${y - r}h${2 * r}v${2 * r}h${-2 * r}Z`;
@@ -11,6 +12,10 @@ export function markerPath(shape, x, y, r = 4) {
   }
 }
 
+/**
+ * @param {Element} parent @param {string} shape @param {number} x @param {number} y @param {string} color
+ * @param {number} [r] @param {boolean} [filled]
+ */
 export function drawMarker(parent, shape, x, y, color, r = 4, filled = true) {
   const open = shape === 'cross';
   return s('path', {

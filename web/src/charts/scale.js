@@ -1,6 +1,12 @@
 // Linear and log scales with readable ticks.
 import { num } from '../format.js';
 
+/** @typedef {import('./chart-types').Scale} Scale */
+
+/**
+ * The finite values' [lo, hi] (positive ones only on a log axis), null when there is none.
+ * @param {Iterable<number>} values @param {{log?: boolean}} [options] @returns {[number, number] | null}
+ */
 export function extent(values, { log = false } = {}) {
   let lo = Infinity;
   let hi = -Infinity;
@@ -12,6 +18,7 @@ export function extent(values, { log = false } = {}) {
   return lo <= hi ? [lo, hi] : null;
 }
 
+/** @param {number} span @param {number} count */
 function niceStep(span, count) {
   const raw = span / Math.max(count, 1);
   const power = 10 ** Math.floor(Math.log10(raw));
@@ -20,7 +27,7 @@ function niceStep(span, count) {
   return nice * power;
 }
 
-/** @param {number[]} domain [lo, hi] */
+/** @param {number[]} domain [lo, hi] @param {{log?: boolean, zero?: boolean}} [options] @returns {[number, number]} */
 export function niceDomain([lo, hi], { log = false, zero = false } = {}) {
   if (log) {
     const a = 10 ** Math.floor(Math.log10(lo) + 1e-9);
@@ -36,15 +43,17 @@ export function niceDomain([lo, hi], { log = false, zero = false } = {}) {
   return [Math.floor(lo / step + 1e-9) * step, Math.ceil(hi / step - 1e-9) * step];
 }
 
+/** @param {number[]} domain [lo, hi] @param {number[]} range [from, to] @param {{log?: boolean}} [options] @returns {Scale} */
 export function createScale(domain, range, { log = false } = {}) {
   const [d0, d1] = domain;
   const [r0, r1] = range;
-  const f = log ? Math.log10 : (v) => v;
+  const f = log ? Math.log10 : (/** @type {number} */ v) => v;
   const a = f(d0);
   const b = f(d1);
   const span = b - a || 1;
+  /** @param {number} v */
   const scale = (v) => r0 + ((f(v) - a) / span) * (r1 - r0);
-  scale.invert = (p) => {
+  scale.invert = (/** @type {number} */ p) => {
     const t = a + ((p - r0) / (r1 - r0)) * span;
     return log ? 10 ** t : t;
   };
@@ -54,6 +63,7 @@ export function createScale(domain, range, { log = false } = {}) {
   return scale;
 }
 
+/** @param {Scale} scale @param {number} [count] @param {number[] | null} [explicit] @returns {number[]} */
 export function ticks(scale, count = 5, explicit = null) {
   const [d0, d1] = scale.domain;
   if (!Number.isFinite(d0) || !Number.isFinite(d1) || d0 === d1 || (scale.log && (d0 <= 0 || d1 <= 0))) return [];
@@ -75,9 +85,11 @@ export function ticks(scale, count = 5, explicit = null) {
   return out;
 }
 
+/** @type {Record<string, string>} */
 const superscript = { '-': '⁻', 0: '⁰', 1: '¹', 2: '²', 3: '³', 4: '⁴', 5: '⁵', 6: '⁶', 7: '⁷', 8: '⁸', 9: '⁹' };
 
 // Tick text: plain numbers, powers of ten beyond 1e-3 / 1e6 as 10⁻⁴.
+/** @param {number} v */
 export function tickLabel(v) {
   const abs = Math.abs(v);
   if (abs !== 0 && (abs < 1e-3 || abs >= 1e6)) {

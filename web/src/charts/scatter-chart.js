@@ -7,9 +7,16 @@ import { createFrame, hideTooltip, showTooltip } from './frame.js';
 import { drawMarker } from './marker.js';
 import { createScale, extent, niceDomain, tickLabel, ticks } from './scale.js';
 
+/** @typedef {import('./chart-types').ScatterUpdate} ScatterUpdate */
+/** @typedef {import('./chart-types').Scale} Scale */
+
 const margin = { top: 12, right: 14, bottom: 44, left: 52 };
 
 // Axes of the 1-sigma ellipse of a 2x2 covariance [[a, b], [b, c]].
+/**
+ * @param {number} cx @param {number} cy @param {number} a @param {number} b @param {number} c
+ * @returns {import('./chart-types').Ellipse}
+ */
 export function ellipseOf(cx, cy, a, b, c) {
   const mid = (a + c) / 2;
   const diff = Math.sqrt(((a - c) / 2) ** 2 + b * b);
@@ -19,13 +26,17 @@ export function ellipseOf(cx, cy, a, b, c) {
   return { cx, cy, rx: Math.sqrt(l1), ry: Math.sqrt(l2), angle: Number.isFinite(angle) ? angle : 0 };
 }
 
+/** @param {Element} el @param {import('./chart-types').ScatterChartOptions} opts @returns {import('./chart-types').ScatterChart} */
 export function scatterChart(el, opts) {
   const frame = createFrame(el, opts);
   const color = opts.color || '#0072B2';
   const marker = opts.marker || 'circle';
+  /** @type {ScatterUpdate & {points: import('./chart-types').XY}} */
   let data = { points: { x: [], y: [] } };
+  /** @type {number[] | null} the axes' [lo, hi] so far (they only grow during a run) */
   let sticky = null;
   let focusIndex = -1;
+  /** @type {{ sx: Scale, sy: Scale, width: number } | null} */
   let geometry = null;
 
   frame.setLegend([
@@ -43,6 +54,7 @@ export function scatterChart(el, opts) {
   });
   const content = s('g', {}, svg);
   const hover = s('g', {}, svg);
+  /** @param {PointerEvent} event */
   const pick = (event) => {
     if (!geometry) return;
     const { x, y } = data.points;
@@ -116,8 +128,8 @@ export function scatterChart(el, opts) {
     const sy = createScale(d, [margin.top + inner, margin.top]);
     geometry = { sx, sy, width: size };
     svg.setAttribute('viewBox', `0 0 ${size} ${height}`);
-    svg.setAttribute('width', size);
-    svg.setAttribute('height', height);
+    svg.setAttribute('width', String(size));
+    svg.setAttribute('height', String(height));
     clear(content);
     s('rect', { x: 0, y: 0, width: size, height, fill: '#ffffff' }, content);
     // Four ticks, or more when a nice step of four leaves fewer than three (a lone 0 is no scale).
@@ -167,6 +179,7 @@ export function scatterChart(el, opts) {
 
   function drawFocus(speak = false) {
     clear(hover);
+    if (!geometry) return;  // (never: render() sets it when the chart is built)
     const { x, y } = data.points;
     const lines = [];
     let at = null;
