@@ -178,6 +178,24 @@ export interface Measured {
   [field: string]: any;
 }
 
+/** A point question's chart: the answer is a y at `x`, on axes of this look. */
+export interface PredictPoint {
+  x: number;
+  /** The x in words ("a test batch of 1"). */
+  xText?: string;
+  xLabel: string;
+  yLabel: string;
+  xDomain: [number, number];
+  xLog?: boolean;
+  xTicks?: number[];
+  /** Points drawn as known (e.g. the value at 64 the answer is relative to). */
+  given?: Array<{ x: number; y: number; label?: string }>;
+  /** A horizontal reference line (chance). */
+  reference?: { y: number; label: string };
+  /** What an arrow key moves the answer by. */
+  keyStep?: number;
+}
+
 /** Predict, then run (predict.js): a question answered before the run, scored against it. */
 export interface PredictQuestion {
   /** A short lower-case id (the log's key). */
@@ -188,13 +206,12 @@ export interface PredictQuestion {
   range?: { min: number; max: number; unit?: string; step?: number };
   /** Why the run may not measure it (shown when measure returns null). */
   missing?: string;
-  /** context.precomputed: the result is the page's precomputed one, not the student's run. */
+  /** Answered on a chart as well (issue 17's charts/predict-point.js, on its way): where and how. */
+  point?: PredictPoint;
   measure(result: EngineJson, context?: { values?: Values; precomputed?: boolean }): Measured | null;
   score(answer: any, measured: Measured): { correct: boolean; score: number };
   /** Two sentences quoting the run's own numbers. */
   explain(answer: any, measured: Measured): string;
-  /** A number question also answered on a chart (charts/predict-point.js, issue 17). */
-  point?: import('../charts/predict-point.js').PointSpec;
 }
 
 /** What a runner or pool offers a chapter's `prepare` (the data a chapter trains on). */

@@ -9,6 +9,20 @@ import { colors } from '../palette.js';
 import { arr, isNum, seedControl } from './common.js';
 import precomputedSweep from './regularization-precomputed.js';
 
+/** @typedef {import('./chapter-types').EngineJson} EngineJson */
+/** @typedef {import('./chapter-types').Values} Values */
+/** @typedef {import('./chapter-types').Visit} Visit */
+/** @typedef {import('../charts/chart-types').LineSeries} LineSeries */
+/** @typedef {import('../charts/chart-types').SeriesStyle} SeriesStyle */
+/** @typedef {import('../charts/chart-types').MarkerShape} MarkerShape */
+/** A live arm: `short` names it in the texts; markers for its training and test lines. @typedef {{ key: string, label: string, short: string, color: string, markers: MarkerShape[] }} Arm */
+/** The live runs' results, one per spec (null until it has one). @typedef {Array<EngineJson | null>} Parts */
+/**
+ * An effect at one batch size: mean over seeds, 95% half-width, seeds measured, full batch.
+ * @typedef {{ batch: number, mean: number, hw: number, n: number, full: boolean }} EffectPoint
+ */
+/** @typedef {{ series: LineSeries, full: number[], at: EffectPoint[] }} Effect */
+
 const configs = [
   { key: 'none', label: 'no regularization', color: colors.black, dash: '4 2', marker: 'cross' },
   { key: 'bn', label: 'BN', color: colors.blue, dash: '', marker: 'circle' },
@@ -16,11 +30,12 @@ const configs = [
   { key: 'dropout', label: 'dropout', color: colors.vermillion, dash: '7 4', marker: 'square' },
   { key: 'bn_dropout', label: 'BN + dropout', color: colors.green, dash: '2 3', marker: 'triangle' },
 ];
-const labelOf = (key) => configs.find((c) => c.key === key)?.label || key;
-const batchAxis = { label: 'mini-batch size (log scale)', log: true, ticks: [16, 32, 64, 128, 256, 512, 1024, 2048], tickFormat: (v) => String(v) };
+const labelOf = (/** @type {string} */ key) => configs.find((c) => c.key === key)?.label || key;
+const batchAxis = { label: 'mini-batch size (log scale)', log: true, ticks: [16, 32, 64, 128, 256, 512, 1024, 2048], tickFormat: (/** @type {number} */ v) => String(v) };
 
 // The live arms: the same seed, data and batch order; BN with mini-batch statistics, BN with the
 // whole training set's statistics (no batch noise), and no BN. `short` names them in the texts.
+/** @type {Arm[]} */
 const arms = [
   { key: 'none', label: 'no BN', short: 'no BN', color: colors.black, markers: ['square', 'cross'] },
   { key: 'bn', label: 'BN, mini-batch statistics', short: 'BN', color: colors.blue, markers: ['circle', 'triangle'] },
@@ -49,7 +64,7 @@ const regionDescription = 'The training set as the net saw it. Colour is the lab
 const regionArms = ['bn', 'bn_population'];
 /** @type {import('./chapter-types').ChartDef[]} */
 const regionCharts = regionArms.map((key) => ({
-  id: `regions-${key}`, kind: 'field', group: 'regions', title: `Decision regions: ${arms.find((a) => a.key === key).label}`,
+  id: `regions-${key}`, kind: 'field', group: 'regions', title: `Decision regions: ${/** @type {Arm} */ (arms.find((a) => a.key === key)).label}`,
   description: regionDescription, classes: regionClasses, pointClasses, x: { label: 'x0' }, y: { label: 'x1' },
 }));
 
@@ -57,18 +72,23 @@ const regionCharts = regionArms.map((key) => ({
 // each from 'train' / 'test'. lossLines declares them (training solid, test dashed, one colour),
 // lossSeries draws one curve of a result ({epoch, train_loss, test_loss}; none without a curve).
 const lossParts = [['train', '', 'train_loss'], ['test', '6 3', 'test_loss']];
+/** @type {(color: string, key: (part: string) => string, label: (part: string) => string, markers: MarkerShape[]) => SeriesStyle[]} */
 const lossLines = (color, key, label, markers) => lossParts.map(([part, dash], i) => ({ key: key(part), label: label(part), color, dash, marker: markers[i] }));
+/** @type {(curve: EngineJson, key: (part: string) => string) => LineSeries[]} */
 const lossSeries = (curve, key) => (curve ? lossParts.map(([part, , field]) => ({ key: key(part), x: arr(curve.epoch), y: arr(curve[field]) })) : []);
 
-const first = (metric) => arr(metric?.mean)[0];
+const first = (/** @type {EngineJson} */ metric) => arr(metric?.mean)[0];
 
 // The entry of config `key` from whichever live run carries it (one run per config).
+/** @param {Parts | null | undefined} parts @param {string} key @returns {EngineJson} */
 function partOf(parts, key) {
   return (parts || []).find((p) => p?.configs?.[key]) || null;
 }
 
+/** @type {(visits: Map<number, Visit> | undefined) => Visit[]} */
 const sortedVisits = (visits) => [...(visits?.values() || [])].sort((a, b) => a.key - b.key);
 
+/** @param {Map<number, Visit> | undefined} visits @returns {LineSeries[]} */
 function visitPoints(visits) {
   const list = sortedVisits(visits);
   return arms.map((c) => {
@@ -77,16 +97,19 @@ function visitPoints(visits) {
   }).filter((s) => s.x.length);
 }
 
+/** The training set's size: the run's, else the control's. @param {Values} values @param {Parts} parts @returns {number} */
 function nTrain(values, parts) {
   const fromRun = parts?.find((p) => p?.spec)?.spec?.data?.n_train;
   return fromRun || values.ntrain;
 }
 
+/** @type {(mean: ArrayLike<number>, hw: ArrayLike<number>) => { errLo: number[], errHi: number[] }} */
 const withErr = (mean, hw) => ({
   errLo: Array.from(mean, (v, i) => (isNum(hw[i]) && hw[i] > 0 ? v - hw[i] : NaN)),
   errHi: Array.from(mean, (v, i) => (isNum(hw[i]) && hw[i] > 0 ? v + hw[i] : NaN)),
 });
 
+/** @param {EngineJson} result @param {string} field @returns {Array<LineSeries & { x: number[], y: number[] }>} */
 function metricSeries(result, field) {
   const b = arr(result?.batch_size);
   return configs.filter((c) => result?.configs?.[c.key]).map((c) => {
@@ -98,6 +121,7 @@ function metricSeries(result, field) {
 
 // One effect of the result (noise_effect / dropout_effect) as a series; full-batch sizes are left
 // out (no value there by construction) and returned as marks instead.
+/** @param {EngineJson} result @param {string} field @param {string} key @returns {Effect | null} */
 function effectOf(result, field, key) {
   const e = result?.[field];
   if (!e) return null;
@@ -114,26 +138,27 @@ function effectOf(result, field, key) {
 }
 
 // Effects are differences of losses around 0.01-0.04: three decimals (no exponent for small ones).
-const eff = (v) => (isNum(v) ? v.toFixed(3).replace('-', '−') : '—');
-const plusMinus = (p) => `${eff(p.mean)}${isNum(p.hw) && p.hw > 0 ? ` ± ${eff(p.hw)}` : ''}`;
+const eff = (/** @type {unknown} */ v) => (isNum(v) ? v.toFixed(3).replace('-', '−') : '—');
+const plusMinus = (/** @type {EffectPoint} */ p) => `${eff(p.mean)}${isNum(p.hw) && p.hw > 0 ? ` ± ${eff(p.hw)}` : ''}`;
 const fullText = 'full batch, no noise';
 
 // The headline sentence from the noise effect: the smallest batch, the largest measured one, and
 // the full batch (no noise) when the sweep reaches it. Every number is also in the chart's summary.
+/** @param {Effect} noise @param {string} source how the sentence starts */
 function headlineOf(noise, source) {
   const measured = noise.at.filter((p) => !p.full && isNum(p.mean));
   if (!measured.length) return '';
   const lo = measured[0];
   const hi = measured.length > 1 ? measured[measured.length - 1] : null;
   const full = noise.at.find((p) => p.full);
-  const cut = (p, lead) => (p.mean > 0 ? `${lead ? 'cut the overfitting gap ' : ''}by ${eff(p.mean)} at ${lead ? 'batch ' : ''}${p.batch}` : `${lead ? 'did not cut the overfitting gap ' : ''}at ${lead ? 'batch ' : ''}${p.batch} (${eff(p.mean)})`);
+  const cut = (/** @type {EffectPoint} */ p, /** @type {boolean} */ lead) => (p.mean > 0 ? `${lead ? 'cut the overfitting gap ' : ''}by ${eff(p.mean)} at ${lead ? 'batch ' : ''}${p.batch}` : `${lead ? 'did not cut the overfitting gap ' : ''}at ${lead ? 'batch ' : ''}${p.batch} (${eff(p.mean)})`);
   let text = `${source} BN's noise ${cut(lo, true)}`;
   if (hi) text += `${full ? ',' : ' and'} ${cut(hi, false)}`;
   if (full) text += ` and by nothing at ${full.batch}, where the mini-batch is the whole training set (no noise)`;
   return `${text}.`;
 }
 
-const precomputedNote = (r) => `Precomputed (preset, ${r?.seeds_done ?? '?'} seeds) — press Run to compute your own.`;
+const precomputedNote = (/** @type {EngineJson} */ r) => `Precomputed (preset, ${r?.seeds_done ?? '?'} seeds) — press Run to compute your own.`;
 
 /** @type {import('./chapter-types').ChapterModule} */
 export default {
@@ -205,7 +230,7 @@ export default {
         chart.update({
           grid: { n: grid.n, lo: grid.lo, hi: grid.hi, cls: arr(grid.class), conf: arr(grid.confidence) },
           points,
-          summary: isNum(mem[key]) ? `${arms.find((a) => a.key === key).label}: ${pct(mem[key], 0)} of the flipped training labels predicted as flipped (memorized).` : '',
+          summary: isNum(mem[key]) ? `${/** @type {Arm} */ (arms.find((a) => a.key === key)).label}: ${pct(mem[key], 0)} of the flipped training labels predicted as flipped (memorized).` : '',
         });
       }
       if (!done) return `Training the three nets at batch ${batch}…`;
@@ -219,7 +244,9 @@ export default {
       return `Batch ${batch}: ${noise}${memText}${gapText}${fullNote}`;
     },
     visit(parts, values) {
+      /** @type {Record<string, number>} */
       const gap = {};
+      /** @type {Record<string, number>} */
       const memorized = {};
       for (const c of arms) {
         const entry = partOf(parts, c.key)?.configs?.[c.key];
@@ -266,7 +293,7 @@ export default {
       ],
     },
   ],
-  /** @param {any} result @param {import('./chapter-types').ChapterCharts} charts @param {Partial<import('./chapter-types').RenderContext>} [view] */
+  /** @param {EngineJson} result @param {import('./chapter-types').ChapterCharts} charts @param {Partial<import('./chapter-types').RenderContext>} [view] */
   render(result, charts, { visits, precomputed = false } = {}) {
     const list = sortedVisits(visits);
     const live = visitPoints(visits);
@@ -305,7 +332,7 @@ export default {
     });
 
     const gap = metricSeries(shown, 'gap');
-    const describe = (series) => series.map((s) => `${labelOf(s.key)}: ${num(s.y[0])} at ${b[0]} → ${num(s.y[s.y.length - 1])} at ${b[b.length - 1]}`).join('; ');
+    const describe = (/** @type {LineSeries[]} */ series) => series.map((s) => `${labelOf(s.key)}: ${num(s.y[0])} at ${b[0]} → ${num(s.y[s.y.length - 1])} at ${b[b.length - 1]}`).join('; ');
     const gapLead = isPre ? `${precomputedNote(shown)} Loss gap` : `Loss gap after ${done} of ${total} seeds`;
     charts.get('gap').update({
       series: [...gap, ...live], note,

@@ -12,8 +12,12 @@ const arms = [
 ];
 const shiftNames = ['none', 'translate', 'scale', 'anisotropic', 'rotate'];
 
+/** @typedef {import('./chapter-types').EngineJson} EngineJson */
+
+/** @param {import('./chapter-types').Values} values */
 const visibleArms = (values) => arms.filter((a) => values.adabn || (a.key !== 'adabn' && a.key !== 'bn_batch'));
 
+/** A shifted test set's transform in words. @param {EngineJson} transform @returns {string} */
 function describe(transform) {
   if (!transform) return '';
   const parts = [];
@@ -75,10 +79,10 @@ export default {
     const shown = visibleArms(values);
     const shifts = arr(result?.shifts);
     const byName = new Map(shifts.map((s) => [s.name, s]));
-    const index = (name) => shiftNames.indexOf(name);
+    const index = (/** @type {string} */ name) => shiftNames.indexOf(name);
     const moved = shifts.filter((s) => s.name !== 'none' && index(s.name) >= 0);
     // Mean accuracy of an arm over the shifted test sets (every named one but "none").
-    const meanOver = (key) => {
+    const meanOver = (/** @type {string} */ key) => {
       const v = moved.map((s) => s.accuracy?.[key]).filter(isNum);
       return v.length === moved.length && v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN;
     };
@@ -112,10 +116,12 @@ export default {
       });
     }
     const s = byName.get(values.show) || shifts[0];
+    /** @type {(g: EngineJson) => import('../charts/chart-types').FieldGrid | null} */
     const grid = (g) => (g ? { n: g.n, lo: g.lo, hi: g.hi, cls: arr(g.class), conf: arr(g.confidence) } : null);
     const bnArm = values.adabn ? 'adabn' : 'bn_running';
     const bnChart = charts.get('boundary-bn');
-    bnChart.frame.figure.querySelector('.chart-title').textContent = values.adabn
+    // frame.js always draws a title.
+    /** @type {Element} */ (bnChart.frame.figure.querySelector('.chart-title')).textContent = values.adabn
       ? 'With BN, statistics re-estimated on the shifted inputs (AdaBN)' : 'With BN, training statistics';
     charts.get('boundary-plain').update({
       grid: grid(s?.boundary?.plain), points: s?.points,
@@ -141,7 +147,7 @@ export default {
       const shifts = arr(result?.shifts);
       const rot = shifts.find((s) => s.name === 'rotate');
       const base = shifts.find((s) => s.name === 'none');
-      const acc = (s, k) => s?.accuracy?.[k];
+      const acc = (/** @type {EngineJson} */ s, /** @type {string} */ k) => s?.accuracy?.[k];
       if (!isNum(acc(rot, 'adabn')) || !isNum(acc(rot, 'bn_running')) || !isNum(acc(base, 'bn_running'))) return null;
       const lost = acc(base, 'bn_running') - acc(rot, 'bn_running');
       const regained = acc(rot, 'adabn') - acc(rot, 'bn_running');
@@ -160,6 +166,7 @@ export default {
 // The question: is BN robust to a shift of its inputs? Answered by the mean accuracy over the
 // shifted test sets, BN with its training statistics against no BN (both always on the chart).
 // Share of the shifted test points whose nearest training point has the other label.
+/** @param {EngineJson} test @param {EngineJson} train points {x0, x1, label} */
 function otherClassShare(test, train) {
   const tx = arr(test?.x0); const ty = arr(test?.x1); const tl = arr(test?.label);
   const rx = arr(train?.x0); const ry = arr(train?.x1); const rl = arr(train?.label);
@@ -177,6 +184,12 @@ function otherClassShare(test, train) {
   return other / tl.length;
 }
 
+/**
+ * @param {EngineJson} result @param {import('./chapter-types').Values} values
+ * @param {{ byName: Map<string, EngineJson>, moved: EngineJson[], meanOver: (key: string) => number }} shifts
+ *   the shifted test sets by name, those but "none", and an arm's mean accuracy over them
+ * @returns {import('./chapter-types').Takeaway}
+ */
 function shiftTakeaway(result, values, { byName, moved, meanOver }) {
   const native = typeof result?.takeaway === 'string' ? result.takeaway : '';
   const bn = meanOver('bn_running');

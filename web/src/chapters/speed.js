@@ -43,12 +43,12 @@ export default {
   render(result, charts) {
     const data = result?.nets || {};
     const target = result?.target_loss;
-    const curve = (key, field) => {
+    const curve = (/** @type {string} */ key, /** @type {string} */ field) => {
       const net = data[key] || {};
       return { key, x: arr(net.eval_step), y: arr(net[field]), diverged: isNum(net.diverged_at) };
     };
     // One phrase per net, said the same way in the loss chart's summary and in the headline.
-    const state = (key) => {
+    const state = (/** @type {string} */ key) => {
       const net = data[key] || {};
       const who = `the net ${netStyles[key].label}`;
       if (isNum(net.diverged_at)) return `${who} diverged at step ${int(net.diverged_at)}`;
@@ -98,13 +98,13 @@ export default {
     missing: 'Set the learning rate to 0.3 and press Run: the prediction is scored against that run.',
     measure(result) {
       if (result?.spec?.train?.lr !== 0.3) return null;
-      const loss = (k) => lastFinite(result?.nets?.[k]?.train_loss);
-      const diverged = (k) => isNum(result?.nets?.[k]?.diverged_at);
+      const loss = (/** @type {string} */ k) => lastFinite(result?.nets?.[k]?.train_loss);
+      const diverged = (/** @type {string} */ k) => isNum(result?.nets?.[k]?.diverged_at);
       // failing: diverged, or a training loss at the end of 0.5 or more (chance is 0.69)
-      const fails = (k) => diverged(k) || !(loss(k) < 0.5);
+      const fails = (/** @type {string} */ k) => diverged(k) || !(loss(k) < 0.5);
       if (['plain', 'bn'].some((k) => !diverged(k) && !isNum(loss(k)))) return null;
       const value = fails('plain') && fails('bn') ? 'both' : fails('plain') ? 'plain' : fails('bn') ? 'bn' : 'neither';
-      const state = (k) => (diverged(k) ? `diverged at step ${int(result.nets[k].diverged_at)}` : `ended at training loss ${num(loss(k))}`);
+      const state = (/** @type {string} */ k) => (diverged(k) ? `diverged at step ${int(result.nets[k].diverged_at)}` : `ended at training loss ${num(loss(k))}`);
       return { value, text: `without BN ${state('plain')}; with BN ${state('bn')}`, plain: state('plain'), bn: state('bn') };
     },
     score: (answer, measured) => ({ correct: answer === measured.value, score: answer === measured.value ? 1 : 0 }),
