@@ -632,3 +632,97 @@ test('the progress text', () => {
   assert.equal(progressText({ runId: 'x', state: 'paused', progress: 0.5, elapsedMs: 0 }), 'Paused: 50%');
   assert.equal(progressText({ runId: 'x', state: 'done', progress: 1 }), 'Done: 100%');
 });
+
+// ---- with a stand-in pool: the races the real pool hides ----
+
+// A pool whose runs and sweeps finish only when the test says so, and whose cancelled runs may
+// still deliver an update (one already on its way when cancel() was called).
+function standInPool({ size = 2, cells = true } = {}) {
+  const tasks = [];
+  const task = (kind, spec, options) => {
+    let resolve;
+    const promise = new Promise((r) => {
+      resolve = r;
+    });
+    const entry = { kind, spec, options, resolve, log: [] };
+    tasks.push(entry);
+    return { promise, cancel: () => entry.log.push('cancel'), pause: () => entry.log.push('pause'), resume: () => entry.log.push('resume') };
+  };
+  return {
+    size,
+    tasks,
+    hasCells: async () => cells,
+    run: (spec, options) => task('run', spec, options),
+    sweep: (spec, options) => task('sweep', spec, options),
+  };
+}
+
+test('a live run\'s update that arrives after a newer value was asked for is not drawn', async () => {
+  const pool = standInPool();
+  const { control, view, clock } = setup({ chapter: liveChapter(), getPool: async () => pool });
+  control.change('width', 8);
+  clock.advance(150);
+  await settle();
+  const old = pool.tasks.slice();
+  assert.equal(old.length, 2);
+  control.change('width', 16);
+  assert.ok(old.every((t) => t.log.includes('cancel')), 'both arms cancelled at once');
+  // the old arms' updates were already on their way
+  old.forEach((t) => t.options.onUpdate({ runId: 'x', state: 'running', progress: 0.5, result: { width: 8 } }));
+  clock.advance(0);
+  assert.equal(view.named('liveDraw').length, 0, 'nothing drawn with the old value');
+  old.forEach((t) => t.resolve({ ok: true, error: '', result: { width: 8 } }));
+  await settle();
+  assert.equal(view.named('liveDraw').length, 0);
+  assert.deepEqual([...control.visits.keys()], [], 'no visit kept for the old value');
+  clock.advance(150);
+  await settle();
+  const fresh = pool.tasks.slice(2);
+  assert.deepEqual(fresh.map((t) => t.spec.w), [16, 16]);
+  fresh.forEach((t) => t.resolve({ ok: true, error: '', result: { width: 16 } }));
+  await settle();
+  assert.deepEqual(view.named('liveDraw').at(-1), [[{ width: 16 }, { width: 16 }], true, control.values]);
+  assert.equal(view.named('liveDraw').length, 1);
+  assert.deepEqual([...control.visits.keys()], [16]);
+});
+
+test('a pooled chapter prepares its data on the pool; a sweep the pool reports cancelled shows no error', async () => {
+  const pool = standInPool({ size: 3 });
+  const given = [];
+  const { control, view } = setup({ chapter: { pooled: { live: true }, prepare: async (host) => (given.push(host), null) }, getPool: async () => pool });
+  await control.run({ user: true });
+  assert.equal(given[0], pool, 'every member of the pool gets the data, not only the one runner');
+  assert.deepEqual(view.named('pool'), [[3]]);
+  const [sweep] = pool.tasks;
+  assert.equal(sweep.options.live, true, 'pooled.live asks for running merges');
+  sweep.options.onPartial({ progress: 0.4, partial: true }, 0.4);
+  assert.equal(control.result.partial, true);
+  assert.equal(view.named('progress').at(-1)[0], 0.4);
+  sweep.resolve({ ok: false, error: 'cancelled', cancelled: true, json: null, result: null });
+  await settle();
+  assert.deepEqual(view.named('showError'), []);
+  assert.equal(control.state, 'running');
+  assert.equal(control.resultJson, null);
+});
+
+test('a stale live update does not hold up the next value\'s first drawing', async () => {
+  const pool = standInPool();
+  // each live drawing costs 100 ms: the next waits 200 ms, longer than the 150 ms debounce
+  const { control, view, clock } = setup({ chapter: liveChapter(), getPool: async () => pool, drawMs: 100 });
+  control.change('width', 8);
+  clock.advance(150);
+  await settle();
+  pool.tasks[0].options.onUpdate({ runId: 'x', state: 'running', progress: 0.2, result: { width: 8 } });
+  clock.advance(0);
+  assert.equal(view.named('liveDraw').length, 1);
+  control.change('width', 16);
+  pool.tasks[1].options.onUpdate({ runId: 'x', state: 'running', progress: 0.3, result: { width: 8 } });
+  clock.advance(150);
+  await settle();
+  const fresh = pool.tasks.slice(2);
+  fresh[0].options.onUpdate({ runId: 'y', state: 'running', progress: 0.1, result: { width: 16 } });
+  clock.advance(200);
+  const drawn = view.named('liveDraw');
+  assert.equal(drawn.length, 2, 'the new value\'s partial result is drawn within the throttle\'s 200 ms');
+  assert.deepEqual(drawn[1].slice(0, 2), [[{ width: 16 }, null], false]);
+});
