@@ -50,6 +50,7 @@ export { takeawayParts } from './takeaway-view.js';
  * @typedef {import('../run-control.js').ChapterLike & { number: string, short: string, title: string, claim: string,
  *             charts: import('./chart-area.js').ChartDecl[], render: (result: any, charts: Map<string, any>, context: any) => any,
  *             intro?: string[], outro?: string[], lead?: string, precomputed?: any, predict?: any, evidenceFirst?: boolean,
+ *             live?: import('../run-control.js').LiveDecl & import('./live-view.js').LiveDrawing & { sweepHeading?: string },
  *             evidence?: { title: string, paragraphs?: string[], link?: { href: string, text: string } } }} PanelChapter
  */
 
@@ -318,7 +319,7 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   // made in its place in the section (its glossary terms are numbered in reading order)
   const makeLive = () => {
     if (!chapter.live) return null;
-    liveView = createLiveView(/** @type {any} */ (chapter), {
+    liveView = createLiveView({ id: chapter.id, number: chapter.number, live: chapter.live }, {
       preset,
       controls: controls.nodes.filter((/** @type {HTMLElement} */ _, /** @type {number} */ i) => chapter.controls[i].live),
       onDrawn: markDrawn,
