@@ -361,7 +361,21 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
   buildCharts();
   view.setState('idle');
 
-  const api = {
+  const api = panelApi(chapter, section, control, { prediction, controls, buttons, errorLine });
+  return api;
+}
+
+/**
+ * What the page (main.js) does with a panel: the run logic's state and commands, and the page
+ * options that lock, disable or change it.
+ * @param {PanelChapter} chapter
+ * @param {HTMLElement} section
+ * @param {ReturnType<typeof createRunControl>} control
+ * @param {{ prediction: ReturnType<typeof createPredictionView> | null, controls: ReturnType<typeof buildControls>,
+ *           buttons: ReturnType<typeof runButtons>, errorLine: HTMLElement }} parts
+ */
+function panelApi(chapter, section, control, { prediction, controls, buttons, errorLine }) {
+  return {
     chapter,
     section,
     get state() {
@@ -417,5 +431,4 @@ export function createChapterPanel(chapter, index, { runner, preset, announce, o
     },
     redraw: control.redraw,
   };
-  return api;
 }
