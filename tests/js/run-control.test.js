@@ -665,7 +665,11 @@ test('a live run\'s update that arrives after a newer value was asked for is not
   await settle();
   const old = pool.tasks.slice();
   assert.equal(old.length, 2);
+  // a partial result of the current value asks for a drawing; the value changes before it is due
+  old[0].options.onUpdate({ runId: 'x', state: 'running', progress: 0.1, result: { width: 8 } });
   control.change('width', 16);
+  clock.advance(0);
+  assert.equal(view.named('liveDraw').length, 0, 'the drawing asked for before the change is not made');
   assert.ok(old.every((t) => t.log.includes('cancel')), 'both arms cancelled at once');
   // the old arms' updates were already on their way
   old.forEach((t) => t.options.onUpdate({ runId: 'x', state: 'running', progress: 0.5, result: { width: 8 } }));
@@ -679,11 +683,16 @@ test('a live run\'s update that arrives after a newer value was asked for is not
   await settle();
   const fresh = pool.tasks.slice(2);
   assert.deepEqual(fresh.map((t) => t.spec.w), [16, 16]);
+  clock.advance(300);  // the arms take 300 ms: the view is told so
   fresh.forEach((t) => t.resolve({ ok: true, error: '', result: { width: 16 } }));
   await settle();
   assert.deepEqual(view.named('liveDraw').at(-1), [[{ width: 16 }, { width: 16 }], true, control.values]);
   assert.equal(view.named('liveDraw').length, 1);
   assert.deepEqual([...control.visits.keys()], [16]);
+  // then the chapter's own charts are drawn again with the visit (no sweep result yet: null)
+  assert.deepEqual(view.calls.slice(-4).map(([n]) => n), ['liveDraw', 'draw', 'liveFinished', 'liveStatus']);
+  assert.deepEqual(view.named('draw'), [[null]]);
+  assert.deepEqual(view.named('liveFinished'), [[{ ms: 300, key: '16' }]]);
 });
 
 test('a pooled chapter prepares its data on the pool; a sweep the pool reports cancelled shows no error', async () => {

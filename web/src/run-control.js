@@ -176,6 +176,108 @@ export function progressText(message) {
 }
 
 /**
+ * A chapter's live view, its runs: a change of one of its controls cancels the runs going on at
+ * once (their late updates must not draw with the new values) and starts new ones, side by side on
+ * the pool, when the control has been still for the debounce time. Partial results are drawn
+ * through their own throttle (liveWait); the last drawing has them all, done.
+ * @param {LiveDecl} live
+ * @param {{ runner: RunnerLike, getPool?: () => Promise<PoolLike | null | undefined>, view: RunView, clock: Clock,
+ *           reducedMotion: boolean, current: () => { values: Values, spec: any },
+ *           visited: (visit: { key: any, [field: string]: any } | null | undefined) => void }} options
+ */
+export function createLiveRuns(live, { runner, getPool, view, clock, reducedMotion, current, visited }) {
+  /** @type {any} */
+  let timer = null;
+  let seq = 0;
+  /** @type {TaskHandle[]} */
+  let handles = [];
+  let started = false;
+  const throttle = createDrawThrottle({
+    draw: (/** @type {any[]} */ parts, /** @type {boolean} */ done, /** @type {Values} */ at) => view.liveDraw(parts, done, at),
+    wait: liveWait,
+    clock,
+  });
+
+  function cancel() {
+    for (const handle of handles) handle.cancel();
+    handles = [];
+  }
+
+  /** Runs the live specs of the current values on the pool, unless a newer schedule() came first. @param {number} mine */
+  async function start(mine) {
+    if (mine !== seq) return;
+    const { values: at, spec } = current();
+    const specs = live.specs(spec, at);
+    const t0 = clock.now();
+    view.liveStatus('running');
+    const check = await runner.validate(specs[0]);
+    if (mine !== seq) return;
+    if (!check.ok) {
+      view.liveError(`Cannot run: ${check.error}`);
+      view.liveStatus('failed');
+      return;
+    }
+    view.liveError(null);
+    const pool = await getPool?.();
+    if (mine !== seq) return;
+    if (!pool) {
+      view.liveError('No engine host is free for the live view.');
+      view.liveStatus('failed');
+      return;
+    }
+    /** @type {any[]} */
+    const parts = specs.map(() => null);
+    started = true;
+    view.liveMessage(live.pending?.(at) || 'Training…');
+    const outcomes = await Promise.all(specs.map((one, i) => {
+      const handle = pool.run(one, {
+        first: true,
+        onUpdate(/** @type {RunUpdate} */ message) {
+          if (mine !== seq || !message.result) return;
+          parts[i] = message.result;
+          if (reducedMotion || message.state === 'done') return;
+          throttle.soon(() => {
+            if (mine === seq) throttle.now(parts, false, at);
+          });
+        },
+      });
+      handles.push(handle);
+      return handle.promise;
+    }));
+    if (mine !== seq) return;
+    const failed = outcomes.find((o) => !o.ok);
+    if (failed) {
+      view.liveError(`The live run failed: ${failed.error}`);
+      view.liveStatus('failed');
+      return;
+    }
+    outcomes.forEach((o, i) => {
+      parts[i] = o.result;
+    });
+    handles = [];
+    throttle.now(parts, true, at);
+    const visit = live.visit?.(parts, at);
+    visited(visit);
+    view.liveFinished({ ms: Math.round(clock.now() - t0), key: visit ? String(visit.key) : '' });
+    view.liveStatus('done');
+  }
+
+  return {
+    /** The live view has started its runs at least once (a pool was there). */
+    get started() {
+      return started;
+    },
+    /** @param {number} [delay]  ms the controls must be still; the chapter's debounceMs by default */
+    schedule(delay = live.debounceMs ?? 150) {
+      const mine = ++seq;
+      cancel();
+      clock.clearTimeout(timer);
+      timer = clock.setTimeout(() => start(mine), delay);
+    },
+  };
+}
+
+/**
  * @param {ChapterLike} chapter
  * @param {{ runner: RunnerLike, preset: any, view: RunView, getPool?: () => Promise<PoolLike | null | undefined>,
  *           reducedMotion?: boolean, clock?: Clock }} options
@@ -352,93 +454,19 @@ export function createRunControl(chapter, { runner, preset, view, getPool, reduc
   runner?.onUpdate(onUpdate);
 
   // ---- the live view: re-runs at once when one of its controls moves ----
-  /** @type {any} */
-  let liveTimer = null;
-  let liveSeq = 0;
-  /** @type {TaskHandle[]} */
-  let liveHandles = [];
-  /** @type {any[] | null} */
-  let liveParts = null;
-  const liveDraw = createDrawThrottle({
-    draw: (/** @type {any[]} */ parts, /** @type {boolean} */ done, /** @type {Values} */ at) => view.liveDraw(parts, done, at),
-    wait: liveWait,
-    clock,
-  });
-
-  // The previous runs are cancelled at once (their late updates must not draw with the new values);
-  // the new ones start when the control has been still for the debounce time.
-  function scheduleLive(delay = chapter.live?.debounceMs ?? 150) {
-    if (!chapter.live || locked) return;
-    const seq = ++liveSeq;
-    cancelLive();
-    clock.clearTimeout(liveTimer);
-    liveTimer = clock.setTimeout(() => startLive(seq), delay);
-  }
-
-  function cancelLive() {
-    for (const handle of liveHandles) handle.cancel();
-    liveHandles = [];
-  }
-
-  /** @param {number} seq */
-  async function startLive(seq) {
-    const live = chapter.live;
-    if (seq !== liveSeq || !live) return;
-    const at = values;
-    const specs = live.specs(spec(), at);
-    const t0 = clock.now();
-    view.liveStatus('running');
-    const check = await runner.validate(specs[0]);
-    if (seq !== liveSeq) return;
-    if (!check.ok) {
-      view.liveError(`Cannot run: ${check.error}`);
-      view.liveStatus('failed');
-      return;
-    }
-    view.liveError(null);
-    const pool = await getPool?.();
-    if (seq !== liveSeq) return;
-    if (!pool) {
-      view.liveError('No engine host is free for the live view.');
-      view.liveStatus('failed');
-      return;
-    }
-    /** @type {any[]} */
-    const parts = specs.map(() => null);
-    liveParts = parts;
-    view.liveMessage(live.pending?.(at) || 'Training…');
-    const outcomes = await Promise.all(specs.map((one, i) => {
-      const handle = pool.run(one, {
-        first: true,
-        onUpdate(/** @type {RunUpdate} */ message) {
-          if (seq !== liveSeq || !message.result) return;
-          parts[i] = message.result;
-          if (reducedMotion || message.state === 'done') return;
-          liveDraw.soon(() => {
-            if (seq === liveSeq) liveDraw.now(parts, false, at);
-          });
-        },
-      });
-      liveHandles.push(handle);
-      return handle.promise;
-    }));
-    if (seq !== liveSeq) return;
-    const failed = outcomes.find((o) => !o.ok);
-    if (failed) {
-      view.liveError(`The live run failed: ${failed.error}`);
-      view.liveStatus('failed');
-      return;
-    }
-    outcomes.forEach((o, i) => {
-      parts[i] = o.result;
-    });
-    liveHandles = [];
-    liveDraw.now(parts, true, at);
-    const visit = live.visit?.(parts, at);
-    if (visit) visits.set(visit.key, visit);
-    draw(lastResult);
-    view.liveFinished({ ms: Math.round(clock.now() - t0), key: visit ? String(visit.key) : '' });
-    view.liveStatus('done');
+  const liveRuns = chapter.live ? createLiveRuns(chapter.live, {
+    runner, getPool, view, clock, reducedMotion,
+    current: () => ({ values, spec: spec() }),
+    // its runs are done: what they visited is kept, and the chapter drawn again with it
+    visited(visit) {
+      if (visit) visits.set(visit.key, visit);
+      draw(lastResult);
+    },
+  }) : null;
+  /** @param {number} [delay] */
+  function scheduleLive(delay) {
+    if (!liveRuns || locked) return;
+    liveRuns.schedule(delay);
   }
 
   const control = {
@@ -471,7 +499,7 @@ export function createRunControl(chapter, { runner, preset, view, getPool, reduc
     },
     /** The live view has started at least once. */
     get liveStarted() {
-      return liveParts !== null;
+      return !!liveRuns?.started;
     },
     /** The controls that take part in the sweep's spec (not the live ones). */
     sweepControls,
@@ -553,7 +581,7 @@ export function createRunControl(chapter, { runner, preset, view, getPool, reduc
     open() {
       if (locked) return;
       if (chapter.live) {
-        if (!liveParts) scheduleLive(0);
+        if (!liveRuns?.started) scheduleLive(0);
         return;
       }
       if (state === 'idle' && !lastResult) start({ auto: true });
