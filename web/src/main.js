@@ -64,7 +64,7 @@ let pageOptions = readPageOptions([]).options;
 /** @type {import('./embed.js').Embed | null} */
 let embed = null;
 
-/** @param {string} message @param {'info' | 'error'} [level] */
+/** @param {string} message @param {'info' | 'warn' | 'error'} [level] */
 function announce(message, level = 'info') {
   statusLine.textContent = message;
   statusLine.dataset.level = level;

@@ -27,11 +27,12 @@ export function imageGrid(el, opts) {
   let captions = [];
   /** @type {SVGSVGElement | null} */
   let svg = null;
-  let shown = null;  // {images, rows, cols, lines, perRow}: what the grid was last built from
+  /** @type {{ images: import('./chart-types').GridImage[], rows: number, cols: number, lines: number, perRow: number } | null} */
+  let shown = null;  // what the grid was last built from
 
   // Images per row for the plot's width now (a grid built while its chapter is hidden, e.g. before
   // the student's prediction, has the minimum width: it is rebuilt when the plot is shown).
-  const perRowFor = (cols) => Math.max(1, Math.floor((frame.width() + gap) / (Math.max(cols * scale + 40, 150) + gap)));
+  const perRowFor = (/** @type {number} */ cols) => Math.max(1, Math.floor((frame.width() + gap) / (Math.max(cols * scale + 40, 150) + gap)));
 
   /** @param {import('./chart-types').GridImage[]} images @param {number} rows @param {number} cols @param {number} lines */
   function build(images, rows, cols, lines) {
@@ -66,6 +67,7 @@ export function imageGrid(el, opts) {
     frame.setSvg(grid);
   }
 
+  /** @param {import('./chart-types').GridImage[]} images */
   function writeCaptions(images) {
     images.forEach((img, i) => img.lines.forEach((line, k) => {
       const node = captions[i]?.[k];

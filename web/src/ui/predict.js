@@ -27,7 +27,7 @@ export function exportPredictions(format, log = predictionLog) {
 /**
  * Made only for a chapter that declares a question (predict is there).
  * @param {import('../chapters/chapter-types').ChapterModule & { predict: PredictQuestion }} chapter
- * @param {{announce?: (message: string, level?: string) => void, log?: import('../predict.js').PredictionLog}} [options]
+ * @param {{announce?: (message: string, level?: 'info' | 'warn' | 'error') => void, log?: import('../predict.js').PredictionLog}} [options]
  */
 export function createPredictionView(chapter, { announce = () => {}, log = predictionLog } = {}) {
   const q = chapter.predict;
