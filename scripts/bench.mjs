@@ -165,12 +165,15 @@ async function main() {
     const all = sum(() => true);
     const sized = (s) => `${kb(s.gzip)} gzip`;
     const also = (s) => `${kb(s.br)} brotli, ${kb(s.raw)} raw`;
-    row('transfer first chapter', sized(all), `${also(all)}, ${sizes.length} files: ${sizes.map((s) => s.path.replace(/^\//, '')).join(' ')}`);
+    row('transfer first chapter', sized(all), `${also(all)}, ${sizes.length} files: ${sizes.map((s) => s.path.replace(/^\//, '')).join(' ')}; issue 19: 354 KB gzip, 280 KB brotli, 968 KB raw (target <= 150 KB brotli)`);
     row('transfer wasm', sized(wasm), also(wasm));
     row('transfer glue bnlab.mjs', sized(glue), also(glue));
     const page = { raw: all.raw - wasm.raw - glue.raw, gzip: all.gzip - wasm.gzip - glue.gzip, br: all.br - wasm.br - glue.br };
     row('transfer page (html, css, js)', sized(page), also(page));
   }
+  // The module's size by section and by origin of its code (scripts/bench/wasm-size.mjs).
+  const { wasmSizeTable } = await import('./bench/wasm-size.mjs');
+  for (const r of wasmSizeTable(generated)) row(...r);
   // ---- other engineers' scripts
   const extra = fs.readdirSync(path.join(root, 'scripts')).filter((f) => /^bench-.+\.mjs$/.test(f)).sort();
   for (const f of extra) {
