@@ -3,7 +3,6 @@
 // lr, SGD batch). The sweep itself is in regularization.cpp.
 #include "bnlab/experiments/regularization.h"
 
-#include <sstream>
 #include <string>
 
 #include "bnlab/error.h"
@@ -119,12 +118,11 @@ RegularizationSpec parse_regularization_spec(const json& j) {
                           std::to_string(s.batch_sizes[largest_b]) + ": epochs x N)");
   const double total = s.seeds.seeds * work;
   if (total > kMaxSweepWork && !ResearchScale::active()) {
-    std::ostringstream os;
-    os << "regularization: seeds x configs x batch sizes x epochs x N = " << total
-       << " multiply-adds: more than the sweep limit of " << kMaxSweepWork
-       << " (30 seeds of the default protocol fit; use fewer seeds, epochs or runs; bn_population costs "
-          "n_train / B times a mini-batch run)";
-    throw Error(os.str());
+    // message_text prints a double as std::ostream would (%g), without iostreams in the module.
+    throw Error("regularization: seeds x configs x batch sizes x epochs x N = " + message_text(total) +
+                " multiply-adds: more than the sweep limit of " + message_text(kMaxSweepWork) +
+                " (30 seeds of the default protocol fit; use fewer seeds, epochs or runs; bn_population costs "
+                "n_train / B times a mini-batch run)");
   }
   return s;
 }
