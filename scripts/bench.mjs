@@ -173,7 +173,7 @@ async function main() {
   }
   // The module's size by section and by origin of its code (scripts/bench/wasm-size.mjs).
   const { wasmSizeTable } = await import('./bench/wasm-size.mjs');
-  for (const r of wasmSizeTable(generated)) row(...r);
+  for (const r of wasmSizeTable(generated, { quick })) row(...r);
   // ---- other engineers' scripts
   const extra = fs.readdirSync(path.join(root, 'scripts')).filter((f) => /^bench-.+\.mjs$/.test(f)).sort();
   for (const f of extra) {

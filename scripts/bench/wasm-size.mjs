@@ -211,7 +211,9 @@ export function originOf(raw) {
 const brotli = (body) => zlib.brotliCompressSync(body, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length } }).length;
 
 // {total, sections: [{name, size}], functions: n, origins: [{origin, size, functions, brotli}], named}
-export function wasmSize(wasmFile, symbolsFile = wasmFile.replace(/\.wasm$/, '.mjs.symbols')) {
+// parts = false leaves out the sections' and origins' own brotli figures (seconds of brotli-11
+// each: the bench's quick mode).
+export function wasmSize(wasmFile, symbolsFile = wasmFile.replace(/\.wasm$/, '.mjs.symbols'), { parts = true } = {}) {
   const bytes = fs.readFileSync(wasmFile);
   const list = sections(bytes);
   const code = list.find((s) => s.id === 10);
@@ -233,34 +235,35 @@ export function wasmSize(wasmFile, symbolsFile = wasmFile.replace(/\.wasm$/, '.m
   return {
     total: bytes.length,
     brotli: brotli(bytes),
-    sections: list.map((s) => ({ name: s.name, size: s.size + s.headerSize, brotli: brotli(bytes.subarray(s.start, s.start + s.size)) })),
+    sections: list.map((s) => ({ name: s.name, size: s.size + s.headerSize, brotli: parts ? brotli(bytes.subarray(s.start, s.start + s.size)) : NaN })),
     functions: bodies.length,
     named: names.size > 0,
     dataSegments: segments.length,
     // Each origin's functions compressed on their own: what they would cost alone (brotli finds
     // less to share in a part than in the whole, so these add up to more than the code's figure).
     origins: [...byOrigin.values()].sort((a, b) => b.size - a.size)
-      .map(({ chunks, ...o }) => ({ ...o, brotli: brotli(Buffer.concat(chunks)) })),
+      .map(({ chunks, ...o }) => ({ ...o, brotli: parts ? brotli(Buffer.concat(chunks)) : NaN })),
   };
 }
 
 // Markdown rows `| measurement | value | note |` for the bench table. `today` (optional) maps a
 // row's measurement to the figure it is compared with.
-export function wasmSizeRows(wasmFile, today = {}) {
-  const s = wasmSize(wasmFile);
+export function wasmSizeRows(wasmFile, today = {}, { parts = true } = {}) {
+  const s = wasmSize(wasmFile, undefined, { parts });
+  const alone = (v) => (Number.isFinite(v) ? `, ${KB(v)} brotli alone` : '');
   const KB = (v) => `${(v / 1024).toFixed(1)} KB`;
   const was = (label) => (today[label] ? `; today ${today[label]}` : '');
   const rows = [];
   const add = (label, value, note) => rows.push([label, value, note + was(label)]);
   add('wasm module', `${KB(s.total)} raw`, `${KB(s.brotli)} brotli-11; ${s.functions} functions, ${s.dataSegments} data segments`);
-  for (const sec of s.sections.filter((x) => x.size >= 256)) add(`wasm section ${sec.name}`, `${KB(sec.size)} raw`, `${KB(sec.brotli)} brotli alone`);
+  for (const sec of s.sections.filter((x) => x.size >= 256)) add(`wasm section ${sec.name}`, `${KB(sec.size)} raw`, `${((100 * sec.size) / s.total).toFixed(0)}% of the module${alone(sec.brotli)}`);
   if (!s.named) {
     add('wasm code by origin', 'n/a', 'no names: link with --emit-symbol-map (bnlab.mjs.symbols beside the module) or a name section');
     return rows;
   }
   const code = s.sections.find((x) => x.name === 'code');
   for (const o of s.origins) {
-    add(`wasm code: ${o.origin}`, `${KB(o.size)} raw`, `${((100 * o.size) / code.size).toFixed(0)}% of code, ${o.functions} functions, ${KB(o.brotli)} brotli alone`);
+    add(`wasm code: ${o.origin}`, `${KB(o.size)} raw`, `${((100 * o.size) / code.size).toFixed(0)}% of code, ${o.functions} functions${alone(o.brotli)}`);
   }
   return rows;
 }
@@ -283,16 +286,17 @@ export function largestFunctions(wasmFile, n = 40, symbolsFile = wasmFile.replac
 export const before = { wasmRaw: 759 * 1024, wasmBrotli: 218 * 1024 };
 
 // The bench's rows for the modules in `dir` (bnlab.wasm, and bnlab-first.wasm when built).
-export function wasmSizeTable(dir) {
+// quick: without the parts' own brotli figures (the bench's --quick).
+export function wasmSizeTable(dir, { quick = false } = {}) {
   const rows = [];
   const full = path.join(dir, 'bnlab.wasm');
   if (!fs.existsSync(full)) return rows;
   const KB = (v) => `${(v / 1024).toFixed(0)} KB`;
   const today = { 'wasm module': `${KB(before.wasmRaw)} raw, ${KB(before.wasmBrotli)} brotli (issue 19)` };
-  rows.push(...wasmSizeRows(full, today).map(([label, value, note]) => [label.replace(/^wasm/, 'wasm bnlab.wasm'), value, note]));
+  rows.push(...wasmSizeRows(full, today, { parts: !quick }).map(([label, value, note]) => [label.replace(/^wasm/, 'wasm bnlab.wasm'), value, note]));
   const first = path.join(dir, 'bnlab-first.wasm');
   if (fs.existsSync(first)) {
-    rows.push(...wasmSizeRows(first, today).map(([label, value, note]) => [label.replace(/^wasm/, 'wasm bnlab-first.wasm'), value, note]));
+    rows.push(...wasmSizeRows(first, today, { parts: !quick }).map(([label, value, note]) => [label.replace(/^wasm/, 'wasm bnlab-first.wasm'), value, note]));
   }
   return rows;
 }
