@@ -6,7 +6,7 @@
 // measured as it opens. Needs the built page (bash scripts/build.sh wasm; node scripts/build-page.mjs).
 //
 //   node scripts/embed-heights.mjs [chapter ...]     prints one JSON line per chapter
-import { launch, startServer } from '../tests/browser/browser.js';
+import { commitMiddleAnswer, launch, startServer } from '../tests/browser/browser.js';
 import { chapterHeights } from '../web/src/ui/embed-dialog.js';
 
 const visible = 'section.chapter:not([hidden])';
@@ -38,19 +38,7 @@ try {
     await page.goto('about:blank');
     const stateAsk = await open(page, `${base}&predict=ask`);
     const before = await height(page);
-    // Commit an answer: the first choice, or the middle of a number's range.
-    await page.evaluate((sel) => {
-      const section = document.querySelector(sel);
-      const radio = section.querySelector('.predict input[type="radio"]');
-      if (radio) radio.checked = true;
-      const field = section.querySelector('.predict input[inputmode="decimal"]');
-      if (field) {
-        const { min, max } = window.bnlab.panels.get(section.dataset.chapter).chapter.predict.range;
-        field.value = String((min + max) / 2);
-        field.dispatchEvent(new Event('input', { bubbles: true }));
-      }
-      section.querySelector('[data-action="predict"]').click();
-    }, visible);
+    await commitMiddleAnswer(page, visible);
     await page.waitForTimeout(500);
     const after = await height(page);
     const reveal = await page.$eval(visible, (s) => s.dataset.reveal);

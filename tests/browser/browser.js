@@ -111,3 +111,20 @@ export function useLab() {
   });
   return lab;
 }
+
+// Commits a prediction in the chapter `sel` (predict=ask): the first choice, or the middle of a
+// number's range (what story.test.js's frame-height check and scripts/embed-heights.mjs measure).
+export async function commitMiddleAnswer(page, sel) {
+  await page.evaluate((selector) => {
+    const section = document.querySelector(selector);
+    const radio = section.querySelector('.predict input[type="radio"]');
+    if (radio) radio.checked = true;
+    const field = section.querySelector('.predict input[inputmode="decimal"]');
+    if (field) {
+      const { min, max } = window.bnlab.panels.get(section.dataset.chapter).chapter.predict.range;
+      field.value = String((min + max) / 2);
+      field.dispatchEvent(new Event('input', { bubbles: true }));
+    }
+    section.querySelector('[data-action="predict"]').click();
+  }, sel);
+}

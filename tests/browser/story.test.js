@@ -7,7 +7,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import AxeBuilder from '@axe-core/playwright';
-import { closeServer, openPage, useLab, watchPage } from './browser.js';
+import { closeServer, commitMiddleAnswer, openPage, useLab, watchPage } from './browser.js';
 import { chapterHeights } from '../../web/src/ui/embed-dialog.js';
 
 const lab = useLab();
@@ -271,18 +271,7 @@ test('each chapter fits the frame height the Embed dialog suggests for it (embed
     // middle of the range), which reveals the charts and keeps the box with its outcome.
     const asked = await open(`${lab.server.url}?autorun=0#${id}?nav=0`);
     if (asked > suggested) misfits.push(`${id}, question shown: ${asked} px in a ${suggested} px frame`);
-    await page.evaluate((sel) => {
-      const section = document.querySelector(sel);
-      const radio = section.querySelector('.predict input[type="radio"]');
-      if (radio) radio.checked = true;
-      const field = section.querySelector('.predict input[inputmode="decimal"]');
-      if (field) {
-        const { min, max } = window.bnlab.panels.get(section.dataset.chapter).chapter.predict.range;
-        field.value = String((min + max) / 2);
-        field.dispatchEvent(new Event('input', { bubbles: true }));
-      }
-      section.querySelector('[data-action="predict"]').click();
-    }, visible);
+    await commitMiddleAnswer(page, visible);
     await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.reveal === 'shown', visible);
     await page.waitForTimeout(300);
     const answered = await page.evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));
