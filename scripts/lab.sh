@@ -257,9 +257,10 @@ summary() {
     tail -n 30 "$log" 2>/dev/null || true
   done
   rule "summary (lane 1: in order; lane 2: beside it; bg: the instrumented build; wall and CPU seconds)"
-  local cpu_total=0
+  local cpu_total=0 width=16 n
+  for n in "${part_names[@]}"; do ((${#n} <= width)) || width=${#n}; done  # the names' column
   for i in "${!part_names[@]}"; do
-    printf '[lab]   %-16s %-4s %-8s %6s %7s  %s\n' "${part_names[$i]}" "${part_lanes[$i]}" "${part_results[$i]}" "${part_times[$i]}" \
+    printf "[lab]   %-${width}s %-4s %-8s %6s %7s  %s\n" "${part_names[$i]}" "${part_lanes[$i]}" "${part_results[$i]}" "${part_times[$i]}" \
       "$([[ ${part_cpus[$i]} == - || -z ${part_cpus[$i]} ]] && echo - || echo "${part_cpus[$i]}cpu")" "${part_counts[$i]}"
     [[ ! ${part_cpus[$i]} =~ ^[0-9]+$ ]] || cpu_total=$((cpu_total + part_cpus[$i]))
   done
