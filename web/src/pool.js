@@ -244,17 +244,20 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
       /** @type {ReturnType<typeof setTimeout> | null} */
       let liveTimer = null;
       let mergeMs = 0;
+      let liveMerges = 0;
       const liveMerge = () => {
         if (liveTimer || cancelled || settled) return;
+        // The first one at once: the chapter's first chart should not wait liveMs for nothing.
         liveTimer = setTimeout(() => {
           liveTimer = null;
           if (paused) return;  // resume() asks again
+          liveMerges += 1;
           merging = merging.then(async () => {
             const t0 = Date.now();
             await partialMerge();
             mergeMs = Date.now() - t0;
           });
-        }, Math.max(liveMs, 3 * mergeMs));
+        }, liveMerges ? Math.max(liveMs, 3 * mergeMs) : 0);
       };
       // Finished cells' partial merges, throttled (see above): one waits at most, in flight or timed.
       /** @type {ReturnType<typeof setTimeout> | null} */
