@@ -173,6 +173,8 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
   }
 
   const control = members[0];
+  /** @type {Promise<boolean> | null} */
+  let cellsAnswer = null;
 
   // A whole sweep through cells(spec) and merge(spec, results): onPartial(result, progress) as
   // cells finish (a partial merge), resolves {ok, error, json, result, cellMs} with the full merge
@@ -362,9 +364,11 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
       const outcomes = await Promise.all(members.map((m) => m.provideData(name, bytes)));
       return outcomes.find((o) => !o?.ok) || outcomes[0];
     },
-    hasCells: async () => {
-      const out = await control.hasCells();
-      return !!(out.ok && out.value);
+    // Asked once: every Run of a pooled chapter asks, and the answer (the engine's) cannot change;
+    // the question waited for the member's slice (up to 40 ms) before each sweep's first cell.
+    hasCells: () => {
+      cellsAnswer ??= control.hasCells().then((out) => !!(out.ok && out.value));
+      return cellsAnswer;
     },
     terminate() {
       for (const task of [...queue]) finish(task, { ok: false, error: 'pool closed', cancelled: true });
