@@ -8,7 +8,8 @@
 //   BNLAB_BENCH_QUICK=1 node scripts/bench-images.mjs   200 steps, scaled to 1000
 // Each is measured for the chapter's preset (training plus its test evaluations every 100 steps,
 // percentile probes every 20 and the final test-time comparison) and for training alone
-// (evaluations and probes once at the end). Target: <= 5 s for 1000 steps. The verdict is on the
+// (evaluations and probes once at the end). Target: <= 4 s for 1000 steps (issue 19; issue 16 set
+// 5 s). The verdict is on the
 // wall time from start to the final result for the pooled run (what the user waits; it includes
 // the merges) and on the worker's compute time for one worker (as before); the other figure is
 // printed beside each. The pooled run's final bytes are checked against the one-worker run's. Last,
@@ -110,7 +111,9 @@ try {
     ['training only', { steps, eval_every: steps, probe_every: steps, test_batch_sizes: [60] }],
   ];
   const note = quick ? ` (${steps} steps, scaled)` : '';
-  const verdict = (s) => `target <= 5 s: ${s <= 5 ? 'met' : 'NOT met'}`;
+  // Issue 19's target (issue 16's was 5 s).
+  const targetS = 4;
+  const verdict = (s) => `target <= ${targetS} s: ${s <= targetS ? 'met' : 'NOT met'}`;
   for (const [name, overrides] of runs) {
     // Pooled first, one worker right after: the two figures of a row are seconds apart.
     const p = await pooled(overrides);

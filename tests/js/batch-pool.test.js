@@ -53,7 +53,7 @@ test('a sweep merges its cells in cells() order whatever the pool size and finis
     const pool = await createPool({ size, make: fakeMaker({ delays, cellCount: 7, log }) });
     assert.equal(pool.size, size);
     const partials = [];
-    const out = await pool.sweep({}, { onPartial: (result) => partials.push(result) }).promise;
+    const out = await pool.sweep({}, { onPartial: (result) => partials.push(result), partialMs: 0 }).promise;
     assert.equal(out.ok, true, out.error);
     outputs.push(out.json);
     assert.deepEqual(out.result.merged.map((r) => r.cell), [0, 1, 2, 3, 4, 5, 6]);
@@ -69,6 +69,35 @@ test('a sweep merges its cells in cells() order whatever the pool size and finis
     pool.terminate();
   }
   assert.equal(outputs[0], outputs[1]);
+});
+
+test('partial merges of finished cells are throttled: at most one per partialMs, the latest cells together, none lost', async () => {
+  // Merges that take 15 ms on the member, as a real one does (it grows with the cells done).
+  const base = fakeMaker({ delays: [4, 6, 3, 5], cellCount: 24 });
+  const make = async () => {
+    const member = await base();
+    const merge = member.merge;
+    member.merge = async (spec, text) => {
+      await new Promise((resolve) => setTimeout(resolve, 15));
+      return merge(spec, text);
+    };
+    return member;
+  };
+  const pool = await createPool({ size: 2, make });
+  const partials = [];
+  const partialMs = 40;
+  const out = await pool.sweep({}, { partialMs, onPartial: (result) => partials.push({ at: Date.now(), result }) }).promise;
+  assert.equal(out.ok, true, out.error);
+  assert.deepEqual(out.result.merged.map((r) => r.cell), Array.from({ length: 24 }, (_, i) => i));
+  // 24 cells of ~5 ms on two members finish within ~70 ms: one merge per cell would be 23.
+  assert.ok(partials.length >= 1 && partials.length < 10, `${partials.length} partial merges`);
+  const done = (p) => p.result.merged.filter((r) => r !== null).length;
+  for (let i = 1; i < partials.length; i += 1) {
+    assert.ok(done(partials[i]) > done(partials[i - 1]), 'a partial merge repeated or lost finished cells');
+    // spaced by partialMs from the end of the previous merge (timers may fire a millisecond early)
+    assert.ok(partials[i].at - partials[i - 1].at >= partialMs - 2, `partials ${i - 1} and ${i} ${partials[i].at - partials[i - 1].at} ms apart`);
+  }
+  pool.terminate();
 });
 
 test('a pool where only the main thread works has one member', async () => {

@@ -607,6 +607,35 @@ test('the live view waits for the control to be still, cancels the previous runs
   assert.equal(control.liveStarted, true);
 });
 
+test('the page pausing a chapter pauses its live view\'s runs (their members serve the chapter on screen); opening it again resumes them', async () => {
+  const members = [];
+  const pool = await createPool({ size: 2, make: async () => {
+    const r = fakeRunner();
+    members.push(r);
+    return r;
+  } });
+  const { control, view, clock } = setup({ chapter: liveChapter(), getPool: async () => pool });
+  control.open();
+  clock.advance(0);
+  await settle();
+  const started = members.flatMap((m) => m.log.filter(([w]) => w === 'start').map(([, id]) => id));
+  assert.equal(started.length, 2);
+  members.forEach((m) => m.tick(0.5));
+  control.pause();  // the page leaves the chapter
+  await settle();
+  for (const id of started) assert.ok(members.some((m) => m.log.some(([w, runId]) => w === 'pause' && runId === id)), `live run ${id} not paused`);
+  members.forEach((m) => m.tick(1));  // paused runs do not advance
+  await settle();
+  assert.notDeepEqual(view.named('liveStatus').at(-1), ['done']);
+  control.open();  // back on the chapter: the same runs go on from where they were
+  await settle();
+  for (const id of started) assert.ok(members.some((m) => m.log.some(([w, runId]) => w === 'resume' && runId === id)), `live run ${id} not resumed`);
+  assert.equal(members.flatMap((m) => m.log.filter(([w]) => w === 'start')).length, 2, 'a live run was started again');
+  members.forEach((m) => m.tick(0.5));
+  await settle();
+  assert.deepEqual(view.named('liveStatus').at(-1), ['done']);
+});
+
 test('a live view that cannot run says so in one line, and the next change runs', async () => {
   let pool = null;
   const { control, view, clock } = setup({ chapter: liveChapter(), getPool: async () => pool });

@@ -313,11 +313,15 @@ async function boot() {
   }
   document.documentElement.dataset.engine = runner.kind;
   const available = new Set(runner.chapters);
+  // Every preset asked for at once: the engine answers them back to back while the panels are
+  // built, instead of one round trip (and one wait on the worker) per chapter before its panel.
+  const engine = runner;
+  const presets = chapters.map((c) => (available.has(c.engineChapter || c.id) ? engine.preset(c.engineChapter || c.id) : null));
   for (const [index, chapter] of chapters.entries()) {
     let preset = {};
     let missing = !available.has(chapter.engineChapter || chapter.id);
     if (!missing) {
-      const outcome = await runner.preset(chapter.engineChapter || chapter.id);
+      const outcome = await /** @type {Promise<any>} */ (presets[index]);
       if (outcome.ok) preset = outcome.value;
       else missing = true;
     }

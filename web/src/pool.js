@@ -91,8 +91,12 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
       }
       if (message.state === 'done') {
         task.finished = true;
+        // The member takes the next queued run at once, before the result's text comes back (the
+        // host keeps a finished run until it is cancelled): no idle round trip between two cells.
+        slot.tasks.delete(task);
+        dispatch();
         const json = await runner.resultJson(task.runId);
-        release(task);
+        release(task, slot);
         task.onUpdate?.(message);
         if (json.ok) task.resolve({ ok: true, error: '', result: message.result, json: json.value, elapsedMs: message.elapsedMs });
         else task.resolve({ ok: false, error: json.error, result: null, json: null });
@@ -103,10 +107,9 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
     runner.start(task.runId, task.spec, { paused: false });
   }
 
-  /** @param {Task} task */
-  function release(task) {
+  /** @param {Task} task @param {Slot | null} [slot] its member (when already taken off it) */
+  function release(task, slot = task.slot) {
     task.unsubscribe?.();
-    const slot = task.slot;
     if (slot) {
       slot.runner.cancel(task.runId);
       slot.tasks.delete(task);
@@ -170,18 +173,26 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
   }
 
   const control = members[0];
+  /** @type {Promise<boolean> | null} */
+  let cellsAnswer = null;
 
-  // A whole sweep through cells(spec) and merge(spec, results): onPartial(result, progress) after
-  // every finished cell (a partial merge), resolves {ok, error, json, result, cellMs} with the full
-  // merge (cellMs: each cell's compute time in its member). `live`: the cells' running results go
-  // into the partial merges too, one at most every `liveMs` (and at least 3x a merge's own time
-  // apart), so a chapter whose few cells run side by side (images: one per net) keeps drawing.
+  // A whole sweep through cells(spec) and merge(spec, results): onPartial(result, progress) as
+  // cells finish (a partial merge), resolves {ok, error, json, result, cellMs} with the full merge
+  // (cellMs: each cell's compute time in its member). Partial merges of finished cells come at most
+  // one every `partialMs` and `partialSpacing` times a merge's own time apart, the latest cells
+  // taken together: a merge runs on a member that is also running cells, and its cost grows with
+  // the cells done (3b's 80 cells: ~10 ms + 0.6 ms per cell, so one per cell took about a tenth
+  // of that member's time). partialMs 0: one after every finished cell. `live`: the cells'
+  // running results go into the partial merges too, one at most every `liveMs` (and at least 3x a
+  // merge's own time apart), and every finished cell is merged at once, so a chapter whose few
+  // cells run side by side (images: one per net) keeps drawing.
   /**
    * @param {unknown} spec an object or JSON text
-   * @param {{ onPartial?: (result: ResultJson, progress: number) => void, live?: boolean, liveMs?: number }} [options]
+   * @param {{ onPartial?: (result: ResultJson, progress: number) => void, live?: boolean, liveMs?: number,
+   *           partialMs?: number, partialSpacing?: number }} [options]
    * @returns {{ promise: Promise<RunOutcome>, cancel: () => void, pause: () => void, resume: () => void }}
    */
-  function sweep(spec, { onPartial, live = false, liveMs = 250 } = {}) {
+  function sweep(spec, { onPartial, live = false, liveMs = 250, partialMs = 250, partialSpacing = 8 } = {}) {
     let cancelled = false;
     let paused = false;
     /** @type {RunHandle[]} */
@@ -217,6 +228,7 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
       let merging = Promise.resolve();
       let settled = false;  // the final merge is under way: no partial one may reach the page after it
       /** @returns {Promise<RunOutcome>} */
+      let partialCost = 0;  // ms, the last partial merge's round trip
       const mergeNow = async () => {
         const merged = await control.merge(spec, joined());
         if (!merged.ok) return { ok: false, error: merged.error, json: null, result: null };
@@ -225,25 +237,64 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
       };
       const partialMerge = async () => {
         if (cancelled || settled || !onPartial || texts.every((t) => t !== null)) return;
+        const t0 = Date.now();
         const partial = await mergeNow();
+        partialCost = Date.now() - t0;
         await whenRunning();
         if (partial.ok && !cancelled && !settled) onPartial(partial.result, partial.result?.progress ?? 0);
       };
       /** @type {ReturnType<typeof setTimeout> | null} */
       let liveTimer = null;
       let mergeMs = 0;
+      let liveMerges = 0;
       const liveMerge = () => {
         if (liveTimer || cancelled || settled) return;
+        // The first one at once: the chapter's first chart should not wait liveMs for nothing.
         liveTimer = setTimeout(() => {
           liveTimer = null;
           if (paused) return;  // resume() asks again
+          liveMerges += 1;
           merging = merging.then(async () => {
             const t0 = Date.now();
             await partialMerge();
             mergeMs = Date.now() - t0;
           });
-        }, Math.max(liveMs, 3 * mergeMs));
+        }, liveMerges ? Math.max(liveMs, 3 * mergeMs) : 0);
       };
+      // Finished cells' partial merges, throttled (see above): one waits at most, in flight or timed.
+      /** @type {ReturnType<typeof setTimeout> | null} */
+      let partialTimer = null;
+      let partialBusy = false;
+      let partialWanted = false;
+      let lastPartialEnd = -Infinity;
+      let lastPartialDone = 0;  // finished cells in the last partial merge: none new, none made
+      const doneCount = () => texts.reduce((n, t) => n + (t === null ? 0 : 1), 0);
+      const partialSoon = () => {
+        partialWanted = true;
+        if (partialTimer || partialBusy || cancelled || settled || !onPartial) return;
+        const go = () => {
+          partialTimer = null;
+          partialWanted = false;
+          partialBusy = true;
+          merging = merging.then(() => {
+            if (doneCount() <= lastPartialDone) return undefined;
+            lastPartialDone = doneCount();
+            return partialMerge();
+          }).then(() => {
+            partialBusy = false;
+            lastPartialEnd = Date.now();
+            if (partialWanted) partialSoon();
+          });
+        };
+        const wait = lastPartialEnd + Math.max(partialMs, partialSpacing * partialCost) - Date.now();
+        if (wait <= 0) go();  // the first one, or one long after the last: at once
+        else partialTimer = setTimeout(go, wait);
+      };
+      const cellDone = live || partialMs <= 0
+        ? () => {
+          merging = merging.then(partialMerge);
+        }
+        : partialSoon;
       liveAgain = live ? liveMerge : () => {};
       await Promise.all(cells.map(async (cell, i) => {
         if (cancelled) return;
@@ -266,10 +317,12 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
         running[i] = null;
         cellMs[i] = out.elapsedMs ?? 0;
         // Partial merges one after another, so the page never sees an older one last.
-        merging = merging.then(partialMerge);
+        cellDone();
       }));
       if (liveTimer) clearTimeout(liveTimer);
       liveTimer = null;
+      if (partialTimer) clearTimeout(partialTimer);
+      partialTimer = null;
       await merging;
       await whenRunning();
       settled = true;
@@ -311,9 +364,11 @@ export async function createPool({ size = defaultPoolSize(), moduleUrl, prefer =
       const outcomes = await Promise.all(members.map((m) => m.provideData(name, bytes)));
       return outcomes.find((o) => !o?.ok) || outcomes[0];
     },
-    hasCells: async () => {
-      const out = await control.hasCells();
-      return !!(out.ok && out.value);
+    // Asked once: every Run of a pooled chapter asks, and the answer (the engine's) cannot change;
+    // the question waited for the member's slice (up to 40 ms) before each sweep's first cell.
+    hasCells: () => {
+      cellsAnswer ??= control.hasCells().then((out) => !!(out.ok && out.value));
+      return cellsAnswer;
     },
     terminate() {
       for (const task of [...queue]) finish(task, { ok: false, error: 'pool closed', cancelled: true });

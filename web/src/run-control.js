@@ -192,6 +192,9 @@ export function createLiveRuns(live, { runner, getPool, view, clock, reducedMoti
   /** @type {TaskHandle[]} */
   let handles = [];
   let started = false;
+  // Paused with the chapter (the page pauses the chapter it leaves): the runs keep their progress
+  // and lend their members to the chapter on screen (pool.js), and go on when it opens again.
+  let paused = false;
   const throttle = createDrawThrottle({
     draw: (/** @type {any[]} */ parts, /** @type {boolean} */ done, /** @type {Values} */ at) => view.liveDraw(parts, done, at),
     wait: liveWait,
@@ -242,6 +245,7 @@ export function createLiveRuns(live, { runner, getPool, view, clock, reducedMoti
         },
       });
       handles.push(handle);
+      if (paused) handle.pause();
       return handle.promise;
     }));
     if (mine !== seq) return;
@@ -270,9 +274,19 @@ export function createLiveRuns(live, { runner, getPool, view, clock, reducedMoti
     /** @param {number} [delay]  ms the controls must be still; the chapter's debounceMs by default */
     schedule(delay = live.debounceMs ?? 150) {
       const mine = ++seq;
+      paused = false;  // a control moved: the student is here
       cancel();
       clock.clearTimeout(timer);
       timer = clock.setTimeout(() => start(mine), delay);
+    },
+    pause() {
+      paused = true;
+      for (const handle of handles) handle.pause();
+    },
+    resume() {
+      if (!paused) return;
+      paused = false;
+      for (const handle of handles) handle.resume();
     },
   };
 }
@@ -555,6 +569,7 @@ export function createRunControl(chapter, { runner, preset, view, getPool, reduc
     },
     // Run: resumes a paused run, takes over the page's own run (a user's press), else starts one.
     async run({ user = false } = {}) {
+      liveRuns?.resume();
       if (user && autoRun && state === 'running') {
         await start();
         return;
@@ -568,6 +583,7 @@ export function createRunControl(chapter, { runner, preset, view, getPool, reduc
       if (state !== 'running') await start();
     },
     pause() {
+      liveRuns?.pause();  // the live view's runs too: their members serve the chapter on screen
       if (state !== 'running' || !runId) return;
       if (sweepHandle) {
         // The pool lends the paused cells' members to other runs meanwhile (pool.js).
@@ -582,6 +598,7 @@ export function createRunControl(chapter, { runner, preset, view, getPool, reduc
       if (locked) return;
       if (chapter.live) {
         if (!liveRuns?.started) scheduleLive(0);
+        else liveRuns.resume();
         return;
       }
       if (state === 'idle' && !lastResult) start({ auto: true });
