@@ -297,7 +297,9 @@ async function boot() {
   setUpGlossary();
   announce('Loading the training engine…');
   try {
-    runner = await createRunner({ prefer: enginePreference });
+    // The chapter the page opens on picks the module the engine starts with (runner.js, host.js).
+    const opening = parseHash(window.location.hash).chapter;
+    runner = await createRunner({ prefer: enginePreference, firstChapter: chapters.some((c) => c.id === opening) ? opening : '' });
   } catch (error) {
     announce(`The training engine could not load: ${error instanceof Error ? error.message : error}. The explanations still work; the plots need the engine.`, 'error');
     for (const chapter of chapters) {
