@@ -165,7 +165,9 @@ async function main() {
     const all = sum(() => true);
     const sized = (s) => `${kb(s.gzip)} gzip`;
     const also = (s) => `${kb(s.br)} brotli, ${kb(s.raw)} raw`;
-    row('transfer first chapter', sized(all), `${also(all)}, ${sizes.length} files: ${sizes.map((s) => s.path.replace(/^\//, '')).join(' ')}; issue 19: 354 KB gzip, 280 KB brotli, 968 KB raw (target <= 150 KB brotli)`);
+    // What the page fetched from opening #speed to its run's end; afterwards the full module and
+    // the other chapters' code load in the background (web/src/host.js, main.js) and are not counted.
+    row('transfer first chapter', `${(all.br / 1024).toFixed(1)} KB brotli`, `target <= 150 KB brotli, issue 19: 280 KB brotli (354 gzip, 968 raw); this: ${kb(all.gzip)} gzip, ${kb(all.raw)} raw; up to its run's end, ${sizes.length} files: ${sizes.map((s) => s.path.replace(/^\//, '')).join(' ')}`);
     row('transfer wasm', sized(wasm), also(wasm));
     row('transfer glue bnlab.mjs / bnlab-first.mjs', sized(glue), also(glue));
     const page = { raw: all.raw - wasm.raw - glue.raw, gzip: all.gzip - wasm.gzip - glue.gzip, br: all.br - wasm.br - glue.br };

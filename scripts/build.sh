@@ -50,6 +50,7 @@ build_wasm() {
   # Debian's emcc runs its JS optimizer under node, which must find acorn in /usr/share/nodejs.
   export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
   build wasm "web/generated/bnlab.mjs, bnlab.wasm, bnlab-first.mjs, bnlab-first.wasm, bnlab-single.js"
+  node scripts/minify-glue.mjs         # the glue of bnlab-first.mjs and bnlab.mjs, local names shortened (issue 19)
   node scripts/build-engine-index.mjs  # web/generated/engine-index.json: presets etc. for the first-chapter module's host
   node scripts/build-page.mjs    # the hosted page's two scripts, bundled and minified (web/generated/lab.js, worker.js)
   node scripts/build-single.mjs  # classic worker script + dist/bnlab-lab.html (the one-file lab)
