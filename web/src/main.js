@@ -301,6 +301,10 @@ function setUpGlossary() {
 // page; the page's options (predict, controls) apply to it as to the others.
 /** @type {Map<string, Promise<PagePanel>>} */
 const panelLoads = new Map();
+// window.bnlab.chapters: in the catalog's order, each chapter's module once loaded (tests patch a
+// module's render there), its catalog entry until then.
+/** @type {Array<CatalogEntry | ChapterModule>} */
+const pageChapters = catalog.slice();
 /** @param {string} id @returns {Promise<PagePanel>} */
 function ensurePanel(id) {
   const known = panelLoads.get(id);
@@ -309,6 +313,7 @@ function ensurePanel(id) {
     const index = catalog.findIndex((c) => c.id === id);
     const chapter = (await catalog[index].load()).default;
     await loadParts(chapter);
+    pageChapters[index] = chapter;
     const engine = /** @type {import('./runner.js').Runner} */ (runner);
     let preset = {};
     let missing = !engine.chapters.includes(chapter.engineChapter || chapter.id);
@@ -416,7 +421,7 @@ async function boot() {
   });
   // In an LMS (the SCORM package), predictions are recorded as interactions (scorm.js).
   window.bnlabScorm = startScorm({ log: predictionLog, lesson: lessonChapters(document, catalog.map((c) => c.id)) });
-  window.bnlab = { panels, runner, chapters: catalog, getPool, predictions: predictionLog, loadOtherChapters };
+  window.bnlab = { panels, runner, chapters: pageChapters, getPool, predictions: predictionLog, loadOtherChapters };
   document.documentElement.dataset.ready = 'true';
 }
 
