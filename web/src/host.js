@@ -320,20 +320,30 @@ export function createHost(post, {
     for (const message of waiting) handle(message);
   }
 
-  // Warming the freshly loaded full module: the next chapter's preset (after the first tier's
-  // chapter, in the index's order) advanced in slices while the host has nothing else to do, for
-  // about warmMs of work, then dropped. V8 compiles a wasm function with its baseline tier first
-  // and with its optimizing tier once it has run enough; this runs the training code that the
-  // next chapter's first chart waits for through that, before the student opens it.
+  // Warming the freshly loaded full module, while the host has nothing else to do: the first
+  // tier's chapter (what a page that started on the full module has run on it: the training code
+  // every chapter shares) for about warmMs of work, then the next chapter in the index's order for
+  // half that, each advanced in short slices and dropped. V8 compiles a wasm function with its
+  // baseline tier first and with its optimizing tier once it has run enough; without this the
+  // next chapter's first seconds run on the baseline tier and its first chart comes later than on
+  // a page that started on the full module (scripts/bench/second-chapter.mjs measures it).
   function warm() {
     const first = firstTier;
     if (!engine || !first || warmMs <= 0) return;
     const order = first.index.chapters;
-    const after = order.findIndex((c) => first.chapters.has(c));
-    const chapter = order.slice(after + 1).concat(order.slice(0, after + 1)).find((c) => !first.chapters.has(c) && !first.index.requiredData[c]);
-    if (!chapter) return;
-    const lab = engine.createLab();
-    if (!lab.start(JSON.stringify(first.index.presets[chapter])).ok) {
+    const at = order.findIndex((c) => first.chapters.has(c));
+    const next = order.slice(at + 1).concat(order.slice(0, at)).find((c) => !first.chapters.has(c) && !first.index.requiredData[c]);
+    /** @type {Array<[string, number]>} */
+    const queue = [[order[at], warmMs], ...(next ? [/** @type {[string, number]} */ ([next, warmMs / 2])] : [])];
+    warmEach(engine, first.index, queue);
+  }
+
+  /** @param {Engine} full @param {EngineIndex} index @param {Array<[string, number]>} queue */
+  function warmEach(full, index, queue) {
+    const [chapter, budget] = queue.shift() ?? ['', 0];
+    if (!chapter || !own(index.presets, chapter)) return;
+    const lab = full.createLab();
+    if (!lab.start(JSON.stringify(index.presets[chapter])).ok) {
       lab.dispose();
       return;
     }
@@ -341,15 +351,17 @@ export function createHost(post, {
     let spent = 0;
     const slice = () => {
       // A run or held messages have the worker: the warming stops (what it compiled stays).
-      if (activeId !== null || held || spent >= warmMs || lab.done()) {
+      const busy = activeId !== null || held !== null;
+      if (busy || spent >= budget || lab.done()) {
         lab.cancel();
         lab.dispose();
+        if (!busy) setTimeout(() => warmEach(full, index, queue), 0);
         return;
       }
       const t0 = now();
       const ok = lab.advance(units).ok;
       const dt = now() - t0;
-      spent = ok ? spent + dt : warmMs;
+      spent = ok ? spent + dt : budget;
       units = adaptUnits(units, dt, Math.min(targetMs, 20));
       setTimeout(slice, 0);
     };
