@@ -38,7 +38,7 @@ async function once(context, base) {
   const ms = await page.evaluate((chapter) => new Promise((resolve) => {
     const t0 = performance.now();
     window.bnlab.runner.onUpdate((m) => {
-      if (String(m.runId).startsWith(chapter) && m.result && m.progress > 0) resolve(performance.now() - t0);
+      if (String(m.runId).startsWith(chapter) && m.result && m.progress > 0) resolve([performance.now() - t0, m.elapsedMs ?? NaN]);
     });
     window.location.hash = `#${chapter}`;
   }), to);
@@ -48,14 +48,19 @@ async function once(context, base) {
 
 const browser = await launch();
 const times = urls.map(() => []);
+const computes = urls.map(() => []);  // the host's compute time in the new run up to that chart
 try {
   for (let r = 0; r < rounds; r += 1) {
-    for (const [i, url] of urls.entries()) times[i].push(await once(browser.context, url));
+    for (const [i, url] of urls.entries()) {
+      const [ms, computeMs] = await once(browser.context, url);
+      times[i].push(ms);
+      computes[i].push(computeMs);
+    }
   }
 } finally {
   await browser.close();
 }
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 for (const [i, url] of urls.entries()) {
-  console.log(`#speed -> #${to} ${waitMs} ms after the run's end, first chart: median ${(median(times[i]) / 1000).toFixed(2)} s (${times[i].map((t) => (t / 1000).toFixed(2)).join(' / ')}) ${url}`);
+  console.log(`#speed -> #${to} ${waitMs} ms after the run's end, first chart: median ${(median(times[i]) / 1000).toFixed(2)} s (${times[i].map((t) => (t / 1000).toFixed(2)).join(' / ')}; the run's compute up to it ${computes[i].map((t) => (t / 1000).toFixed(2)).join(' / ')} s) ${url}`);
 }
