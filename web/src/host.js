@@ -342,8 +342,10 @@ export function createHost(post, {
   function warmEach(full, index, queue) {
     const [chapter, budget] = queue.shift() ?? ['', 0];
     if (!chapter || !own(index.presets, chapter)) return;
+    const spec = JSON.stringify(index.presets[chapter]);
+    full.validate(spec);  // what the page asks before every run: its code compiled too
     const lab = full.createLab();
-    if (!lab.start(JSON.stringify(index.presets[chapter])).ok) {
+    if (!lab.start(spec).ok) {
       lab.dispose();
       return;
     }
