@@ -6,6 +6,9 @@
 #   bash scripts/build.sh native     build/native: bnlab_core, the bnlab CLI, bnlab_tests
 #   bash scripts/build.sh wasm       build/wasm:   web/generated/bnlab.mjs + bnlab.wasm, bnlab-first.mjs +
 #                                                 bnlab-first.wasm (the first chapter alone), bnlab-single.js
+#   bash scripts/build.sh native-fast-research
+#                                    build/native-fast-research/bnlab: the fast research CLI (AVX2 + FMA,
+#                                    its bits differ from the page's; README "Builds"), the CLI target only
 #
 # Environment: BNLAB_JOBS (default 2) parallel compile jobs; BNLAB_BUILD_TYPE (default Release);
 # BNLAB_CMAKE_ARGS extra -D options for both configure steps (e.g. -DBNLAB_WERROR=ON).
@@ -63,7 +66,8 @@ for t in "${targets[@]}"; do
   case "$t" in
     native) build native "build/native/bnlab, build/native/bnlab_tests" ;;
     wasm) build_wasm ;;
-    *) echo "[build] unknown target '$t' (native or wasm)" >&2; exit 2 ;;
+    native-fast-research) build native-fast-research "build/native-fast-research/bnlab (AVX2 + FMA: research sweeps, not the page's bits)" ;;
+    *) echo "[build] unknown target '$t' (native, wasm or native-fast-research)" >&2; exit 2 ;;
   esac
 done
 say "done in $((SECONDS - start)) s (${targets[*]})"

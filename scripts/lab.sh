@@ -9,8 +9,8 @@
 #                               when a whole part was skipped: by this script (no chromium, a failed
 #                               build) or by itself (exit 0, nothing counted, last line
 #                               "[tag] skipped: REASON", as sanitize.sh and fuzz.sh print)
-#   bash scripts/lab.sh start   setup, the builds, then serve the page (web/serve.mjs)
-#   bash scripts/lab.sh bench   setup, the builds, then the throughput benchmark
+#   bash scripts/lab.sh start   setup, the builds (not the fast research CLI), then serve the page (web/serve.mjs)
+#   bash scripts/lab.sh bench   setup, the builds (not the fast research CLI), then the throughput benchmark
 #
 # Adding a part: a part is a package.json script, so a new one is one line there
 # ("test:NAME": "command" or "build:NAME": "command"); this script finds it by its name and runs it
@@ -257,9 +257,10 @@ summary() {
     tail -n 30 "$log" 2>/dev/null || true
   done
   rule "summary (lane 1: in order; lane 2: beside it; bg: the instrumented build; wall and CPU seconds)"
-  local cpu_total=0
+  local cpu_total=0 width=16 n
+  for n in "${part_names[@]}"; do ((${#n} <= width)) || width=${#n}; done  # the names' column
   for i in "${!part_names[@]}"; do
-    printf '[lab]   %-16s %-4s %-8s %6s %7s  %s\n' "${part_names[$i]}" "${part_lanes[$i]}" "${part_results[$i]}" "${part_times[$i]}" \
+    printf "[lab]   %-${width}s %-4s %-8s %6s %7s  %s\n" "${part_names[$i]}" "${part_lanes[$i]}" "${part_results[$i]}" "${part_times[$i]}" \
       "$([[ ${part_cpus[$i]} == - || -z ${part_cpus[$i]} ]] && echo - || echo "${part_cpus[$i]}cpu")" "${part_counts[$i]}"
     [[ ! ${part_cpus[$i]} =~ ^[0-9]+$ ]] || cpu_total=$((cpu_total + part_cpus[$i]))
   done
@@ -270,14 +271,18 @@ summary() {
   echo "$line"
 }
 
-# Every build:* part; remembers which failed so the tests that need them are skipped, not failed twice.
+# Every build:* part but those named as arguments; remembers which failed so the tests that need
+# them are skipped, not failed twice.
 failed_builds=()
 run_builds() {
   local name
   while read -r name; do
+    [[ " $* " != *" $name "* ]] || continue
     run_part "$name" || failed_builds+=("${name#build:}")
   done < <(scripts_named build:)
 }
+# What the page and the benchmark do not use (start and bench leave it out; build and test build it).
+research_only_builds=(build:native-fast-research)
 build_failed() { [[ " ${failed_builds[*]} " == *" $1 "* ]]; }
 
 # The instrumented tree (scripts/instrumented.sh) compiled in the background while other parts run:
@@ -403,7 +408,7 @@ port_free() {
 
 cmd_start() {
   setup
-  run_builds
+  run_builds "${research_only_builds[@]}"
   if ((${#failed_builds[@]})); then
     echo "[lab] error: the build failed (${failed_builds[*]}), so the page cannot be served" >&2
     exit 1
@@ -422,7 +427,7 @@ cmd_start() {
 # ------------------------------------------------------------------------------------------------
 cmd_bench() {
   setup
-  run_builds
+  run_builds "${research_only_builds[@]}"
   rule "benchmark (node scripts/bench.mjs; BNLAB_BENCH_QUICK=1 for the quick mode)"
   node scripts/bench.mjs
   say "figures depend on machine load; see README 'Benchmarks' for reference numbers"

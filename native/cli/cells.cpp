@@ -20,6 +20,7 @@
 #include "bnlab/api.h"
 #include "bnlab/research.h"
 #include "bnlab/spec.h"
+#include "build_info.h"
 
 namespace bnlab_cli {
 
@@ -70,6 +71,11 @@ std::string read_record(const std::string& line, const Sweep& sweep, Record& rec
            sweep.hash + ")";
   if (!j["bnlab_cell"].is_number_unsigned() || j["cells"] != sweep.cells.size())
     return "bnlab_cell / cells do not fit this spec's " + std::to_string(sweep.cells.size()) + " cells";
+  // The fast research build tags its records (README "Builds"); its bits differ, so never mixed.
+  const std::string build = j.contains("build") && j["build"].is_string() ? j["build"].get<std::string>() : "default";
+  if (build != bnlab_cli::build_kind())
+    return "a result of the " + bnlab::clip(build, 40) + " build, and this binary is the " + bnlab_cli::build_kind() +
+           " build (their bits differ: merge each build's cells with the binary that ran them)";
   rec.cell = j["bnlab_cell"].get<std::size_t>();
   if (rec.cell >= sweep.cells.size())
     return "cell " + std::to_string(rec.cell) + ": out of range (this spec has " + std::to_string(sweep.cells.size()) +
@@ -104,7 +110,9 @@ std::string check_cell_file(const std::string& path, const Sweep& sweep, std::si
 }
 
 std::string record_line(const Sweep& sweep, std::size_t k, const std::string& result) {
-  return "{\"bnlab_cell\":" + std::to_string(k) + ",\"cells\":" + std::to_string(sweep.cells.size()) +
+  const std::string kind = bnlab_cli::build_kind();
+  const std::string build = kind == "default" ? "" : ",\"build\":\"" + kind + "\"";  // the default's bytes as before
+  return "{\"bnlab_cell\":" + std::to_string(k) + build + ",\"cells\":" + std::to_string(sweep.cells.size()) +
          ",\"sweep\":\"" + sweep.hash + "\",\"check\":\"" + fnv1a64(result) + "\",\"result\":" + result + "}\n";
 }
 

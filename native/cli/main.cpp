@@ -11,6 +11,8 @@
 //   bnlab cells SPEC [--count]     the cells, one complete spec per line in merge order, or how many
 //   bnlab run SPEC --cell K | --cells A-B [--out-dir DIR]   run those cells, one after the other
 //   bnlab merge SPEC RESULT... [--partial] [--out FILE]      join cell results (files or directories)
+//   bnlab --version                which build this is (README "Builds"): the fast research build adds
+//                                  "build": "fast-research" to every result it prints
 // Exit status: 0 success, 2 bad spec or arguments (one line on stderr), 1 a run that failed.
 #include <unistd.h>
 
@@ -30,6 +32,7 @@
 #include "bnlab/api.h"
 #include "bnlab/bench.h"
 #include "bnlab/spec.h"
+#include "build_info.h"
 #include "cells.h"
 #include "data_files.h"
 #include "jobs.h"
@@ -109,7 +112,19 @@ int fail(const std::string& message, int code = kBadInput) {
   return code;
 }
 
-int emit(const std::string& result, const std::string& out_path) {
+// The fast research build marks what it prints as its own: its bits differ from the page's
+// (README "Builds"). The default build prints the result unchanged.
+std::string marked(const std::string& result) {
+#ifdef BNLAB_FAST_RESEARCH
+  if (!result.empty() && result[0] == '{')
+    return std::string("{\"build\":\"") + bnlab_cli::build_kind() + "\"" + (result.size() > 2 ? "," : "") +
+           result.substr(1);
+#endif
+  return result;
+}
+
+int emit(const std::string& plain_result, const std::string& out_path) {
+  const std::string result = marked(plain_result);
   if (out_path.empty()) {
     std::cout << result << "\n";
   } else {
@@ -126,6 +141,7 @@ int emit(const std::string& result, const std::string& out_path) {
 int main(int argc, char** argv) {
   CLI::App app{"BN Lab: why batch normalization works, measured. JSON specs in, JSON results out."};
   app.require_subcommand(1);
+  app.set_version_flag("--version", bnlab_cli::build_description(), "Print which build this is and exit");
 
   app.add_subcommand("chapters", "List the chapters in lecture order");
 
@@ -228,9 +244,12 @@ int main(int argc, char** argv) {
         return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
       });
       if (bench_as_json) {
-        std::cout << bnlab::bench_json(report) << "\n";
+        std::cout << marked(bnlab::bench_json(report)) << "\n";
         return 0;
       }
+#ifdef BNLAB_FAST_RESEARCH
+      std::printf("%s\n", bnlab_cli::build_description());
+#endif
       for (const bnlab::BenchFigure& f : report.training)
         std::printf("%-40s %9.0f samples/s  (%ld steps in %.3f s; per step: forward %.1f us, backward %.1f us, update %.1f us)\n",
                     f.name.c_str(), f.samples_per_second, f.steps, f.seconds, f.forward_s * 1e6, f.backward_s * 1e6,

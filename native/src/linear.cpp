@@ -8,6 +8,15 @@
 
 namespace bnlab {
 
+// float layers use the core's own kernel, except in the fast research build with Eigen's product
+// (CMake BNLAB_FAST_RESEARCH, README "Builds"), where Eigen's AVX2/FMA GEMM is faster.
+template <typename T>
+constexpr bool own_kernel = std::is_same_v<T, float>
+#ifdef BNLAB_EIGEN_FLOAT_PRODUCT
+                            && false
+#endif
+    ;
+
 template <typename T>
 Linear<T>::Linear(int in, int out, bool bias) : bias_(bias) {
   require(in >= 1, "linear.in", in, "must be >= 1");
@@ -36,7 +45,7 @@ const Mat<T>& Linear<T>::forward(const Mat<T>& x) {
   require(x.rows() == W.cols(), "linear input rows", x.rows(), "must equal the layer's input width");
   // float: the core's own kernel (bnlab/gemm.h: one order of summation in every build, faster
   // than Eigen's in wasm); double (gradient checks) keeps Eigen's product.
-  if constexpr (std::is_same_v<T, float>) kernel::matmul(W, x, y_);
+  if constexpr (own_kernel<T>) kernel::matmul(W, x, y_);
   else y_.noalias() = W * x;
   if (bias_) y_.colwise() += b.col(0);
   return y_;
@@ -44,11 +53,11 @@ const Mat<T>& Linear<T>::forward(const Mat<T>& x) {
 
 template <typename T>
 const Mat<T>& Linear<T>::backward(const Mat<T>& x, const Mat<T>& dy, bool skip_dx) {
-  if constexpr (std::is_same_v<T, float>) kernel::matmul_bt(dy, x, dW);
+  if constexpr (own_kernel<T>) kernel::matmul_bt(dy, x, dW);
   else dW.noalias() = dy * x.transpose();
   if (bias_) db = dy.rowwise().sum();
   if (!skip_dx) {
-    if constexpr (std::is_same_v<T, float>) kernel::matmul_at(W, dy, dx_, scratch_);
+    if constexpr (own_kernel<T>) kernel::matmul_at(W, dy, dx_, scratch_);
     else dx_.noalias() = W.transpose() * dy;
   }
   return dx_;
