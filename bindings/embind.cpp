@@ -103,8 +103,11 @@ val heap() {
   return out;
 }
 
+#ifndef BNLAB_FIRST_MODULE
 // Training throughput in this engine: the figures `bnlab bench --json` prints natively.
 // clock: optional JS function returning seconds (e.g. CPU time under Node); default wall time.
+// Not in the first chapter's module (bnlab-first.wasm), which the page loads for its first
+// chapter and never benchmarks: the bench scripts load bnlab.mjs.
 val bench(int steps, val clock) {
   if (steps < 10 || steps > 1000000) return outcome(bnlab::Outcome{false, "bench steps = " + std::to_string(steps) + ": must be in [10, 1000000]", ""});
   const bool custom = clock.typeOf().as<std::string>() == "function";
@@ -112,6 +115,7 @@ val bench(int steps, val clock) {
     return custom ? clock().as<double>() : emscripten_get_now() / 1000.0;
   }))});
 }
+#endif
 
 }  // namespace
 
@@ -133,6 +137,8 @@ EMSCRIPTEN_BINDINGS(bnlab) {
   emscripten::function("cells", &cells);
   emscripten::function("merge", &merge);
   emscripten::function("run", &run);
+#ifndef BNLAB_FIRST_MODULE
   emscripten::function("bench", &bench);
+#endif
   emscripten::function("heap", &heap);
 }

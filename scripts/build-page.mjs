@@ -1,7 +1,11 @@
 // Bundles the hosted page's scripts with esbuild (issue 8: what the first chapter transfers):
 //
 //   web/generated/lab.js      web/src/main.js and every module it imports, one minified ES module
-//                             (web/index.html loads it)
+//                             (web/index.html loads it); what it imports with import() (each
+//                             chapter's module, the worker pool, the main-thread host) is split
+//   web/generated/lab-*.js    into chunks loaded when needed, so the first chapter fetches its own
+//                             code and not the seven others' (issue 19). The one-file lab
+//                             (scripts/build-single.mjs) bundles without splitting: one file.
 //   web/generated/worker.js   web/src/worker.js (the engine host) the same way; runner.js starts it
 //   *.js.map                  source maps beside them, fetched only by a browser's developer tools
 //
@@ -44,10 +48,15 @@ const relativeUrls = {
 };
 
 fs.mkdirSync(outDir, { recursive: true });
+// The previous build's chunks (their names carry a hash of their contents).
+for (const name of fs.readdirSync(outDir)) if (/^lab-[\w-]+\.js(\.map|\.br|\.gz)?$/.test(name)) fs.rmSync(path.join(outDir, name));
 for (const [entry, out] of bundles) {
+  const split = out === 'lab.js';
   await esbuild.build({
-    entryPoints: [path.join(web, 'src', entry)],
-    outfile: path.join(outDir, out),
+    entryPoints: { [out.replace(/\.js$/, '')]: path.join(web, 'src', entry) },
+    outdir: outDir,
+    splitting: split,
+    chunkNames: 'lab-[name]-[hash]',
     bundle: true,
     format: 'esm',
     platform: 'browser',

@@ -4,7 +4,8 @@
 #
 #   bash scripts/build.sh            native and wasm
 #   bash scripts/build.sh native     build/native: bnlab_core, the bnlab CLI, bnlab_tests
-#   bash scripts/build.sh wasm       build/wasm:   web/generated/bnlab.mjs + bnlab.wasm, bnlab-single.js
+#   bash scripts/build.sh wasm       build/wasm:   web/generated/bnlab.mjs + bnlab.wasm, bnlab-first.mjs +
+#                                                 bnlab-first.wasm (the first chapter alone), bnlab-single.js
 #   bash scripts/build.sh native-fast-research
 #                                    build/native-fast-research/bnlab: the fast research CLI (AVX2 + FMA,
 #                                    its bits differ from the page's; README "Builds"), the CLI target only
@@ -51,7 +52,9 @@ build_wasm() {
   fi
   # Debian's emcc runs its JS optimizer under node, which must find acorn in /usr/share/nodejs.
   export NODE_PATH=/usr/share/nodejs${NODE_PATH:+:$NODE_PATH}
-  build wasm "web/generated/bnlab.mjs, bnlab.wasm, bnlab-single.js"
+  build wasm "web/generated/bnlab.mjs, bnlab.wasm, bnlab-first.mjs, bnlab-first.wasm, bnlab-single.js"
+  node scripts/minify-glue.mjs         # the glue of bnlab-first.mjs and bnlab.mjs, local names shortened (issue 19)
+  node scripts/build-engine-index.mjs  # web/generated/engine-index.json: presets etc. for the first-chapter module's host
   node scripts/build-page.mjs    # the hosted page's two scripts, bundled and minified (web/generated/lab.js, worker.js)
   node scripts/build-single.mjs  # classic worker script + dist/bnlab-lab.html (the one-file lab)
   node scripts/build-data.mjs    # the images chapter's Fashion-MNIST subset (says what to install if absent)

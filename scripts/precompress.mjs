@@ -10,8 +10,8 @@ import zlib from 'node:zlib';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = path.join(root, 'web', 'generated');
-const wanted = /\.(wasm|mjs|js|bin)$/;
-const skipped = new Set(['bnlab-single.js']);  // an input of scripts/build-single.mjs, never fetched
+const wanted = /\.(wasm|mjs|js|bin|json)$/;
+const skipped = new Set(['bnlab-single.js', 'package.json']);  // an input of scripts/build-single.mjs; Node's module type: never fetched
 const encoders = {
   // Brotli's top level costs ~2 s for the wasm, far more for the 9 MB image set (level 5 there).
   br: (body) => zlib.brotliCompressSync(body, { params: {

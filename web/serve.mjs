@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 
 const root = path.dirname(fileURLToPath(import.meta.url));
-const served = [/^\/index\.html$/, /^\/styles\.css$/, /^\/favicon\.svg$/, /^\/src\/[\w/.-]+\.js$/, /^\/generated\/[\w.-]+\.(mjs|js|wasm|html|bin|map)$/, /^\/embed-demo\.html$/, /^\/embedding\.html$/];
+const served = [/^\/index\.html$/, /^\/styles\.css$/, /^\/favicon\.svg$/, /^\/src\/[\w/.-]+\.js$/, /^\/generated\/[\w.-]+\.(mjs|js|wasm|html|bin|map|json)$/, /^\/embed-demo\.html$/, /^\/embedding\.html$/];
 const types = {
   '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.json': 'application/json', '.map': 'application/json',

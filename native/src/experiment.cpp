@@ -10,11 +10,17 @@ namespace bnlab {
 #undef BNLAB_CHAPTER
 
 const std::vector<Chapter>& all_chapters() {
+#ifdef BNLAB_ONLY_CHAPTER
+  // A module of one chapter (the wasm build's first-chapter module, bnlab-first.wasm: what the
+  // page loads for the chapter it opens on). The other chapters' code is then never linked in.
+  static const std::vector<Chapter> chapters = {BNLAB_ONLY_CHAPTER()};
+#else
   static const std::vector<Chapter> chapters = {
 #define BNLAB_CHAPTER(function) function(),
 #include "experiments/chapters.def"
 #undef BNLAB_CHAPTER
   };
+#endif
   return chapters;
 }
 

@@ -19,9 +19,20 @@ test('index.html loads the bundled page script', () => {
 
 test('each address in the bundles names a file of the hosted page', { skip: !built && 'run bash scripts/build.sh wasm first' }, () => {
   const seen = new Set();
-  for (const bundle of ['lab.js', 'worker.js']) {
+  // lab.js loads its chunks (each chapter's code, shared modules: scripts/build-page.mjs splits
+  // it) by ./lab-*.js; every bundle and chunk is checked, and no import may name anything else (a
+  // source module by a relative path means the bundle is not one).
+  const bundles = ['lab.js', 'worker.js'];
+  for (let i = 0; i < bundles.length; i += 1) {
+    const bundle = bundles[i];
     const text = fs.readFileSync(path.join(generated, bundle), 'utf8');
-    assert.doesNotMatch(text, /from\s*["']\.\.?\//, `${bundle} still imports a module by a relative path`);
+    const imported = [...text.matchAll(/(?:from\s*|import\s*\(?\s*)["'](\.\.?\/[^"']+)["']/g)].map((m) => m[1]);
+    for (const relative of imported) {
+      assert.match(relative, /^\.\/lab-[\w-]+\.js$/, `${bundle} still imports a module by a relative path (${relative}), not one of the page's chunks`);
+      const chunk = relative.slice(2);
+      assert.ok(fs.existsSync(path.join(generated, chunk)), `${bundle}: its chunk ${chunk} is missing`);
+      if (!bundles.includes(chunk)) bundles.push(chunk);
+    }
     for (const [, relative] of text.matchAll(/new URL\(["']([^"']+)["'],\s*import\.meta\.url\)/g)) {
       const file = path.resolve(generated, relative);
       assert.ok(file.startsWith(web + path.sep), `${bundle}: ${relative} points outside web/`);

@@ -1,10 +1,10 @@
 // Boots the page: chapter navigation, the engine runner, one panel per chapter, the URL hash,
 // the status line and embed messaging.
 import { h } from './dom.js';
-import { chapters } from './chapters/index.js';
+import { catalog } from './chapters/catalog.js';
 import { createRunner } from './runner.js';
-import { createPool } from './pool.js';
 import { createChapterPanel } from './ui/panel.js';
+import { loadParts } from './ui/parts.js';
 import { clipText, parseHash, readValues, writeHash } from './state.js';
 import { applyPageOptions, readPageOptions, startEmbed, writePageOptions } from './embed.js';
 import { createEmbedDialog } from './ui/embed-dialog.js';
@@ -16,6 +16,7 @@ import { lessonChapters, startScorm } from './scorm.js';
 /** @typedef {import('./chapters/chapter-types').ChapterModule} ChapterModule */
 /** @typedef {import('./chapters/chapter-types').Control} Control */
 /** @typedef {import('./chapters/chapter-types').Values} Values */
+/** @typedef {import('./chapters/catalog.js').CatalogEntry} CatalogEntry */
 /**
  * What the page uses of a chapter's panel (ui/panel.js); a chapter without an engine gets a stand-in
  * with the first five fields only, hence the optional calls.
@@ -52,9 +53,10 @@ const enginePreference = pageQuery.get('engine');
 const autoOpen = pageQuery.get('autorun') !== '0';
 const reducedMotion = !!window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
 
-// The worker pool (independent runs side by side) is made the first time a chapter needs it.
+// The worker pool (independent runs side by side) is made the first time a chapter needs it (its
+// code too: the first chapter never needs it).
 function getPool() {
-  poolPromise ??= createPool({ prefer: enginePreference }).catch((error) => {
+  poolPromise ??= import('./pool.js').then(({ createPool }) => createPool({ prefer: enginePreference })).catch((error) => {
     console.warn('no worker pool', error);
     return null;
   });
@@ -85,7 +87,7 @@ function notice(message) {
 
 function buildNav() {
   nav.appendChild(h('li', {}, [h('a', { href: '#start', 'data-nav': 'start' }, [h('span', { class: 'nav-title', text: 'Start' })])]));
-  for (const chapter of chapters) {
+  for (const chapter of catalog) {
     const link = h('a', { href: `#${chapter.id}`, 'data-nav': chapter.id }, [
       h('span', { class: 'nav-number', text: chapter.number }),
       h('span', { class: 'nav-title', text: chapter.short }),
@@ -97,9 +99,9 @@ function buildNav() {
 function updatePager() {
   pager.hidden = !current;
   if (!current) return;
-  const index = chapters.findIndex((c) => c.id === current);
-  const prev = chapters[index - 1];
-  const next = chapters[index + 1];
+  const index = catalog.findIndex((c) => c.id === current);
+  const prev = catalog[index - 1];
+  const next = catalog[index + 1];
   pager.replaceChildren(
     prev ? h('a', { class: 'pager-prev', href: `#${prev.id}`, text: `← ${prev.number}. ${prev.short}` }) : h('span'),
     next ? h('a', { class: 'pager-next', href: `#${next.id}`, text: `${next.number}. ${next.short} →` }) : h('span'),
@@ -127,7 +129,7 @@ function showChapter(id, { focus = false } = {}) {
     return;
   }
   // id is one of the chapters (applyHash falls back to the first for an unknown one)
-  const chapter = /** @type {ChapterModule} */ (chapters.find((c) => c.id === id));
+  const chapter = /** @type {CatalogEntry} */ (catalog.find((c) => c.id === id));
   document.title = `${chapter.number}. ${chapter.short} · BN Lab`;
   if (focus) panels.get(id)?.section.querySelector('h2')?.focus({ preventScroll: false });
   if (autoOpen) panels.get(id)?.open?.();
@@ -176,9 +178,14 @@ function applyHash({ focus = false } = {}) {
     return;
   }
   let id = chapter;
-  if (!chapters.some((c) => c.id === id)) {
+  if (!catalog.some((c) => c.id === id)) {
     if (id) notice(`The link names an unknown chapter "${clipText(id)}"; showing chapter 1 instead.`);
-    id = chapters[0].id;
+    id = catalog[0].id;
+  }
+  // A chapter whose code has not loaded yet: shown once it has (the address read again then).
+  if (runner && !panels.has(id)) {
+    ensurePanel(id).then(() => applyHash({ focus }), (error) => announce(`Chapter ${id} could not load: ${error instanceof Error ? error.message : error}`, 'error'));
+    return;
   }
   const panel = panels.get(id);
   const { options, rest, problems: optionProblems } = readPageOptions(params);
@@ -217,6 +224,8 @@ function onValuesChange(chapter, values) {
 
 /** @param {ChapterModule} chapter @param {string} state */
 function onRunState(chapter, state) {
+  // The first run's end (or failure): the other chapters' code loads while the student reads.
+  if (state === 'done' || state === 'failed') setTimeout(loadOtherChapters, 1000);
   const running = [...panels.values()].find((p) => p.state === 'running');
   activity.textContent = running ? `Training: chapter ${running.chapter.number}, ${running.chapter.short}` : '';
   activity.hidden = !running;
@@ -288,18 +297,75 @@ function setUpGlossary() {
   });
 }
 
+// Each chapter's panel, made once its module has loaded (catalog.js), in the catalog's order on the
+// page; the page's options (predict, controls) apply to it as to the others.
+/** @type {Map<string, Promise<PagePanel>>} */
+const panelLoads = new Map();
+// window.bnlab.chapters: in the catalog's order, each chapter's module once loaded (tests patch a
+// module's render there), its catalog entry until then.
+/** @type {Array<CatalogEntry | ChapterModule>} */
+const pageChapters = catalog.slice();
+/** @param {string} id @returns {Promise<PagePanel>} */
+function ensurePanel(id) {
+  const known = panelLoads.get(id);
+  if (known) return known;
+  const made = (async () => {
+    const index = catalog.findIndex((c) => c.id === id);
+    const chapter = (await catalog[index].load()).default;
+    await loadParts(chapter);
+    pageChapters[index] = chapter;
+    const engine = /** @type {import('./runner.js').Runner} */ (runner);
+    let preset = {};
+    let missing = !engine.chapters.includes(chapter.engineChapter || chapter.id);
+    if (!missing) {
+      const outcome = await engine.preset(chapter.engineChapter || chapter.id);
+      if (outcome.ok) preset = outcome.value;
+      else missing = true;
+    }
+    const panel = createChapterPanel(chapter, index, { runner: engine, preset, announce, onValuesChange, onRunState, onProgress, getPool, reducedMotion });
+    if (missing) {
+      panel.disable(true);
+      panel.showMessage('This chapter\'s experiment is not in this build of the engine yet; the explanation is here, the plots will follow.');
+    }
+    panel.section.hidden = current !== id;
+    panel.setPredictMode?.(pageOptions.predict);
+    panel.lockSettings?.(pageOptions.controls === 'lock');
+    const later = catalog.slice(index + 1).map((c) => panels.get(c.id)?.section).find(Boolean);
+    main.insertBefore(panel.section, later ?? null);
+    panels.set(id, panel);
+    return panel;
+  })();
+  panelLoads.set(id, made);
+  return made;
+}
+
+// The chapters not made yet, one after another (the student is reading the first one's result).
+let othersLoading = false;
+async function loadOtherChapters() {
+  if (othersLoading || !runner) return;
+  othersLoading = true;
+  for (const c of catalog) await ensurePanel(c.id).catch((error) => console.warn(`chapter ${c.id}`, error));
+}
+
 async function boot() {
   document.getElementById('static-lab')?.remove();
   setUpSkipLink();
   buildNav();
-  overview = overviewSection(chapters);
+  overview = overviewSection(catalog);
   main.appendChild(overview);
   setUpGlossary();
   announce('Loading the training engine…');
+  // The chapter the page opens on (applyHash shows the first for an unknown name; none for the
+  // overview or a glossary entry) picks the engine's first module (runner.js, host.js) and the one
+  // chapter whose code loads before the page is ready.
+  const named = parseHash(window.location.hash).chapter;
+  const opening = !named || ['start', 'chapters', 'glossary'].includes(named) || named.startsWith('glossary-') ? null
+    : catalog.some((c) => c.id === named) ? named : catalog[0].id;
   try {
-    runner = await createRunner({ prefer: enginePreference });
+    runner = await createRunner({ prefer: enginePreference, firstChapter: opening || '' });
   } catch (error) {
     announce(`The training engine could not load: ${error instanceof Error ? error.message : error}. The explanations still work; the plots need the engine.`, 'error');
+    const chapters = await Promise.all(catalog.map(async (c) => (await c.load()).default));
     for (const chapter of chapters) {
       const section = h('section', { class: 'chapter', 'data-chapter': chapter.id, hidden: true }, [
         h('h2', { text: chapter.title }), h('blockquote', { class: 'claim' }, [h('p', {}, richText(chapter.claim))]),
@@ -312,27 +378,10 @@ async function boot() {
     return;
   }
   document.documentElement.dataset.engine = runner.kind;
-  const available = new Set(runner.chapters);
-  // Every preset asked for at once: the engine answers them back to back while the panels are
-  // built, instead of one round trip (and one wait on the worker) per chapter before its panel.
-  const engine = runner;
-  const presets = chapters.map((c) => (available.has(c.engineChapter || c.id) ? engine.preset(c.engineChapter || c.id) : null));
-  for (const [index, chapter] of chapters.entries()) {
-    let preset = {};
-    let missing = !available.has(chapter.engineChapter || chapter.id);
-    if (!missing) {
-      const outcome = await /** @type {Promise<any>} */ (presets[index]);
-      if (outcome.ok) preset = outcome.value;
-      else missing = true;
-    }
-    const panel = createChapterPanel(chapter, index, { runner, preset, announce, onValuesChange, onRunState, onProgress, getPool, reducedMotion });
-    if (missing) {
-      panel.disable(true);
-      panel.showMessage('This chapter\'s experiment is not in this build of the engine yet; the explanation is here, the plots will follow.');
-    }
-    panels.set(chapter.id, panel);
-    main.appendChild(panel.section);
-  }
+  // The chapter the page opens on is made now; the others when shown or after its first run. The
+  // overview (no chapter to run first) makes them all before the page is ready.
+  if (opening) await ensurePanel(opening);
+  else await loadOtherChapters();
   const where = runner.kind === 'main-thread' ? 'on the main thread in short slices (no worker available)' : `in a ${runner.kind === 'blob-worker' ? 'blob ' : ''}web worker`;
   announce(`Ready. Training runs ${where}.`);
   setUpEmbedDialog();
@@ -343,7 +392,7 @@ async function boot() {
   // Host commands never move the host's focus or scroll: a chapter is loaded by rewriting the
   // hash in place (no hashchange, no focus()).
   embed = startEmbed({
-    chapters: chapters.map((c) => c.id),
+    chapters: catalog.map((c) => c.id),
     current: () => current || '',
     onPlay: () => (current ? panels.get(current) : undefined)?.run?.(),
     onPause: () => (current ? panels.get(current) : undefined)?.pause(),
@@ -352,7 +401,7 @@ async function boot() {
       if (panel?.state === 'paused') panel.run?.();
     },
     onLoad: (chapter, settings) => {
-      if (!chapters.some((c) => c.id === chapter)) return `unknown chapter "${chapter}" (one of ${chapters.map((c) => c.id).join(', ')})`;
+      if (!catalog.some((c) => c.id === chapter)) return `unknown chapter "${chapter}" (one of ${catalog.map((c) => c.id).join(', ')})`;
       const params = new URLSearchParams(Object.entries(settings).map(([k, v]) => [k, String(v)]));
       // page options (nav, controls) stay as they are unless the host names them
       for (const [k, v] of new URLSearchParams(writePageOptions(pageOptions))) if (!params.has(k)) params.set(k, v);
@@ -371,8 +420,8 @@ async function boot() {
     if (type === 'prediction') releaseHeldResults();
   });
   // In an LMS (the SCORM package), predictions are recorded as interactions (scorm.js).
-  window.bnlabScorm = startScorm({ log: predictionLog, lesson: lessonChapters(document, chapters.map((c) => c.id)) });
-  window.bnlab = { panels, runner, chapters, getPool, predictions: predictionLog };
+  window.bnlabScorm = startScorm({ log: predictionLog, lesson: lessonChapters(document, catalog.map((c) => c.id)) });
+  window.bnlab = { panels, runner, chapters: pageChapters, getPool, predictions: predictionLog, loadOtherChapters };
   document.documentElement.dataset.ready = 'true';
 }
 

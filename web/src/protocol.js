@@ -24,7 +24,12 @@
  */
 
 // ---- page -> host -------------------------------------------------------------------------------
-/** @typedef {{ type: 'init', moduleUrl: string }} InitMessage  load the module from moduleUrl */
+/**
+ * Load the module from moduleUrl; with firstModuleUrl and indexUrl, start on the first chapter's
+ * module and load moduleUrl when another chapter is asked for (host.js), unless firstChapter (the
+ * chapter the page opens on, '' = none yet) is not in it.
+ * @typedef {{ type: 'init', moduleUrl: string, firstModuleUrl?: string, indexUrl?: string, firstChapter?: string }} InitMessage
+ */
 /**
  * JSON text the core wrote, parsed (a spec, a validated spec, a list of cell specs): its shape is
  * the core's (native/), not checked here.
@@ -39,7 +44,7 @@
  * @typedef {{
  *   preset: ParsedJson, validate: ParsedJson, chapters: string[], hasCells: boolean,
  *   cells: ParsedJson, merge: string, resultJson: string, provideData: null,
- *   heap: { used: number, total: number } | null }} CallValues
+ *   heap: { used: number, total: number, module?: 'first' | 'full' } | null }} CallValues
  * @typedef {keyof CallArgs} CallName
  */
 /**

@@ -39,6 +39,9 @@ function withResult(message) {
 }
 
 const workerUrl = new URL('./worker.js', import.meta.url).href;
+// The first chapter's module and the index of the full one's chapters (host.js: two tiers).
+const firstModuleUrl = new URL('../generated/bnlab-first.mjs', import.meta.url).href;
+const indexUrl = new URL('../generated/engine-index.json', import.meta.url).href;
 // The engine host as one classic script (scripts/build-single.mjs): the one-file engine + worker.js.
 const classicWorkerUrl = new URL('../generated/bnlab-worker.js', import.meta.url).href;
 // The one-file build carries both texts in the page itself.
@@ -72,8 +75,10 @@ function waitReady(target, listen) {
   });
 }
 
-/** @param {string} url @param {string} moduleUrl @param {WorkerType} [type] @returns {Promise<Channel>} */
-async function tryWorker(url, moduleUrl, type = 'module') {
+/** @typedef {import('./protocol.js').InitMessage} InitMessage */
+
+/** @param {string} url @param {InitMessage} init the init message @param {WorkerType} [type] @returns {Promise<Channel>} */
+async function tryWorker(url, init, type = 'module') {
   const worker = new Worker(url, { type });
   /** @type {Set<HostListener>} */
   const listeners = new Set();
@@ -84,7 +89,7 @@ async function tryWorker(url, moduleUrl, type = 'module') {
       event.preventDefault?.();
       onError(new Error(event.message || 'worker failed to load'));
     }, { once: true });
-    worker.postMessage({ type: toHost.init, moduleUrl });
+    worker.postMessage(init);
   }).catch((error) => {
     worker.terminate();
     throw error;
@@ -105,18 +110,18 @@ async function classicSource() {
   return response.text();
 }
 
-/** @param {string} moduleUrl */
-async function blobWorker(moduleUrl) {
+/** @param {InitMessage} init */
+async function blobWorker(init) {
   const url = URL.createObjectURL(new Blob([await classicSource()], { type: 'text/javascript' }));
   try {
-    return await tryWorker(url, moduleUrl, 'classic');
+    return await tryWorker(url, init, 'classic');
   } finally {
     URL.revokeObjectURL(url);
   }
 }
 
-/** @param {string} moduleUrl @returns {Promise<Channel>} */
-async function mainThread(moduleUrl) {
+/** @param {InitMessage} init @returns {Promise<Channel>} */
+async function mainThread(init) {
   const { createHost } = await import('./host.js');
   /** @type {Set<HostListener>} */
   const listeners = new Set();
@@ -133,7 +138,7 @@ async function mainThread(moduleUrl) {
   }, { targetMs: 16, postEveryMs: 120 });
   const chapters = await waitReady(null, (onMessage) => {
     listeners.add(onMessage);
-    handle({ type: toHost.init, moduleUrl });
+    handle(init);
   });
   return {
     chapters,
@@ -145,14 +150,20 @@ async function mainThread(moduleUrl) {
 
 // Tries each way in turn; `prefer` ('worker' | 'blob-worker' | 'main-thread') forces one (tests;
 // the page's ?engine=, so any text: one that names no way leaves none to try).
-/** @param {{ moduleUrl?: string, prefer?: string | null }} [options] */
-export async function createRunner({ moduleUrl = defaultModuleUrl, prefer = null } = {}) {
+// `firstChapter` (a chapter id, or '' for none yet): the page's own runner starts on the first
+// chapter's module when that chapter is in it (or none is named), and loads the full module when
+// another chapter is asked for (host.js). Without it (pools, tests) the full module loads at once.
+/** @param {{ moduleUrl?: string, prefer?: string | null, firstChapter?: string }} [options] */
+export async function createRunner({ moduleUrl = defaultModuleUrl, prefer = null, firstChapter = undefined } = {}) {
   const single = inlineSource() !== null;
+  const tiered = typeof firstChapter === 'string' && moduleUrl === defaultModuleUrl && !single;
+  /** @type {InitMessage} */
+  const init = { type: toHost.init, moduleUrl, ...(tiered ? { firstModuleUrl, indexUrl, firstChapter } : {}) };
   /** @type {Array<[RunnerKind, () => Promise<Channel>]>} */
   const ways = [
-    ['worker', () => tryWorker(workerUrl, moduleUrl)],
-    ['blob-worker', () => blobWorker(moduleUrl)],
-    ['main-thread', () => mainThread(moduleUrl)],
+    ['worker', () => tryWorker(workerUrl, init)],
+    ['blob-worker', () => blobWorker(init)],
+    ['main-thread', () => mainThread(init)],
   ];
   // The one-file build has no worker.js to load: its engine is inlined.
   if (single) ways.shift();

@@ -2,12 +2,19 @@
 // they share a `group`, and made again empty for a new run with the keyboard focus kept.
 import { clear, h } from '../dom.js';
 import { lineChart } from '../charts/line-chart.js';
-import { scatterChart } from '../charts/scatter-chart.js';
 import { fieldChart } from '../charts/field-chart.js';
-import { imageGrid } from '../charts/image-grid.js';
+import { lazyChartKind } from './parts.js';
 
+// The kinds the first chapter draws; the scatter and image charts load with the chapters that
+// draw them (ui/parts.js).
 /** @type {Record<string, (el: HTMLElement, opts: any) => any>} */
-const chartKinds = { line: lineChart, scatter: scatterChart, field: fieldChart, images: imageGrid };
+const chartKinds = { line: lineChart, field: fieldChart };
+/** @param {string} kind */
+function chartMaker(kind) {
+  const make = chartKinds[kind] || lazyChartKind(kind);
+  if (!make) throw new Error(`chart kind "${kind}" is not loaded (ui/parts.js loadParts)`);
+  return make;
+}
 
 /**
  * A chart as the panel uses it (charts/*.js): update/… for the chapter's render; the line charts
@@ -38,7 +45,7 @@ export function makeCharts(chapterId, defs, areaOf) {
       areaOf(def).appendChild(group);
     }
     const group = /** @type {HTMLElement} */ (groups.get(groupKey));
-    charts.set(def.id, chartKinds[def.kind || 'line'](group, { name: `${chapterId}-${def.id}`, ...def }));
+    charts.set(def.id, chartMaker(def.kind || 'line')(group, { name: `${chapterId}-${def.id}`, ...def }));
   }
   return charts;
 }

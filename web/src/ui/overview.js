@@ -24,7 +24,7 @@ const about = (seconds) => (seconds === undefined ? '' : seconds < 60 ? `${Math.
 
 export const heartChapter = 'regularization';
 
-/** @param {import('../chapters/chapter-types').ChapterModule[]} chapters */
+/** @param {Array<{ id: string, number: string, short: string, title: string }>} chapters (catalog.js's entries or the modules) */
 export function overviewSection(chapters) {
   const byId = new Map(chapters.map((c) => [c.id, c]));
   /** @param {string} id */

@@ -8,7 +8,7 @@ import { h, clear } from '../dom.js';
 import { download, toCsv, toJson } from '../export.js';
 import { evaluate, formatAnswer, parseAnswer, predictionLog } from '../predict.js';
 import { pct } from '../format.js';
-import { createPredictPoint } from '../charts/predict-point.js';
+import { predictPointMaker } from './parts.js';
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
@@ -66,7 +66,7 @@ export function createPredictionView(chapter, { announce = () => {}, log = predi
     // A point question (predict.point) is also answered on a chart in the chapter's own terms
     // (charts/predict-point.js): dragged, tapped or moved by the arrow keys, in sync with the field.
     if (q.point) {
-      point = createPredictPoint({
+      point = predictPointMaker()({
         id, question: q.question, range: /** @type {NonNullable<PredictQuestion['range']>} */ (q.range), spec: q.point,
         onInput(value) {
           field.value = String(value);
