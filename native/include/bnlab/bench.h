@@ -24,6 +24,16 @@ struct BenchFigure {
   double forward_s = 0.0;
   double backward_s = 0.0;
   double update_s = 0.0;
+  // The step's operations timed one kind at a time, seconds per step, on the net's own shapes
+  // (each kind in its own loop over fresh layers: no clock reads inside a step): linear = the
+  // four layers' products and bias sums, forward and backward; bn = the three BatchNorm1d
+  // forwards (training mode) and backwards; act = the three ReLUs both ways; loss = softmax
+  // cross-entropy with its gradient; ops_update_s = the SGD step over every parameter.
+  double linear_s = 0.0;
+  double bn_s = 0.0;
+  double act_s = 0.0;
+  double loss_s = 0.0;
+  double ops_update_s = 0.0;
 };
 
 struct GemmFigure {
