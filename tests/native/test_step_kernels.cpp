@@ -3,16 +3,21 @@
 // exp_n, two lanes) give the bits of the plain loops they replaced, written out here: every
 // feature's statistics in double with the columns in order, every element's formula as written.
 // Shapes: every edge of the feature blocking (blocks of 8 and 4, a scalar tail of 1 to 3), ghost
-// groups, and the lab's sizes. tests/js/wasm.test.js checks that wasm gives the native bits.
+// groups, and the lab's sizes. The ReLU (compare and mask, four lanes) and the SGD step (one
+// fused pass) likewise give the bits of the Eigen expressions they replaced.
+// tests/js/wasm.test.js checks that wasm gives the native bits.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <vector>
 
+#include "bnlab/activation.h"
 #include "bnlab/batch_norm.h"
 #include "bnlab/detmath.h"
 #include "bnlab/loss.h"
+#include "bnlab/optimizer.h"
 #include "bnlab/rng.h"
 
 using namespace bnlab;
@@ -184,5 +189,62 @@ TEST_CASE("softmax_cross_entropy<float>: loss and gradient are the plain per-col
       REQUIRE(std::memcmp(&loss, &loss_expected, sizeof loss) == 0);
       REQUIRE(same_bits(dlogits, expected));
       REQUIRE(softmax_cross_entropy<float>(logits, labels, nullptr) == loss);
+    }
+}
+
+TEST_CASE("Activation<float> relu: forward is Eigen's cwiseMax(0) and backward the plain select, bit for bit",
+          "[activation][kernels]") {
+  Rng rng(195);
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  for (int rows : {1, 2, 3, 4, 5, 7, 64})
+    for (int cols : {1, 2, 3, 64, 129}) {
+      Mat<float> z = random_matrix(rows, cols, rng, 0.0, 1.0), dy = random_matrix(rows, cols, rng, 0.0, 1.0);
+      // Signed zeros, NaN, infinities and subnormals, in vector lanes and in the scalar tail.
+      const float special[] = {-0.0f, 0.0f, nan, -nan, inf, -inf, 1e-40f, -1e-40f};
+      for (Eigen::Index i = 0; i < z.size(); ++i)
+        if (i % 3 == 0) z.data()[i] = special[(i / 3) % 8];
+      for (Eigen::Index i = 0; i < dy.size(); i += 5) dy.data()[i] = -0.0f;
+      INFO("rows " << rows << ", cols " << cols);
+      Activation<float> relu(ActivationKind::Relu);
+      const Mat<float> expected = z.cwiseMax(0.0f);
+      REQUIRE(same_bits(relu.forward(z), expected));
+      Mat<float> dz(rows, cols);
+      for (Eigen::Index i = 0; i < dz.size(); ++i) dz.data()[i] = expected.data()[i] > 0.0f ? dy.data()[i] : 0.0f;
+      REQUIRE(same_bits(relu.backward(dy), dz));
+    }
+}
+
+TEST_CASE("Optimizer<float> sgd with momentum: the fused pass gives the Eigen expressions' bits", "[optimizer][kernels]") {
+  Rng rng(196);
+  for (double wd : {0.0, 1e-3})
+    for (int rows : {1, 2, 3, 5, 64}) {
+      const int cols = rows == 1 ? 7 : 3;
+      Mat<float> w = random_matrix(rows, cols, rng, 0.0, 1.0), b = random_matrix(rows, 1, rng, 0.0, 1.0);
+      Mat<float> gw(rows, cols), gb(rows, 1);
+      OptimizerConfig config;
+      config.lr = 0.05;
+      config.momentum = 0.9;
+      config.weight_decay = wd;
+      Optimizer<float> sgd(config);
+      std::vector<Param<float>> params{{&w, &gw, "W"}, {&b, &gb, "b"}};
+      Mat<float> w_ref = w, b_ref = b, vw = Mat<float>::Zero(rows, cols), vb = Mat<float>::Zero(rows, 1);
+      const float mu = 0.9f, lr = 0.05f, decay = static_cast<float>(wd);
+      INFO("rows " << rows << ", weight decay " << wd);
+      for (int step = 0; step < 5; ++step) {
+        gw = random_matrix(rows, cols, rng, 0.0, 1.0);
+        gb = random_matrix(rows, 1, rng, 0.0, 1.0);
+        sgd.step(params);
+        if (decay != 0.0f) {
+          vw = mu * vw + gw + decay * w_ref;
+          vb = mu * vb + gb + decay * b_ref;
+        } else {
+          vw = mu * vw + gw;
+          vb = mu * vb + gb;
+        }
+        w_ref -= lr * vw;
+        b_ref -= lr * vb;
+        REQUIRE(same_bits(w, w_ref));
+        REQUIRE(same_bits(b, b_ref));
+      }
     }
 }
