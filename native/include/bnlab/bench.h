@@ -1,6 +1,7 @@
 // Throughput benchmark of the training step, the figure DESIGN section 5 compares across builds:
 // a 2-64-64-64-2 MLP, float, SGD with momentum, batch 64 and 512, with and without BN; the same
-// step timed by phase (forward + loss, backward, update); and a float GEMM of the net's hidden
+// step timed by phase (forward + loss, backward, update) and by kind of operation (linear, BN,
+// ReLU, loss, update); and a float GEMM of the net's hidden
 // layer size, by Eigen and by the core's own kernel (bnlab/gemm.h). The caller supplies the
 // clock (the core does no I/O and reads no clock itself): the native CLI (`bnlab bench`) and the
 // wasm module (`bench` binding) both call this.
