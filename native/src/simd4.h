@@ -37,10 +37,10 @@ inline vf4 add(vf4 a, vf4 b) { return {wasm_f32x4_add(a.v, b.v)}; }
 inline vf4 sub(vf4 a, vf4 b) { return {wasm_f32x4_sub(a.v, b.v)}; }
 inline vf4 mul(vf4 a, vf4 b) { return {wasm_f32x4_mul(a.v, b.v)}; }
 // Masks: all ones in the lanes where the comparison holds (false for NaN), zeros elsewhere.
-inline vf4 less(vf4 a, vf4 b) { return {wasm_f32x4_lt(a.v, b.v)}; }
 inline vf4 greater(vf4 a, vf4 b) { return {wasm_f32x4_gt(a.v, b.v)}; }
-inline vf4 keep(vf4 mask, vf4 a) { return {wasm_v128_and(mask.v, a.v)}; }     // a where mask, else +0
-inline vf4 clear(vf4 mask, vf4 a) { return {wasm_v128_andnot(a.v, mask.v)}; }  // +0 where mask, else a
+inline vf4 keep(vf4 mask, vf4 a) { return {wasm_v128_and(mask.v, a.v)}; }  // a where mask, else +0
+// a < b ? b : a, lane by lane (x86's maxps(b, a)): keeps a when a is -0 or NaN against 0.
+inline vf4 pmax(vf4 a, vf4 b) { return {wasm_f32x4_pmax(a.v, b.v)}; }
 struct vd2 {
   v128_t v;
 };
@@ -71,10 +71,9 @@ inline void store(float* p, vf4 a) { _mm_storeu_ps(p, a.v); }
 inline vf4 add(vf4 a, vf4 b) { return {_mm_add_ps(a.v, b.v)}; }
 inline vf4 sub(vf4 a, vf4 b) { return {_mm_sub_ps(a.v, b.v)}; }
 inline vf4 mul(vf4 a, vf4 b) { return {_mm_mul_ps(a.v, b.v)}; }
-inline vf4 less(vf4 a, vf4 b) { return {_mm_cmplt_ps(a.v, b.v)}; }
 inline vf4 greater(vf4 a, vf4 b) { return {_mm_cmpgt_ps(a.v, b.v)}; }
 inline vf4 keep(vf4 mask, vf4 a) { return {_mm_and_ps(mask.v, a.v)}; }
-inline vf4 clear(vf4 mask, vf4 a) { return {_mm_andnot_ps(mask.v, a.v)}; }
+inline vf4 pmax(vf4 a, vf4 b) { return {_mm_max_ps(b.v, a.v)}; }  // maxps: its second operand if not b > a
 struct vd2 {
   __m128d v;
 };
@@ -117,16 +116,15 @@ inline bool is_set(float lane) {
   std::memcpy(&bits, &lane, sizeof bits);
   return bits != 0;
 }
-inline vf4 less(vf4 a, vf4 b) { return mask_of(a.v[0] < b.v[0], a.v[1] < b.v[1], a.v[2] < b.v[2], a.v[3] < b.v[3]); }
 inline vf4 greater(vf4 a, vf4 b) { return mask_of(a.v[0] > b.v[0], a.v[1] > b.v[1], a.v[2] > b.v[2], a.v[3] > b.v[3]); }
 inline vf4 keep(vf4 mask, vf4 a) {
   vf4 r;
   for (int i = 0; i < 4; ++i) r.v[i] = is_set(mask.v[i]) ? a.v[i] : 0.0f;
   return r;
 }
-inline vf4 clear(vf4 mask, vf4 a) {
+inline vf4 pmax(vf4 a, vf4 b) {
   vf4 r;
-  for (int i = 0; i < 4; ++i) r.v[i] = is_set(mask.v[i]) ? 0.0f : a.v[i];
+  for (int i = 0; i < 4; ++i) r.v[i] = a.v[i] < b.v[i] ? b.v[i] : a.v[i];
   return r;
 }
 struct vd2 {
