@@ -1,11 +1,9 @@
 #include "bnlab/activation.h"
 
 #include <algorithm>
-#include <type_traits>
 
 #include "bnlab/detmath.h"
 #include "bnlab/error.h"
-#include "simd4.h"
 
 namespace bnlab {
 
@@ -29,24 +27,7 @@ const char* activation_name(ActivationKind kind) {
 template <typename T>
 const Mat<T>& Activation<T>::forward(const Mat<T>& z) {
   switch (kind_) {
-    case ActivationKind::Relu:
-      if constexpr (std::is_same_v<T, float>) {
-        // y = z < 0 ? +0 : z, Eigen's cwiseMax(0) lane for lane (its max keeps z when z is -0 or
-        // NaN), four lanes at a time through simd4.h (one maxps / f32x4.pmax, as Eigen's).
-        y_.resize(z.rows(), z.cols());
-        const float* in = z.data();
-        float* out = y_.data();
-        const Eigen::Index n = z.size();
-        Eigen::Index i = 0;
-        const simd::vf4 zero = simd::zero();
-        for (; i + 4 <= n; i += 4) {
-          simd::store(out + i, simd::pmax(simd::load(in + i), zero));
-        }
-        for (; i < n; ++i) out[i] = in[i] < 0.0f ? 0.0f : in[i];
-      } else {
-        y_ = z.cwiseMax(T(0));
-      }
-      break;
+    case ActivationKind::Relu: y_ = z.cwiseMax(T(0)); break;
     case ActivationKind::Identity: y_ = z; break;
     case ActivationKind::Tanh:
       y_ = z.unaryExpr([](T v) { return static_cast<T>(detmath::tanh(static_cast<double>(v))); });
@@ -81,12 +62,7 @@ const Mat<T>& Activation<T>::backward(const Mat<T>& dy) {
       const T* __restrict d = dy.data();
       T* __restrict out = dz_.data();
       const Eigen::Index n = dy.size();
-      Eigen::Index i = 0;
-      if constexpr (std::is_same_v<T, float>) {
-        const simd::vf4 zero = simd::zero();
-        for (; i + 4 <= n; i += 4) simd::store(out + i, simd::keep(simd::greater(simd::load(y + i), zero), simd::load(d + i)));
-      }
-      for (; i < n; ++i) {
+      for (Eigen::Index i = 0; i < n; ++i) {
         const T g = d[i];
         out[i] = y[i] > T(0) ? g : T(0);
       }

@@ -17,8 +17,6 @@
 #define BNLAB_VF4_SSE2 1
 #else
 #include <cmath>
-#include <cstdint>
-#include <cstring>
 #endif
 
 namespace bnlab::simd {
@@ -36,11 +34,6 @@ inline void store(float* p, vf4 a) { wasm_v128_store(p, a.v); }
 inline vf4 add(vf4 a, vf4 b) { return {wasm_f32x4_add(a.v, b.v)}; }
 inline vf4 sub(vf4 a, vf4 b) { return {wasm_f32x4_sub(a.v, b.v)}; }
 inline vf4 mul(vf4 a, vf4 b) { return {wasm_f32x4_mul(a.v, b.v)}; }
-// Masks: all ones in the lanes where the comparison holds (false for NaN), zeros elsewhere.
-inline vf4 greater(vf4 a, vf4 b) { return {wasm_f32x4_gt(a.v, b.v)}; }
-inline vf4 keep(vf4 mask, vf4 a) { return {wasm_v128_and(mask.v, a.v)}; }  // a where mask, else +0
-// a < b ? b : a, lane by lane (x86's maxps(b, a)): keeps a when a is -0 or NaN against 0.
-inline vf4 pmax(vf4 a, vf4 b) { return {wasm_f32x4_pmax(a.v, b.v)}; }
 struct vd2 {
   v128_t v;
 };
@@ -71,9 +64,6 @@ inline void store(float* p, vf4 a) { _mm_storeu_ps(p, a.v); }
 inline vf4 add(vf4 a, vf4 b) { return {_mm_add_ps(a.v, b.v)}; }
 inline vf4 sub(vf4 a, vf4 b) { return {_mm_sub_ps(a.v, b.v)}; }
 inline vf4 mul(vf4 a, vf4 b) { return {_mm_mul_ps(a.v, b.v)}; }
-inline vf4 greater(vf4 a, vf4 b) { return {_mm_cmpgt_ps(a.v, b.v)}; }
-inline vf4 keep(vf4 mask, vf4 a) { return {_mm_and_ps(mask.v, a.v)}; }
-inline vf4 pmax(vf4 a, vf4 b) { return {_mm_max_ps(b.v, a.v)}; }  // maxps: its second operand if not b > a
 struct vd2 {
   __m128d v;
 };
@@ -104,29 +94,6 @@ inline void store(float* p, vf4 a) {
 inline vf4 add(vf4 a, vf4 b) { return {{a.v[0] + b.v[0], a.v[1] + b.v[1], a.v[2] + b.v[2], a.v[3] + b.v[3]}}; }
 inline vf4 sub(vf4 a, vf4 b) { return {{a.v[0] - b.v[0], a.v[1] - b.v[1], a.v[2] - b.v[2], a.v[3] - b.v[3]}}; }
 inline vf4 mul(vf4 a, vf4 b) { return {{a.v[0] * b.v[0], a.v[1] * b.v[1], a.v[2] * b.v[2], a.v[3] * b.v[3]}}; }
-// Scalar masks: a lane is "set" when it holds the bits 0xffffffff (a NaN), clear when +0.
-inline vf4 mask_of(bool b0, bool b1, bool b2, bool b3) {
-  const std::uint32_t ones = 0xffffffffu;
-  float set;
-  std::memcpy(&set, &ones, sizeof set);
-  return {{b0 ? set : 0.0f, b1 ? set : 0.0f, b2 ? set : 0.0f, b3 ? set : 0.0f}};
-}
-inline bool is_set(float lane) {
-  std::uint32_t bits;
-  std::memcpy(&bits, &lane, sizeof bits);
-  return bits != 0;
-}
-inline vf4 greater(vf4 a, vf4 b) { return mask_of(a.v[0] > b.v[0], a.v[1] > b.v[1], a.v[2] > b.v[2], a.v[3] > b.v[3]); }
-inline vf4 keep(vf4 mask, vf4 a) {
-  vf4 r;
-  for (int i = 0; i < 4; ++i) r.v[i] = is_set(mask.v[i]) ? a.v[i] : 0.0f;
-  return r;
-}
-inline vf4 pmax(vf4 a, vf4 b) {
-  vf4 r;
-  for (int i = 0; i < 4; ++i) r.v[i] = a.v[i] < b.v[i] ? b.v[i] : a.v[i];
-  return r;
-}
 struct vd2 {
   double v[2];
 };

@@ -3,17 +3,15 @@
 // exp_n, two lanes) give the bits of the plain loops they replaced, written out here: every
 // feature's statistics in double with the columns in order, every element's formula as written.
 // Shapes: every edge of the feature blocking (blocks of 8 and 4, a scalar tail of 1 to 3), ghost
-// groups, and the lab's sizes. The ReLU (compare and mask, four lanes) and the SGD step (one
-// fused pass) likewise give the bits of the Eigen expressions they replaced.
+// groups, and the lab's sizes. The SGD momentum step (one fused pass, four lanes) likewise gives
+// the bits of the Eigen expressions it replaced.
 // tests/js/wasm.test.js checks that wasm gives the native bits.
 #include <catch2/catch.hpp>
 
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <vector>
 
-#include "bnlab/activation.h"
 #include "bnlab/batch_norm.h"
 #include "bnlab/detmath.h"
 #include "bnlab/loss.h"
@@ -189,28 +187,6 @@ TEST_CASE("softmax_cross_entropy<float>: loss and gradient are the plain per-col
       REQUIRE(std::memcmp(&loss, &loss_expected, sizeof loss) == 0);
       REQUIRE(same_bits(dlogits, expected));
       REQUIRE(softmax_cross_entropy<float>(logits, labels, nullptr) == loss);
-    }
-}
-
-TEST_CASE("Activation<float> relu: forward is Eigen's cwiseMax(0) and backward the plain select, bit for bit",
-          "[activation][kernels]") {
-  Rng rng(195);
-  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
-  for (int rows : {1, 2, 3, 4, 5, 7, 64})
-    for (int cols : {1, 2, 3, 64, 129}) {
-      Mat<float> z = random_matrix(rows, cols, rng, 0.0, 1.0), dy = random_matrix(rows, cols, rng, 0.0, 1.0);
-      // Signed zeros, NaN, infinities and subnormals, in vector lanes and in the scalar tail.
-      const float special[] = {-0.0f, 0.0f, nan, -nan, inf, -inf, 1e-40f, -1e-40f};
-      for (Eigen::Index i = 0; i < z.size(); ++i)
-        if (i % 3 == 0) z.data()[i] = special[(i / 3) % 8];
-      for (Eigen::Index i = 0; i < dy.size(); i += 5) dy.data()[i] = -0.0f;
-      INFO("rows " << rows << ", cols " << cols);
-      Activation<float> relu(ActivationKind::Relu);
-      const Mat<float> expected = z.cwiseMax(0.0f);
-      REQUIRE(same_bits(relu.forward(z), expected));
-      Mat<float> dz(rows, cols);
-      for (Eigen::Index i = 0; i < dz.size(); ++i) dz.data()[i] = expected.data()[i] > 0.0f ? dy.data()[i] : 0.0f;
-      REQUIRE(same_bits(relu.backward(dy), dz));
     }
 }
 
