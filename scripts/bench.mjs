@@ -3,7 +3,8 @@
 // Rows: training throughput of the 2-64-64-64-2 net (float32, batch 64 and 512, with and without
 // BN) natively (`bnlab bench`), as wasm under Node and as wasm in a headless Chromium worker, each
 // with its ratio to native; TF.js 4.22's wasm backend on the same net; GEMM GFLOP/s beside the
-// 57 GFLOP/s ceiling of 128-bit SIMD without FMA; the step split (forward, backward, update);
+// 57 GFLOP/s ceiling of 128-bit SIMD without FMA; the step split (forward, backward, update) and
+// the step by kind (linear, BN, ReLU, loss, update);
 // publish cost per chapter (the page's worker, live); time to first chart; transfer sizes (raw and
 // gzip) of the first chapter; last, issue 19's targets beside the issue's figures (a second
 // table, scripts/bench/targets.mjs). Native and Node wasm are timed on CPU time (steadier on a shared
@@ -75,6 +76,16 @@ function splitText(f) {
   return `${pc(f.forward_s)} / ${pc(f.backward_s)} / ${pc(f.update_s)} (${(total * 1e6).toFixed(0)} us)`;
 }
 
+// The step by kind of operation (bnlab bench's ops: each kind timed in its own loop), in us per
+// step, and the rest: the whole step (the phase split's total) minus the kinds.
+function opsText(f) {
+  const o = f.ops;
+  const total = f.forward_s + f.backward_s + f.update_s;
+  const us = (v) => (v * 1e6).toFixed(1);
+  const rest = total - (o.linear_s + o.bn_s + o.act_s + o.loss_s + o.update_s);
+  return `${us(o.linear_s)} / ${us(o.bn_s)} / ${us(o.act_s)} / ${us(o.loss_s)} / ${us(o.update_s)} / ${us(rest)} us`;
+}
+
 async function main() {
   const t0 = Date.now();
   const results = {};
@@ -141,6 +152,9 @@ async function main() {
   rows.push(...(await import('./bench/kernel.mjs')).kernelRows(results, ceiling));
   for (const [label, r] of [['native', results.native], ['wasm Node', results.node]]) {
     for (const f of r?.training || []) row(`step split ${label} ${key(f)}`, splitText(f), 'forward+loss / backward / update');
+  }
+  for (const [label, r] of [['native', results.native], ['wasm Node', results.node]]) {
+    for (const f of r?.training || []) if (f.ops) row(`step by kind ${label} ${key(f)}`, opsText(f), 'linear (GEMM + bias) / BN / ReLU / loss / update / rest of the step; each kind timed alone');
   }
   let firstFiles = null;
   let firstDone = false;

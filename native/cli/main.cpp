@@ -254,6 +254,9 @@ int main(int argc, char** argv) {
         std::printf("%-40s %9.0f samples/s  (%ld steps in %.3f s; per step: forward %.1f us, backward %.1f us, update %.1f us)\n",
                     f.name.c_str(), f.samples_per_second, f.steps, f.seconds, f.forward_s * 1e6, f.backward_s * 1e6,
                     f.update_s * 1e6);
+      for (const bnlab::BenchFigure& f : report.training)
+        std::printf("%-40s by kind, us per step: linear %.1f, BN %.1f, activation %.1f, loss %.1f, update %.1f\n",
+                    f.name.c_str(), f.linear_s * 1e6, f.bn_s * 1e6, f.act_s * 1e6, f.loss_s * 1e6, f.ops_update_s * 1e6);
       for (const bnlab::GemmFigure& g : report.gemm)
         std::printf("GEMM float %dx%d * %dx%d %-6s %18.1f GFLOP/s (%ld products in %.3f s)\n", g.m, g.k, g.k, g.n,
                     g.kernel.c_str(), g.gflops, g.reps, g.seconds);

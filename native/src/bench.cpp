@@ -7,7 +7,11 @@
 #include "bnlab/dataset.h"
 #include "bnlab/error.h"
 #include "bnlab/gemm.h"
+#include "bnlab/activation.h"
+#include "bnlab/batch_norm.h"
+#include "bnlab/linear.h"
 #include "bnlab/loss.h"
+#include "bnlab/optimizer.h"
 #include "bnlab/trainer.h"
 
 namespace bnlab {
@@ -42,6 +46,73 @@ void time_phases(Trainer<float>& trainer, const Dataset& train, int batch, long 
   f.forward_s = fwd / static_cast<double>(steps);
   f.backward_s = bwd / static_cast<double>(steps);
   f.update_s = upd / static_cast<double>(steps);
+}
+
+// Deterministic values in [-1, 1] with no structure a kernel could exploit.
+void fill(Mat<float>& m, unsigned salt) {
+  for (Eigen::Index i = 0; i < m.size(); ++i) {
+    const unsigned h = (static_cast<unsigned>(i) + salt) * 2654435761u;
+    m.data()[i] = static_cast<float>(static_cast<int>(h >> 16) % 2001 - 1000) / 1000.0f;
+  }
+}
+
+// The step's operations by kind (BenchFigure::linear_s ... ops_update_s): the 2-64-64-64-2 net's
+// layers built alone, each kind run `reps` times in its own timed loop on fixed inputs.
+void time_ops(int batch, bool bn, long reps, const std::function<double()>& now, BenchFigure& f) {
+  const std::vector<int> widths{2, 64, 64, 64, 2};
+  const int L = static_cast<int>(widths.size()) - 1;  // linear layers
+  std::vector<Linear<float>> linears;
+  std::vector<Mat<float>> inputs, grads;  // each linear layer's input and output gradient
+  for (int l = 0; l < L; ++l) {
+    const bool last = l == L - 1;
+    linears.emplace_back(widths[l], widths[l + 1], last || !bn);
+    fill(linears.back().W, 11u + l);
+    inputs.emplace_back(widths[l], batch);
+    fill(inputs.back(), 101u + l);
+    grads.emplace_back(widths[l + 1], batch);
+    fill(grads.back(), 201u + l);
+  }
+  std::vector<BatchNorm1d<float>> norms;
+  std::vector<Activation<float>> acts;
+  for (int l = 0; l < L - 1; ++l) {
+    if (bn) norms.emplace_back(widths[l + 1]);
+    acts.emplace_back(ActivationKind::Relu);
+  }
+  std::vector<int> labels(static_cast<std::size_t>(batch));
+  for (int j = 0; j < batch; ++j) labels[static_cast<std::size_t>(j)] = j % 2;
+  Mat<float> dlogits;
+  const auto timed = [&](const std::function<void()>& body) {
+    body();  // warm-up: sizes the layers' buffers
+    const double t0 = now();
+    for (long r = 0; r < reps; ++r) body();
+    return (now() - t0) / static_cast<double>(reps);
+  };
+  f.linear_s = timed([&] {
+    for (int l = 0; l < L; ++l) linears[static_cast<std::size_t>(l)].forward(inputs[static_cast<std::size_t>(l)]);
+    for (int l = L - 1; l >= 0; --l)
+      linears[static_cast<std::size_t>(l)].backward(inputs[static_cast<std::size_t>(l)], grads[static_cast<std::size_t>(l)], l == 0);
+  });
+  f.bn_s = timed([&] {
+    for (std::size_t l = 0; l < norms.size(); ++l) norms[l].forward(grads[l], Mode::Train, BnStats::Running);
+    for (std::size_t l = norms.size(); l-- > 0;) norms[l].backward(grads[l]);
+  });
+  f.act_s = timed([&] {
+    for (std::size_t l = 0; l < acts.size(); ++l) acts[l].forward(grads[l]);
+    for (std::size_t l = acts.size(); l-- > 0;) acts[l].backward(grads[l]);
+  });
+  const Mat<float>& logits = linears.back().forward(inputs.back());
+  f.loss_s = timed([&] { softmax_cross_entropy(logits, labels, &dlogits); });
+  std::vector<Param<float>> params;
+  for (int l = 0; l < L; ++l) {
+    for (const Param<float>& p : linears[static_cast<std::size_t>(l)].params()) params.push_back(p);
+    if (bn && l < L - 1)
+      for (const Param<float>& p : norms[static_cast<std::size_t>(l)].params()) params.push_back(p);
+  }
+  for (const Param<float>& p : params) p.grad->setConstant(1e-4f);
+  OptimizerConfig sgd;
+  sgd.lr = 0.01;
+  Optimizer<float> optimizer(sgd);
+  f.ops_update_s = timed([&] { optimizer.step(params); });
 }
 
 // own = false: Eigen's product (what the core used before issue 19); true: bnlab/gemm.h's kernel.
@@ -98,6 +169,7 @@ BenchReport bench(long steps, const std::function<double()>& now) {
       f.batch = batch;
       f.samples_per_second = f.seconds > 0 ? static_cast<double>(n) * batch / f.seconds : 0.0;
       time_phases(trainer, train, batch, std::max(1L, n / 2), now, f);
+      time_ops(batch, bn, std::max(1L, n / 2), now, f);
       report.training.push_back(f);
     }
   }
@@ -113,7 +185,9 @@ std::string bench_json(const BenchReport& report) {
   for (const BenchFigure& f : report.training)
     training.push_back({{"name", f.name}, {"batch_norm", f.batch_norm}, {"steps", f.steps}, {"batch", f.batch},
                         {"seconds", f.seconds}, {"samples_per_second", f.samples_per_second},
-                        {"forward_s", f.forward_s}, {"backward_s", f.backward_s}, {"update_s", f.update_s}});
+                        {"forward_s", f.forward_s}, {"backward_s", f.backward_s}, {"update_s", f.update_s},
+                        {"ops", {{"linear_s", f.linear_s}, {"bn_s", f.bn_s}, {"act_s", f.act_s},
+                                 {"loss_s", f.loss_s}, {"update_s", f.ops_update_s}}}});
   nlohmann::json gemm = nlohmann::json::array();
   for (const GemmFigure& g : report.gemm)
     gemm.push_back({{"kernel", g.kernel}, {"m", g.m}, {"k", g.k}, {"n", g.n}, {"reps", g.reps}, {"seconds", g.seconds}, {"gflops", g.gflops}});

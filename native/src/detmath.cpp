@@ -104,12 +104,10 @@ double sigmoid(double x) {
 
 #if defined(__SSE2__)
 namespace {
-// sigmoid of two lanes with exactly exp's and sigmoid's operations, for -708 <= -|x| (k >= -1021,
-// so 2^k and p 2^k are normal and ldexp(p, k) is the exact product p * 2^k). e = exp(-|x|) is the
-// exp both branches of sigmoid take (exp(-x) for x >= 0, exp(x) for x < 0; the same bits).
-__m128d sigmoid2(__m128d x) {
-  const __m128d sign = _mm_set1_pd(-0.0);
-  const __m128d a = _mm_or_pd(x, sign);  // -|x|
+// exp of two lanes with exactly exp's operations, for |x| <= 708: then k = round(x / ln2) is in
+// [-1021, 1021], so 2^k and p 2^k (p in [1/sqrt2, sqrt2]) are normal and ldexp(p, k) is the exact
+// product p * 2^k.
+__m128d exp2(__m128d a) {
   // k = floor(a / ln2 + 0.5), exactly: truncate (|value| < 2^31) and step down where that rounded up.
   const __m128d y = _mm_add_pd(_mm_mul_pd(a, _mm_set1_pd(kInvLn2)), _mm_set1_pd(0.5));
   const __m128d t = _mm_cvtepi32_pd(_mm_cvttpd_epi32(y));
@@ -118,10 +116,18 @@ __m128d sigmoid2(__m128d x) {
   __m128d p = _mm_set1_pd(1.0);
   const __m128d one = _mm_set1_pd(1.0);
   for (int n = 14; n >= 1; --n) p = _mm_add_pd(one, _mm_div_pd(_mm_mul_pd(p, r), _mm_set1_pd(static_cast<double>(n))));
-  // 2^k from its bits: exponent field k + 1023 (>= 2 here), in each 64-bit lane.
+  // 2^k from its bits: exponent field k + 1023 (in [2, 2044] here), in each 64-bit lane.
   const __m128i biased = _mm_add_epi32(_mm_cvttpd_epi32(k), _mm_set1_epi32(1023));
   const __m128i wide = _mm_unpacklo_epi32(biased, _mm_setzero_si128());
-  const __m128d e = _mm_mul_pd(p, _mm_castsi128_pd(_mm_slli_epi64(wide, 52)));
+  return _mm_mul_pd(p, _mm_castsi128_pd(_mm_slli_epi64(wide, 52)));
+}
+
+// sigmoid of two lanes with exactly sigmoid's operations, for |x| <= 708. e = exp(-|x|) is the
+// exp both branches of sigmoid take (exp(-x) for x >= 0, exp(x) for x < 0; the same bits).
+__m128d sigmoid2(__m128d x) {
+  const __m128d sign = _mm_set1_pd(-0.0);
+  const __m128d e = exp2(_mm_or_pd(x, sign));  // exp(-|x|)
+  const __m128d one = _mm_set1_pd(1.0);
   const __m128d d = _mm_add_pd(one, e);
   const __m128d pos = _mm_div_pd(one, d);  // x >= 0: 1 / (1 + exp(-x))
   const __m128d neg = _mm_div_pd(e, d);    // x < 0: exp(x) / (1 + exp(x))
@@ -130,6 +136,23 @@ __m128d sigmoid2(__m128d x) {
 }
 }  // namespace
 #endif
+
+void exp_n(const double* x, double* y, long n) {
+  long i = 0;
+#if defined(__SSE2__)
+  for (; i + 1 < n; i += 2) {
+    // Lanes outside the fast path (NaN, |x| > 708 where exp saturates, overflows or goes
+    // subnormal) take the scalar code, both of them.
+    if (!(std::fabs(x[i]) <= 708.0 && std::fabs(x[i + 1]) <= 708.0)) {
+      y[i] = exp(x[i]);
+      y[i + 1] = exp(x[i + 1]);
+      continue;
+    }
+    _mm_storeu_pd(y + i, exp2(_mm_loadu_pd(x + i)));
+  }
+#endif
+  for (; i < n; ++i) y[i] = exp(x[i]);
+}
 
 void sigmoid_n(const double* x, double* y, long n) {
   long i = 0;

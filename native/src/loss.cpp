@@ -1,5 +1,7 @@
 #include "bnlab/loss.h"
 
+#include <algorithm>
+
 #include "bnlab/detmath.h"
 #include "bnlab/error.h"
 
@@ -10,25 +12,39 @@ double softmax_cross_entropy(const Mat<T>& logits, const std::vector<int>& label
   const Eigen::Index C = logits.rows(), B = logits.cols();
   require(static_cast<Eigen::Index>(labels.size()) == B, "labels", labels.size(),
           "must have one label per column of the logits");
-  if (dlogits) dlogits->resize(C, B);
-  std::vector<double> p(static_cast<std::size_t>(C));
-  double total = 0.0;
   for (Eigen::Index j = 0; j < B; ++j) {
     const int y = labels[static_cast<std::size_t>(j)];
     require(y >= 0 && y < C, "label", y, "must be a class index below the number of outputs");
-    double zmax = static_cast<double>(logits(0, j));
-    for (Eigen::Index c = 1; c < C; ++c) zmax = std::max(zmax, static_cast<double>(logits(c, j)));
-    double sum = 0.0;
-    for (Eigen::Index c = 0; c < C; ++c) {
-      p[static_cast<std::size_t>(c)] = detmath::exp(static_cast<double>(logits(c, j)) - zmax);
-      sum += p[static_cast<std::size_t>(c)];
+  }
+  if (dlogits) dlogits->resize(C, B);
+  // Columns in blocks: every z - zmax of a block first, then their exps in one exp_n call (two
+  // lanes at a time, the same bits as detmath::exp one by one), then each column's sum, loss and
+  // gradient in the order of the plain loop.
+  const Eigen::Index cols = std::max<Eigen::Index>(1, 256 / C);
+  std::vector<double> shifted(static_cast<std::size_t>(C * std::min(cols, B)));
+  std::vector<double> p(shifted.size()), zmax(static_cast<std::size_t>(cols));
+  double total = 0.0;
+  for (Eigen::Index j0 = 0; j0 < B; j0 += cols) {
+    const Eigen::Index nb = std::min(cols, B - j0);
+    for (Eigen::Index j = 0; j < nb; ++j) {
+      const T* z = logits.data() + (j0 + j) * C;
+      double m = static_cast<double>(z[0]);
+      for (Eigen::Index c = 1; c < C; ++c) m = std::max(m, static_cast<double>(z[c]));
+      zmax[static_cast<std::size_t>(j)] = m;
+      for (Eigen::Index c = 0; c < C; ++c) shifted[static_cast<std::size_t>(j * C + c)] = static_cast<double>(z[c]) - m;
     }
-    // -log p_y = log(sum) - (z_y - zmax)
-    total += detmath::log(sum) - (static_cast<double>(logits(y, j)) - zmax);
-    if (dlogits)
-      for (Eigen::Index c = 0; c < C; ++c)
-        (*dlogits)(c, j) = static_cast<T>((p[static_cast<std::size_t>(c)] / sum - (c == y ? 1.0 : 0.0)) /
-                                          static_cast<double>(B));
+    detmath::exp_n(shifted.data(), p.data(), nb * C);
+    for (Eigen::Index j = 0; j < nb; ++j) {
+      const double* pj = p.data() + j * C;
+      const int y = labels[static_cast<std::size_t>(j0 + j)];
+      double sum = 0.0;
+      for (Eigen::Index c = 0; c < C; ++c) sum += pj[c];
+      // -log p_y = log(sum) - (z_y - zmax)
+      total += detmath::log(sum) - (static_cast<double>(logits(y, j0 + j)) - zmax[static_cast<std::size_t>(j)]);
+      if (dlogits)
+        for (Eigen::Index c = 0; c < C; ++c)
+          (*dlogits)(c, j0 + j) = static_cast<T>((pj[c] / sum - (c == y ? 1.0 : 0.0)) / static_cast<double>(B));
+    }
   }
   return total / static_cast<double>(B);
 }

@@ -1,8 +1,10 @@
 #include "bnlab/optimizer.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "bnlab/error.h"
+#include "simd4.h"
 
 namespace bnlab {
 
@@ -15,6 +17,22 @@ void OptimizerConfig::validate() const {
   require(eps > 0.0 && eps <= 1.0, "train.adam_eps", eps, "must be in (0, 1]");
   require(weight_decay >= 0.0 && weight_decay <= 1.0, "train.weight_decay", weight_decay, "must be in [0, 1]");
 }
+
+namespace {
+void sgd_momentum(float* w, float* v, const float* g, Eigen::Index n, float mu, float lr) {
+  Eigen::Index i = 0;
+  const simd::vf4 vmu = simd::splat(mu), vlr = simd::splat(lr);
+  for (; i + 4 <= n; i += 4) {
+    const simd::vf4 vel = simd::add(simd::mul(vmu, simd::load(v + i)), simd::load(g + i));
+    simd::store(v + i, vel);
+    simd::store(w + i, simd::sub(simd::load(w + i), simd::mul(vlr, vel)));
+  }
+  for (; i < n; ++i) {
+    v[i] = mu * v[i] + g[i];
+    w[i] = w[i] - lr * v[i];
+  }
+}
+}  // namespace
 
 template <typename T>
 Optimizer<T>::Optimizer(const OptimizerConfig& config) : config_(config) {
@@ -37,6 +55,14 @@ void Optimizer<T>::step(const std::vector<Param<T>>& params) {
     const T mu = static_cast<T>(config_.momentum);
     for (std::size_t k = 0; k < params.size(); ++k) {
       Mat<T>& w = *params[k].value;
+      if constexpr (std::is_same_v<T, float>) {
+        if (wd == T(0)) {
+          // One pass, four lanes at a time: v = mu v + g, w = w - lr v, element by element as the
+          // two expressions below compute them (the same operations, so the same bits).
+          sgd_momentum(w.data(), m_[k].data(), params[k].grad->data(), w.size(), mu, lr);
+          continue;
+        }
+      }
       if (wd != T(0)) m_[k] = mu * m_[k] + *params[k].grad + wd * w;
       else m_[k] = mu * m_[k] + *params[k].grad;
       w -= lr * m_[k];

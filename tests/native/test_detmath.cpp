@@ -193,6 +193,33 @@ TEST_CASE("detmath::sigmoid_n gives detmath::sigmoid's bits for every value, SIM
   CHECK(differ == 0);
 }
 
+TEST_CASE("detmath::exp_n gives detmath::exp's bits for every value, SIMD pairs and edges included", "[detmath]") {
+  Rng r(12);
+  std::vector<double> x;
+  for (int i = 0; i < kSamples; ++i) {
+    x.push_back(r.uniform(-30.0, 0.0));      // softmax's z - zmax
+    x.push_back(r.uniform(-800.0, 800.0));  // past the SIMD path's +-708 on both sides
+    x.push_back(static_cast<double>(static_cast<float>(r.uniform(-8.0, 8.0))) - 4.0);
+  }
+  const double inf = std::numeric_limits<double>::infinity();
+  for (double v : {0.0, -0.0, 708.0, -708.0, 708.0000001, -708.0000001, 709.7, 709.79, -745.1, -745.3, 1e-300, -1e-300,
+                   5e-324, inf, -inf, std::numeric_limits<double>::quiet_NaN(), 0.5, -0.5, 0.34657359027997264,
+                   -0.34657359027997264})
+    x.push_back(v);
+  x.push_back(-1.0);  // an odd count: the last value alone
+  std::vector<double> y(x.size());
+  detmath::exp_n(x.data(), y.data(), static_cast<long>(x.size()));
+  long differ = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double e = detmath::exp(x[i]);
+    if (std::memcmp(&e, &y[i], sizeof e) != 0) {
+      if (differ == 0) UNSCOPED_INFO("first difference at x = " << x[i]);
+      ++differ;
+    }
+  }
+  CHECK(differ == 0);
+}
+
 TEST_CASE("detmath::pi is the double nearest pi", "[detmath]") {
   CHECK(detmath::pi() == 3.141592653589793);
 }

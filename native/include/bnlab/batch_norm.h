@@ -64,6 +64,9 @@ class BatchNorm1d {
  private:
   void normalize_group(const Mat<T>& x, Eigen::Index col, Eigen::Index m, Eigen::Index g, bool update);
   void normalize_fixed(const Mat<T>& x, const Vec<double>& mean, const Vec<double>& var);
+  // xhat = (x - mean) invstd in double, rounded to T; y = gamma xhat + beta; columns [c0, c1).
+  void normalize_columns(const Mat<T>& x, Eigen::Index c0, Eigen::Index c1, const Vec<double>& mean,
+                         const Vec<double>& invstd);
 
   Mat<T> y_, xhat_, dx_;
   std::vector<Eigen::Index> group_start_;  // group k covers columns [start[k], start[k+1])

@@ -1,6 +1,7 @@
 // Throughput benchmark of the training step, the figure DESIGN section 5 compares across builds:
 // a 2-64-64-64-2 MLP, float, SGD with momentum, batch 64 and 512, with and without BN; the same
-// step timed by phase (forward + loss, backward, update); and a float GEMM of the net's hidden
+// step timed by phase (forward + loss, backward, update) and by kind of operation (linear, BN,
+// ReLU, loss, update); and a float GEMM of the net's hidden
 // layer size, by Eigen and by the core's own kernel (bnlab/gemm.h). The caller supplies the
 // clock (the core does no I/O and reads no clock itself): the native CLI (`bnlab bench`) and the
 // wasm module (`bench` binding) both call this.
@@ -24,6 +25,16 @@ struct BenchFigure {
   double forward_s = 0.0;
   double backward_s = 0.0;
   double update_s = 0.0;
+  // The step's operations timed one kind at a time, seconds per step, on the net's own shapes
+  // (each kind in its own loop over fresh layers: no clock reads inside a step): linear = the
+  // four layers' products and bias sums, forward and backward; bn = the three BatchNorm1d
+  // forwards (training mode) and backwards; act = the three ReLUs both ways; loss = softmax
+  // cross-entropy with its gradient; ops_update_s = the SGD step over every parameter.
+  double linear_s = 0.0;
+  double bn_s = 0.0;
+  double act_s = 0.0;
+  double loss_s = 0.0;
+  double ops_update_s = 0.0;
 };
 
 struct GemmFigure {

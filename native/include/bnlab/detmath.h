@@ -20,6 +20,8 @@ double sigmoid(double x);  // 1 / (1 + exp(-x)), stable for large |x|
 // y[i] = sigmoid(x[i]) for n values, bit for bit: the same operations, two lanes at a time where
 // SSE2 is there (x86-64; the wasm build's -msse2 becomes wasm SIMD), one at a time otherwise.
 void sigmoid_n(const double* x, double* y, long n);
+// y[i] = exp(x[i]) for n values, bit for bit, two lanes at a time likewise.
+void exp_n(const double* x, double* y, long n);
 double pi();
 
 }  // namespace bnlab::detmath
