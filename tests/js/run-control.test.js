@@ -470,13 +470,19 @@ test('a pooled chapter sweeps on the pool; Pause holds it, Run resumes it; Step 
   assert.deepEqual(view.named('pool').at(-1), [null]);
 });
 
-test('a paused sweep lends its member to another chapter and gets it back, continuing from the same step', async () => {
+// A pool of `size` stand-in runners (each made with `options`), and the runners it made.
+async function fakePool(size, options) {
   const members = [];
-  const pool = await createPool({ size: 1, make: async () => {
-    const r = fakeRunner({ cellCount: 1 });
+  const pool = await createPool({ size, make: async () => {
+    const r = fakeRunner(options);
     members.push(r);
     return r;
   } });
+  return { members, pool };
+}
+
+test('a paused sweep lends its member to another chapter and gets it back, continuing from the same step', async () => {
+  const { members, pool } = await fakePool(1, { cellCount: 1 });
   const host = members[0];
   const getPool = async () => pool;
   const a = setup({ chapter: { id: 'a', pooled: true }, getPool });
@@ -525,12 +531,7 @@ test('a pool below the chapter\'s minSize, or the main thread, runs the sweep in
 });
 
 test('a sweep that fails reaches the view as one line; a cancelled one says nothing', async () => {
-  const members = [];
-  const pool = await createPool({ size: 1, make: async () => {
-    const r = fakeRunner({ cellCount: 2 });
-    members.push(r);
-    return r;
-  } });
+  const { members, pool } = await fakePool(1, { cellCount: 2 });
   const { control, view } = setup({ chapter: { pooled: true }, getPool: async () => pool });
   await control.run({ user: true });
   await settle();
@@ -565,12 +566,7 @@ function liveChapter(log) {
 }
 
 test('the live view waits for the control to be still, cancels the previous runs and ignores their late updates', async () => {
-  const members = [];
-  const pool = await createPool({ size: 2, make: async () => {
-    const r = fakeRunner();
-    members.push(r);
-    return r;
-  } });
+  const { members, pool } = await fakePool(2);
   const { control, view, clock } = setup({ chapter: liveChapter(), getPool: async () => pool });
   control.change('width', 8);
   clock.advance(100);
@@ -608,12 +604,7 @@ test('the live view waits for the control to be still, cancels the previous runs
 });
 
 test('the page pausing a chapter pauses its live view\'s runs (their members serve the chapter on screen); opening it again resumes them', async () => {
-  const members = [];
-  const pool = await createPool({ size: 2, make: async () => {
-    const r = fakeRunner();
-    members.push(r);
-    return r;
-  } });
+  const { members, pool } = await fakePool(2);
   const { control, view, clock } = setup({ chapter: liveChapter(), getPool: async () => pool });
   control.open();
   clock.advance(0);
