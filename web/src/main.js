@@ -183,8 +183,18 @@ function applyHash({ focus = false } = {}) {
     id = catalog[0].id;
   }
   // A chapter whose code has not loaded yet: shown once it has (the address read again then).
+  // Meanwhile the chapter left is paused and hidden at once (its Run button must not take a click
+  // meant for the new one), the nav marks the new one, and <main> says it is busy.
   if (runner && !panels.has(id)) {
-    ensurePanel(id).then(() => applyHash({ focus }), (error) => announce(`Chapter ${id} could not load: ${error instanceof Error ? error.message : error}`, 'error'));
+    showChapter(id);
+    main.setAttribute('aria-busy', 'true');
+    ensurePanel(id).then(() => {
+      main.removeAttribute('aria-busy');
+      applyHash({ focus });
+    }, (error) => {
+      main.removeAttribute('aria-busy');
+      announce(`Chapter ${id} could not load: ${error instanceof Error ? error.message : error}`, 'error');
+    });
     return;
   }
   const panel = panels.get(id);
