@@ -41,7 +41,7 @@ test('keyboard walk during a run: the chart keeps focus, the read-out follows th
   const after = await page.evaluate((sel) => ({
     same: document.querySelector(sel) === window.__chart,
     focused: document.activeElement === window.__chart,
-    state: document.querySelector('section.chapter:not([hidden])').dataset.state,
+    state: document.querySelector('section.chapter:not([hidden])')?.dataset.state,
     described: (window.__chart.getAttribute('aria-describedby') || '').split(' ')
       .map((id) => document.getElementById(id)?.getAttribute('aria-live') || document.getElementById(id)?.className),
   }), chart);

@@ -70,7 +70,7 @@ test('the skip link keeps the reader on the chapter they are on', async () => {
   assert.equal(await page.evaluate(() => document.activeElement?.className), 'skip-link');
   await page.keyboard.press('Enter');
   const where = await page.evaluate(() => ({
-    chapter: document.querySelector('section.chapter:not([hidden])').dataset.chapter,
+    chapter: document.querySelector('section.chapter:not([hidden])')?.dataset.chapter,
     focus: document.activeElement?.id, hash: window.location.hash, notices: document.querySelectorAll('#notices li').length,
   }));
   assert.deepEqual(where, { chapter: 'noise', focus: 'title-noise', hash: where.hash, notices: 0 });

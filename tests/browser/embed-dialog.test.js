@@ -51,7 +51,7 @@ test('the snippet from the Embed dialog works pasted into a plain page on anothe
     const labFrame = course.frames().find((f) => f.url().startsWith(lab.url));
     const inside = await labFrame.evaluate(() => ({
       engine: document.documentElement.dataset.engine,
-      chapter: document.querySelector('section.chapter:not([hidden])').dataset.chapter,
+      chapter: document.querySelector('section.chapter:not([hidden])')?.dataset.chapter,
       navShown: getComputedStyle(document.querySelector('.chapter-links')).display !== 'none',
       locked: document.querySelector('section.chapter:not([hidden]) select[name="inspect"]').disabled,
       inspect: document.querySelector('section.chapter:not([hidden]) select[name="inspect"]').value,
@@ -61,7 +61,7 @@ test('the snippet from the Embed dialog works pasted into a plain page on anothe
     const box = await course.$eval('iframe', (f) => ({ w: f.getBoundingClientRect().width, h: f.getBoundingClientRect().height }));
     assert.ok(box.h >= noiseHeight && box.h <= noiseHeight + 4 && box.w > 600, `frame ${box.w} x ${box.h}`);
     await labFrame.click('section.chapter:not([hidden]) [data-action="run"]');
-    await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });
+    await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])')?.dataset.state === 'done', null, { timeout: 180000 });
     const axe = await new AxeBuilder({ page: course }).analyze();
     assert.deepEqual(axe.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), []);
     await course.screenshot({ path: screenshotPath('embed-snippet-plain-page') });
@@ -98,7 +98,7 @@ test('controls=hide: no setting is shown, Run still trains with the linked setti
   });
   assert.deepEqual(shown, { controls: 'hide', chapter: 'noise', inspect: '256', formsShown: 0, inputsShown: 0, runShown: true });
   await tab.click('section.chapter:not([hidden]) [data-action="run"]');
-  await tab.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });
+  await tab.waitForFunction(() => document.querySelector('section.chapter:not([hidden])')?.dataset.state === 'done', null, { timeout: 180000 });
   assert.match(await tab.textContent('section.chapter:not([hidden]) [data-takeaway]'), /\d/);
   await tab.setViewportSize({ width: 375, height: 800 });
   await tab.screenshot({ path: screenshotPath('embed-controls-hide-375') });

@@ -41,7 +41,7 @@ test('double-clicked from disk (file://) it trains a chapter in a worker, asking
   await page.waitForFunction(() => document.documentElement.dataset.ready === 'true', null, { timeout: 60000 });
   assert.equal(await page.getAttribute('html', 'data-engine'), 'blob-worker');
   await page.click('section.chapter:not([hidden]) [data-action="run"]');
-  await page.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });
+  await page.waitForFunction(() => document.querySelector('section.chapter:not([hidden])')?.dataset.state === 'done', null, { timeout: 180000 });
   assert.match(await page.textContent('section.chapter:not([hidden]) .takeaway'), /\d/);
   assert.deepEqual(await page.evaluate(() => window.__violations), []);
   assert.deepEqual(requests.filter((u) => !u.startsWith('file://') && !u.startsWith('blob:') && !u.startsWith('data:')), []);
@@ -65,7 +65,7 @@ test('uploaded as a file and shown in a sandboxed frame (allow-scripts only), it
     const { labFrame } = await labInFrame(page, (url) => url.includes('/lab.html'));
     assert.equal(await labFrame.evaluate(() => document.documentElement.dataset.engine), 'blob-worker');
     await labFrame.click('section.chapter:not([hidden]) [data-action="run"]');
-    await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });
+    await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])')?.dataset.state === 'done', null, { timeout: 180000 });
     assert.deepEqual(await labFrame.evaluate(() => window.__violations), []);
     assert.deepEqual(problems, []);
     await page.close();

@@ -60,7 +60,7 @@ async function openHost(pathname, html) {
 
 const messages = (page, type) => page.evaluate((t) => window.__messages.filter((m) => m.type === t), type);
 const send = (page, message) => page.evaluate((m) => document.getElementById('lab').contentWindow.postMessage(m, '*'), message);
-const state = (labFrame) => labFrame.evaluate(() => document.querySelector('section.chapter:not([hidden])').dataset.state);
+const state = (labFrame) => labFrame.evaluate(() => document.querySelector('section.chapter:not([hidden])')?.dataset.state);
 
 test('a sandboxed cross-origin frame trains in a worker, reports ready/progress/result, raises no CSP violation and asks no other origin', async () => {
   const { page, labFrame, problems, requests } = await openHost('/worker.html', hostPage(`${lab.url}#noise?nav=0`));
@@ -72,7 +72,7 @@ test('a sandboxed cross-origin frame trains in a worker, reports ready/progress/
   // nav=0: one chapter only
   assert.equal(await labFrame.evaluate(() => getComputedStyle(document.querySelector('.chapter-links')).display), 'none');
   await send(page, { type: 'bnlab:play' });
-  await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });
+  await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])')?.dataset.state === 'done', null, { timeout: 180000 });
   // predict=ask (the default): the result is the answer to the pending prediction, so the host
   // hears it only after the student's prediction or skip, right after bnlab:prediction.
   await page.waitForTimeout(500);
@@ -97,7 +97,7 @@ test('a sandboxed cross-origin frame trains in a worker, reports ready/progress/
 test('the reported height grows when a data table opens and shrinks when it closes', async () => {
   const { page, labFrame, problems } = await openHost('/resize.html', hostPage(`${lab.url}#noise?nav=0&predict=off`));
   await send(page, { type: 'bnlab:play' });
-  await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });
+  await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])')?.dataset.state === 'done', null, { timeout: 180000 });
   await page.waitForTimeout(300);
   const heights = async () => (await messages(page, 'bnlab:resize')).map((m) => m.height);
   const before = (await heights()).at(-1);
@@ -117,17 +117,17 @@ test('play, pause and resume from the host on the main-thread engine: pause hold
   assert.equal(await labFrame.evaluate(() => document.documentElement.dataset.engine), 'main-thread');
   await send(page, { type: 'bnlab:play' });
   for (let i = 0; i < 5; i += 1) {
-    await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'running');
+    await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])')?.dataset.state === 'running');
     await page.waitForTimeout(150);
     await send(page, { type: 'bnlab:pause' });
-    await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'paused');
+    await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])')?.dataset.state === 'paused');
     const at = await labFrame.evaluate(() => document.querySelector('section.chapter:not([hidden]) progress').value);
     await page.waitForTimeout(400);
     assert.equal(await state(labFrame), 'paused', `try ${i + 1}: an old update took the panel back out of "paused"`);
     assert.equal(await labFrame.evaluate(() => document.querySelector('section.chapter:not([hidden]) progress').value), at, `try ${i + 1}: the run went on while paused`);
     await send(page, { type: i % 2 ? 'bnlab:resume' : 'bnlab:play' });
   }
-  await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'running');
+  await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])')?.dataset.state === 'running');
   await send(page, { type: 'bnlab:pause' });
   assert.deepEqual(problems, []);
   await page.close();
@@ -139,7 +139,7 @@ test('only the parent is obeyed; loading a chapter from the host moves neither i
   const { page, labFrame, problems } = await openHost('/focus.html', hostPage(`${lab.url}#noise`, { extra: sibling }));
   await page.evaluate(() => document.getElementById('other').contentWindow.postMessage('go', '*'));
   await page.waitForTimeout(800);
-  assert.equal(await labFrame.evaluate(() => document.querySelector('section.chapter:not([hidden])').dataset.chapter), 'noise');
+  assert.equal(await labFrame.evaluate(() => document.querySelector('section.chapter:not([hidden])')?.dataset.chapter), 'noise');
   await page.focus('#notes');
   await page.evaluate(() => window.scrollTo(0, 120));
   const before = await page.evaluate(() => ({ y: window.scrollY, focus: document.activeElement.id }));
@@ -147,9 +147,10 @@ test('only the parent is obeyed; loading a chapter from the host moves neither i
   await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden]) select[name="inspect"]').value === '256');
   assert.equal(await labFrame.evaluate(() => document.querySelector('section.chapter:not([hidden]) select[name="inspect"]').disabled), true, 'controls=lock');
   await send(page, { type: 'bnlab:load', chapter: 'speed', settings: { lr: 0.3 } });
-  await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.chapter === 'speed');
+  // (while a chapter's code loads no chapter is shown: the one left is hidden at once)
+  await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])')?.dataset.chapter === 'speed');
   await send(page, { type: 'bnlab:play' });
-  await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'running');
+  await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])')?.dataset.state === 'running');
   await page.waitForTimeout(500);
   await send(page, { type: 'bnlab:pause' });
   await send(page, { type: 'bnlab:load', chapter: 'nope' });
@@ -165,7 +166,7 @@ test('only the parent is obeyed; loading a chapter from the host moves neither i
 test('without allow-downloads, an export says so on the page and offers the data to copy', async () => {
   const { page, labFrame, problems } = await openHost('/exports.html', hostPage(`${lab.url}#noise?predict=off`));
   await labFrame.click('section.chapter:not([hidden]) [data-action="run"]');
-  await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])').dataset.state === 'done', null, { timeout: 180000 });
+  await labFrame.waitForFunction(() => document.querySelector('section.chapter:not([hidden])')?.dataset.state === 'done', null, { timeout: 180000 });
   const chart = 'section.chapter:not([hidden]) [data-chart="noise-mean-noise"]';
   assert.equal(await labFrame.isVisible(`${chart} .export-fallback`), false);
   await labFrame.click(`${chart} .export button:text-is("CSV")`);

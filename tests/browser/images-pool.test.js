@@ -146,6 +146,8 @@ test('leaving the images chapter mid-run frees the workers: chapter 3b\'s live p
   await page.evaluate(() => { window.location.hash = '#regularization?batch=64'; });
   await page.waitForFunction(() => window.bnlab.panels.get('images').state === 'paused', null, { timeout: 10000 });
   const before = await panelState(page);
+  // The chapter left is paused at once; 3b's panel may still be loading its code.
+  await page.waitForSelector('section[data-chapter="regularization"]:not([hidden]) input[name="batch"]', { timeout: 10000 });
   await page.$eval('section[data-chapter="regularization"] input[name="batch"]', (input) => {
     input.value = '512';
     input.dispatchEvent(new Event('input', { bubbles: true }));

@@ -33,6 +33,9 @@ const statusLine = landmark('status');
 const noticeList = landmark('notices');
 const nav = landmark('chapter-nav');
 const main = landmark('chapters');
+// Shown in place of a chapter whose code is still loading (the chapter left is hidden at once).
+const loadingNote = h('p', { class: 'chapter-loading', hidden: true });
+main.appendChild(loadingNote);
 const activity = landmark('activity');
 const pager = landmark('pager');
 
@@ -113,6 +116,7 @@ function showChapter(id, { focus = false } = {}) {
   if (current && current !== id) panels.get(current)?.pause();
   current = id;
   for (const [key, panel] of panels) panel.section.hidden = key !== id;
+  loadingNote.hidden = id === null || panels.has(id);
   if (overview) overview.hidden = id !== null;
   for (const link of nav.querySelectorAll('a')) {
     if (link.dataset.nav === (id ?? 'start')) link.setAttribute('aria-current', 'page');
@@ -186,6 +190,8 @@ function applyHash({ focus = false } = {}) {
   // Meanwhile the chapter left is paused and hidden at once (its Run button must not take a click
   // meant for the new one), the nav marks the new one, and <main> says it is busy.
   if (runner && !panels.has(id)) {
+    const entry = /** @type {CatalogEntry} */ (catalog.find((c) => c.id === id));
+    loadingNote.textContent = `Loading chapter ${entry.number}: ${entry.short}…`;
     showChapter(id);
     main.setAttribute('aria-busy', 'true');
     ensurePanel(id).then(() => {
@@ -193,6 +199,7 @@ function applyHash({ focus = false } = {}) {
       applyHash({ focus });
     }, (error) => {
       main.removeAttribute('aria-busy');
+      loadingNote.textContent = `Chapter ${entry.number} could not load.`;
       announce(`Chapter ${id} could not load: ${error instanceof Error ? error.message : error}`, 'error');
     });
     return;
