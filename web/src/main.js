@@ -191,7 +191,7 @@ function applyHash({ focus = false } = {}) {
   // meant for the new one), the nav marks the new one, and <main> says it is busy.
   if (runner && !panels.has(id)) {
     const entry = /** @type {CatalogEntry} */ (catalog.find((c) => c.id === id));
-    loadingNote.textContent = `Loading chapter ${entry.number}: ${entry.short}…`;
+    loadingNote.textContent = `Loading the chapter “${entry.short}”…`;
     showChapter(id);
     main.setAttribute('aria-busy', 'true');
     ensurePanel(id).then(() => {
@@ -199,7 +199,7 @@ function applyHash({ focus = false } = {}) {
       applyHash({ focus });
     }, (error) => {
       main.removeAttribute('aria-busy');
-      loadingNote.textContent = `Chapter ${entry.number} could not load.`;
+      loadingNote.textContent = `The chapter “${entry.short}” could not load.`;
       announce(`Chapter ${id} could not load: ${error instanceof Error ? error.message : error}`, 'error');
     });
     return;
