@@ -1,6 +1,7 @@
 #include "bnlab/detmath.h"
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 
@@ -137,38 +138,39 @@ __m128d sigmoid2(__m128d x) {
 }  // namespace
 #endif
 
-void exp_n(const double* x, double* y, long n) {
+namespace {
+// y[i] = scalar(x[i]) for every i: two lanes at a time through `pair` (the same operations, so the
+// same bits) where both lanes are in its fast range |x| <= 708; a pair with a lane outside it (NaN,
+// or where exp saturates, overflows or goes subnormal) takes the scalar code, both lanes.
+#if defined(__SSE2__)
+using Pair = __m128d (*)(__m128d);
+#define BNLAB_PAIR(f) (f)
+#else
+using Pair = std::nullptr_t;
+#define BNLAB_PAIR(f) nullptr
+#endif
+template <class Scalar>
+void by_pairs(const double* x, double* y, long n, Scalar scalar, [[maybe_unused]] Pair pair) {
   long i = 0;
 #if defined(__SSE2__)
   for (; i + 1 < n; i += 2) {
-    // Lanes outside the fast path (NaN, |x| > 708 where exp saturates, overflows or goes
-    // subnormal) take the scalar code, both of them.
     if (!(std::fabs(x[i]) <= 708.0 && std::fabs(x[i + 1]) <= 708.0)) {
-      y[i] = exp(x[i]);
-      y[i + 1] = exp(x[i + 1]);
+      y[i] = scalar(x[i]);
+      y[i + 1] = scalar(x[i + 1]);
       continue;
     }
-    _mm_storeu_pd(y + i, exp2(_mm_loadu_pd(x + i)));
+    _mm_storeu_pd(y + i, pair(_mm_loadu_pd(x + i)));
   }
 #endif
-  for (; i < n; ++i) y[i] = exp(x[i]);
+  for (; i < n; ++i) y[i] = scalar(x[i]);
 }
+}  // namespace
+
+void exp_n(const double* x, double* y, long n) { by_pairs(x, y, n, [](double v) { return exp(v); }, BNLAB_PAIR(exp2)); }
 
 void sigmoid_n(const double* x, double* y, long n) {
-  long i = 0;
-#if defined(__SSE2__)
-  for (; i + 1 < n; i += 2) {
-    // Lanes outside the fast path (NaN, or -|x| < -708 where exp saturates or goes subnormal) take
-    // the scalar code, both of them.
-    if (!(std::fabs(x[i]) <= 708.0 && std::fabs(x[i + 1]) <= 708.0)) {
-      y[i] = sigmoid(x[i]);
-      y[i + 1] = sigmoid(x[i + 1]);
-      continue;
-    }
-    _mm_storeu_pd(y + i, sigmoid2(_mm_loadu_pd(x + i)));
-  }
-#endif
-  for (; i < n; ++i) y[i] = sigmoid(x[i]);
+  by_pairs(x, y, n, [](double v) { return sigmoid(v); }, BNLAB_PAIR(sigmoid2));
 }
+#undef BNLAB_PAIR
 
 }  // namespace bnlab::detmath
